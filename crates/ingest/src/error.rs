@@ -1,0 +1,51 @@
+//! One error type for everything that reads a file, so every message names the file, the line
+//! and the column the researcher has to open and fix.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestError {
+    pub file: PathBuf,
+    /// 1-based line in the file, when the problem is tied to one.
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl IngestError {
+    pub fn file(file: &Path, message: impl Into<String>) -> Self {
+        IngestError {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(file: &Path, line: u64, column: Option<&str>, message: impl Into<String>) -> Self {
+        IngestError {
+            file: file.to_path_buf(),
+            line: Some(line),
+            column: column.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for IngestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(col) = &self.column {
+            write!(f, ": column `{col}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for IngestError {}
+
+pub type Result<T> = std::result::Result<T, IngestError>;

@@ -1,0 +1,85 @@
+//! `ingest`: raw public files in, plain country-year maps out, plus the [`Panel`] type that the
+//! rest of regspec shares. What each file means is declared in `data/sources.yaml`
+//! ([`SourcesConfig`]); this crate only knows layouts.
+
+pub mod codes;
+pub mod config;
+mod csvtab;
+pub mod error;
+pub mod panel;
+pub mod readers;
+
+pub use config::SourcesConfig;
+pub use error::{IngestError, Result};
+pub use panel::{Column, Panel};
+pub use readers::{CountryValues, Series};
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every declared source, read. Measures take their inputs from here by declared name.
+#[derive(Debug, Clone)]
+pub struct RawInputs {
+    pub countries: Vec<String>,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub signing: BTreeMap<String, i32>,
+    pub alternative_signing: Option<BTreeMap<String, i32>>,
+    pub series: BTreeMap<String, Series>,
+    pub country: BTreeMap<String, CountryValues>,
+    /// Variable name -> human description of its source, for the panel's provenance.
+    pub provenance: BTreeMap<String, String>,
+    pub config: SourcesConfig,
+}
+
+fn describe(spec: &config::SourceSpec) -> String {
+    let mut s = spec.file.clone().unwrap_or_default();
+    if let Some(n) = &spec.note {
+        s = format!("{s} ({n})");
+    } else if let Some(v) = &spec.value_column {
+        s = format!("{s} [{v}]");
+    }
+    s
+}
+
+/// Reads everything `sources.yaml` declares from `raw_dir`.
+pub fn load(raw_dir: &Path, cfg: &SourcesConfig) -> Result<RawInputs> {
+    if !raw_dir.is_dir() {
+        return Err(IngestError::file(raw_dir, "raw-data directory not found"));
+    }
+    let countries = readers::read_codes(raw_dir, &cfg.sample.countries, "sample.countries")?;
+    let signing_spec = &cfg.signing_lists[&cfg.choices.signing_list];
+    let signing = readers::read_signing(raw_dir, signing_spec, "signing_lists")?;
+    let alternative_signing = match &cfg.choices.alternative_signing_list {
+        Some(name) => Some(readers::read_signing(
+            raw_dir,
+            &cfg.signing_lists[name],
+            name,
+        )?),
+        None => None,
+    };
+    let mut provenance = BTreeMap::new();
+    provenance.insert("sign_year".to_string(), describe(signing_spec));
+    let mut series = BTreeMap::new();
+    for name in cfg.variables.keys() {
+        let spec = cfg.resolve(name)?;
+        series.insert(name.clone(), readers::read_series(raw_dir, &spec, name)?);
+        provenance.insert(name.clone(), describe(&spec));
+    }
+    let mut country = BTreeMap::new();
+    for (name, spec) in &cfg.country_variables {
+        country.insert(name.clone(), readers::read_country(raw_dir, spec, name)?);
+        provenance.insert(name.clone(), describe(spec));
+    }
+    Ok(RawInputs {
+        countries,
+        first_year: cfg.sample.first_year,
+        last_year: cfg.sample.last_year,
+        signing,
+        alternative_signing,
+        series,
+        country,
+        provenance,
+        config: cfg.clone(),
+    })
+}
