@@ -1,1 +1,16 @@
+//! `estimators`: the numerics and inference of regspec. Works on plain slices; knows nothing of
+//! panels, specs or files (see ARCHITECTURE.md).
 
+pub mod demean;
+pub mod error;
+pub mod model;
+pub mod ols;
+pub mod prep;
+pub mod result;
+pub mod vcov;
+
+pub use error::EstimationError;
+pub use model::{GDf, KFixef, OlsData, OlsOptions, Ssc, VcovKind};
+pub use ols::fit;
+pub use prep::{factorize_f64, MISSING};
+pub use result::{Coefficient, OlsResult};

@@ -1,0 +1,202 @@
+//! Variance-covariance matrices and inference with fixest's small-sample conventions
+//! (iid, HC1, CR1 one- and two-way), as pyfixest 0.60 computes them.
+
+use crate::error::EstimationError;
+use crate::model::{GDf, KFixef, Ssc, VcovKind};
+use crate::result::{Coefficient, Wald};
+use faer::linalg::solvers::Solve;
+use faer::Mat;
+use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
+
+pub struct ClusterInput {
+    pub name: String,
+    pub codes: Vec<u32>,
+    pub groups: usize,
+}
+
+pub struct VcovInput<'a> {
+    pub kind: VcovKind,
+    pub ssc: Ssc,
+    /// Transformed (demeaned, weighted) regressors that were kept.
+    pub x: &'a [&'a [f64]],
+    /// Transformed residuals.
+    pub u: &'a [f64],
+    /// (X'X)^-1.
+    pub bread: &'a Mat<f64>,
+    pub beta: &'a [f64],
+    pub names: Vec<String>,
+    pub fe_levels: &'a [usize],
+    pub fe_nested: &'a [bool],
+    pub clusters: &'a [ClusterInput],
+    pub level: f64,
+    pub has_intercept: bool,
+}
+
+pub struct Inference {
+    pub coefficients: Vec<Coefficient>,
+    pub vcov: Vec<Vec<f64>>,
+    pub df_k: usize,
+    pub df_t: f64,
+    pub wald: Option<Wald>,
+}
+
+/// An FE is nested in the clusters when every one of its levels falls in a single cluster of
+/// some cluster variable (or it is itself a cluster variable).
+pub fn fe_nested_in_clusters(name: &str, codes: &[u32], levels: usize, clusters: &[ClusterInput]) -> bool {
+    clusters.iter().any(|c| {
+        if c.name == name {
+            return true;
+        }
+        let mut owner = vec![u32::MAX; levels];
+        codes.iter().zip(&c.codes).all(|(&f, &g)| {
+            let o = &mut owner[f as usize];
+            if *o == u32::MAX {
+                *o = g;
+                true
+            } else {
+                *o == g
+            }
+        })
+    })
+}
+
+/// K of the small-sample adjustment, as pyfixest's `get_ssc`.
+fn df_k(ssc: &Ssc, k: usize, fe_levels: &[usize], nested: &[bool], clustered: bool) -> usize {
+    let n_fe = fe_levels.len();
+    if n_fe == 0 {
+        return k;
+    }
+    let k_fe: usize = fe_levels.iter().sum();
+    let k_fe_adj = if n_fe > 1 { k_fe - (n_fe - 1) } else { k_fe };
+    match ssc.k_fixef {
+        KFixef::None => k,
+        KFixef::Full => k + k_fe_adj,
+        KFixef::Nonnested => {
+            let n_nested = if clustered { nested.iter().filter(|b| **b).count() } else { 0 };
+            if n_nested == 0 {
+                k + k_fe_adj
+            } else {
+                let k_nested: usize =
+                    fe_levels.iter().zip(nested).filter(|(_, b)| **b).map(|(g, _)| g).sum();
+                k + k_fe_adj - k_nested + n_nested
+            }
+        }
+    }
+}
+
+/// sum_g S_g S_g' with S_g the within-cluster sum of scores x_i u_i.
+fn cluster_meat(x: &[&[f64]], u: &[f64], codes: &[u32], groups: usize) -> Mat<f64> {
+    let k = x.len();
+    let mut s = vec![0.0; groups * k];
+    for i in 0..u.len() {
+        let g = codes[i] as usize;
+        for j in 0..k {
+            s[g * k + j] += x[j][i] * u[i];
+        }
+    }
+    Mat::from_fn(k, k, |a, b| (0..groups).map(|g| s[g * k + a] * s[g * k + b]).sum())
+}
+
+fn sandwich(bread: &Mat<f64>, meat: &Mat<f64>) -> Mat<f64> {
+    bread * meat * bread
+}
+
+pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
+    let n = inp.u.len();
+    let k = inp.x.len();
+    let nf = n as f64;
+    let clustered = inp.kind == VcovKind::Cluster;
+    let dk = df_k(&inp.ssc, k, inp.fe_levels, inp.fe_nested, clustered);
+    if dk >= n {
+        return Err(EstimationError::TooFewObservations { n, k: dk });
+    }
+    let adj = |hetero: bool| -> f64 {
+        if !inp.ssc.k_adj {
+            1.0
+        } else if hetero {
+            nf / (nf - dk as f64)
+        } else {
+            (nf - 1.0) / (nf - dk as f64)
+        }
+    };
+    let (v, df_t): (Mat<f64>, f64) = match inp.kind {
+        VcovKind::Iid => {
+            let sigma2 = inp.u.iter().map(|e| e * e).sum::<f64>() / (nf - 1.0);
+            (inp.bread * faer::Scale(sigma2 * adj(false)), nf - dk as f64)
+        }
+        VcovKind::Hetero => {
+            let meat = Mat::from_fn(k, k, |a, b| {
+                (0..n).map(|i| inp.x[a][i] * inp.x[b][i] * inp.u[i] * inp.u[i]).sum()
+            });
+            (sandwich(inp.bread, &meat) * faer::Scale(adj(true)), nf - dk as f64)
+        }
+        VcovKind::Cluster => {
+            // One-way, or two-way as V1 + V2 - V12 (Cameron, Gelbach and Miller 2011).
+            let mut terms: Vec<(Vec<u32>, usize, f64)> =
+                inp.clusters.iter().map(|c| (c.codes.clone(), c.groups, 1.0)).collect();
+            if inp.clusters.len() == 2 {
+                let (a, b) = (&inp.clusters[0], &inp.clusters[1]);
+                let pair: Vec<u32> =
+                    a.codes.iter().zip(&b.codes).map(|(x, y)| x * b.groups as u32 + y).collect();
+                let (codes, g) = crate::prep::refactor(&pair, &(0..n).collect::<Vec<_>>());
+                terms.push((codes, g, -1.0));
+            }
+            let g_min = terms.iter().map(|t| t.1).min().unwrap_or(0);
+            let mut v = Mat::<f64>::zeros(k, k);
+            let mut df_t = f64::INFINITY;
+            for (codes, g, sign) in &terms {
+                let g_eff = match inp.ssc.g_df {
+                    GDf::Conventional => *g,
+                    GDf::Min => g_min,
+                } as f64;
+                let g_adj = if inp.ssc.g_adj { g_eff / (g_eff - 1.0) } else { 1.0 };
+                let meat = cluster_meat(inp.x, inp.u, codes, *g);
+                v += sandwich(inp.bread, &meat) * faer::Scale(adj(false) * g_adj * sign);
+                df_t = df_t.min(g_eff - 1.0);
+            }
+            (v, df_t)
+        }
+    };
+
+    let tdist = StudentsT::new(0.0, 1.0, df_t)
+        .map_err(|e| EstimationError::Invalid(format!("t distribution with {df_t} df: {e}")))?;
+    let q = tdist.inverse_cdf(1.0 - (1.0 - inp.level) / 2.0);
+    let coefficients = (0..k)
+        .map(|j| {
+            let se = v[(j, j)].max(0.0).sqrt();
+            let b = inp.beta[j];
+            let t = b / se;
+            Coefficient {
+                name: inp.names[j].clone(),
+                estimate: b,
+                std_error: se,
+                t_stat: t,
+                p_value: 2.0 * tdist.sf(t.abs()),
+                ci_low: b - q * se,
+                ci_high: b + q * se,
+            }
+        })
+        .collect();
+
+    // Wald F of all slopes (the intercept, when there is one, excluded as fixest does).
+    let idx: Vec<usize> = (0..k).filter(|&j| !(inp.has_intercept && inp.names[j] == crate::ols::INTERCEPT)).collect();
+    let wald = if idx.is_empty() {
+        None
+    } else {
+        let m = idx.len();
+        let vs = Mat::from_fn(m, m, |a, b| v[(idx[a], idx[b])]);
+        let bs = Mat::from_fn(m, 1, |a, _| inp.beta[idx[a]]);
+        let stat = vs.llt(faer::Side::Lower).ok().map(|llt| {
+            let z = llt.solve(&bs);
+            (0..m).map(|a| bs[(a, 0)] * z[(a, 0)]).sum::<f64>() / m as f64
+        });
+        let k_fe: usize = inp.fe_levels.iter().sum();
+        let df2 = if clustered { df_t } else { nf - k as f64 - k_fe as f64 };
+        stat.and_then(|stat| {
+            let f = FisherSnedecor::new(m as f64, df2).ok()?;
+            Some(Wald { stat, p_value: f.sf(stat), df1: m, df2 })
+        })
+    };
+    let vcov = (0..k).map(|a| (0..k).map(|b| v[(a, b)]).collect()).collect();
+    Ok(Inference { coefficients, vcov, df_k: dk, df_t, wald })
+}
