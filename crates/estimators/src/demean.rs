@@ -37,7 +37,12 @@ impl FeStructure {
                 s
             })
             .collect();
-        FeStructure { codes, levels, weights, sum_w }
+        FeStructure {
+            codes,
+            levels,
+            weights,
+            sum_w,
+        }
     }
 
     pub fn n_fe(&self) -> usize {
@@ -68,9 +73,22 @@ impl FeStructure {
                 Some(w) => (0..n).for_each(|i| acc[ck[i] as usize] -= w[i] * aj[cj[i] as usize]),
                 None => (0..n).for_each(|i| acc[ck[i] as usize] -= aj[cj[i] as usize]),
             }
+        } else if others.len() == 2 {
+            let (j1, j2) = (others[0], others[1]);
+            let (c1, a1, c2, a2) = (&self.codes[j1], &alpha[j1], &self.codes[j2], &alpha[j2]);
+            match &self.weights {
+                Some(w) => (0..n).for_each(|i| {
+                    acc[ck[i] as usize] -= w[i] * (a1[c1[i] as usize] + a2[c2[i] as usize])
+                }),
+                None => (0..n)
+                    .for_each(|i| acc[ck[i] as usize] -= a1[c1[i] as usize] + a2[c2[i] as usize]),
+            }
         } else {
             for i in 0..n {
-                let s: f64 = others.iter().map(|&j| alpha[j][self.codes[j][i] as usize]).sum();
+                let s: f64 = others
+                    .iter()
+                    .map(|&j| alpha[j][self.codes[j][i] as usize])
+                    .sum();
                 let wi = self.weights.as_ref().map_or(1.0, |w| w[i]);
                 acc[ck[i] as usize] -= wi * s;
             }
@@ -91,11 +109,20 @@ impl FeStructure {
     pub fn demean(&self, v: &[f64], tol: f64, maxiter: usize) -> (Vec<f64>, DemeanStats) {
         let k = self.n_fe();
         if k == 0 {
-            return (v.to_vec(), DemeanStats { iterations: 0, converged: true });
+            return (
+                v.to_vec(),
+                DemeanStats {
+                    iterations: 0,
+                    converged: true,
+                },
+            );
         }
         let b: Vec<Vec<f64>> = (0..k).map(|j| self.group_sums(j, v)).collect();
         let mut alpha: Vec<Vec<f64>> = self.levels.iter().map(|&g| vec![0.0; g]).collect();
-        let mut stats = DemeanStats { iterations: 1, converged: true };
+        let mut stats = DemeanStats {
+            iterations: 1,
+            converged: true,
+        };
         self.sweep(&b, &mut alpha);
         if k >= 2 {
             stats = self.iterate(&b, &mut alpha, tol, maxiter);
@@ -103,14 +130,22 @@ impl FeStructure {
         let mut out = v.to_vec();
         for (j, a) in alpha.iter().enumerate() {
             let c = &self.codes[j];
-            out.iter_mut().zip(c).for_each(|(o, &g)| *o -= a[g as usize]);
+            out.iter_mut()
+                .zip(c)
+                .for_each(|(o, &g)| *o -= a[g as usize]);
         }
         (out, stats)
     }
 
     /// Fixed-point iteration on the FE coefficients with Irons-Tuck acceleration. The state is
     /// every FE but the first, which each sweep recomputes from the others.
-    fn iterate(&self, b: &[Vec<f64>], alpha: &mut [Vec<f64>], tol: f64, maxiter: usize) -> DemeanStats {
+    fn iterate(
+        &self,
+        b: &[Vec<f64>],
+        alpha: &mut [Vec<f64>],
+        tol: f64,
+        maxiter: usize,
+    ) -> DemeanStats {
         let flat = |a: &[Vec<f64>]| -> Vec<f64> { a[1..].iter().flatten().copied().collect() };
         let unflat = |x: &[f64], a: &mut [Vec<f64>]| {
             let mut off = 0;
@@ -125,12 +160,18 @@ impl FeStructure {
             self.sweep(b, alpha);
             let gx = flat(alpha);
             if converged(&x, &gx, tol) {
-                return DemeanStats { iterations: 2 * it, converged: true };
+                return DemeanStats {
+                    iterations: 2 * it,
+                    converged: true,
+                };
             }
             self.sweep(b, alpha);
             let ggx = flat(alpha);
             if converged(&gx, &ggx, tol) {
-                return DemeanStats { iterations: 2 * it + 1, converged: true };
+                return DemeanStats {
+                    iterations: 2 * it + 1,
+                    converged: true,
+                };
             }
             // Irons-Tuck: X' = GGX - (d2 . dGX / d2 . d2) dGX, dGX = GGX - GX, d2 = dGX - (GX - X).
             let (mut vprod, mut ssq) = (0.0, 0.0);
@@ -153,18 +194,30 @@ impl FeStructure {
             self.update(0, &b[0], alpha);
         }
         self.sweep(b, alpha);
-        DemeanStats { iterations: 2 * maxiter + 1, converged: false }
+        DemeanStats {
+            iterations: 2 * maxiter + 1,
+            converged: false,
+        }
     }
 
     /// Demeans several columns in parallel.
-    pub fn demean_many(&self, cols: &[&[f64]], tol: f64, maxiter: usize) -> Vec<(Vec<f64>, DemeanStats)> {
-        cols.par_iter().map(|c| self.demean(c, tol, maxiter)).collect()
+    pub fn demean_many(
+        &self,
+        cols: &[&[f64]],
+        tol: f64,
+        maxiter: usize,
+    ) -> Vec<(Vec<f64>, DemeanStats)> {
+        cols.par_iter()
+            .map(|c| self.demean(c, tol, maxiter))
+            .collect()
     }
 }
 
 /// fixest's criterion: |a - b| / (0.1 + |a|) <= tol for every coefficient.
 fn converged(a: &[f64], b: &[f64], tol: f64) -> bool {
-    a.iter().zip(b).all(|(a, b)| (a - b).abs() <= tol * (0.1 + a.abs()))
+    a.iter()
+        .zip(b)
+        .all(|(a, b)| (a - b).abs() <= tol * (0.1 + a.abs()))
 }
 
 #[cfg(test)]
@@ -194,7 +247,9 @@ mod tests {
         let c1: Vec<u32> = (0..n).map(|i| (i * 7 % 13) as u32).collect();
         let c2: Vec<u32> = (0..n).map(|i| (i * 3 % 11) as u32).collect();
         let c3: Vec<u32> = (0..n).map(|i| ((i * i) % 5) as u32).collect();
-        let v: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.37).sin() * 10.0 + i as f64 * 0.01).collect();
+        let v: Vec<f64> = (0..n)
+            .map(|i| ((i as f64) * 0.37).sin() * 10.0 + i as f64 * 0.01)
+            .collect();
         let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 4) as f64).collect();
         let fe2 = FeStructure::new(vec![c1.clone(), c2.clone()], vec![13, 11], None);
         let (r, st) = fe2.demean(&v, 1e-13, 10_000);

@@ -6,6 +6,7 @@ pub mod error;
 pub mod model;
 pub mod ols;
 pub mod prep;
+pub mod record;
 pub mod result;
 pub mod vcov;
 
@@ -13,4 +14,6 @@ pub use error::EstimationError;
 pub use model::{GDf, KFixef, OlsData, OlsOptions, Ssc, VcovKind};
 pub use ols::fit;
 pub use prep::{factorize_f64, MISSING};
+pub use record::{EventPoint, EventStudy, ModelRecord, TableRecord};
 pub use result::{Coefficient, OlsResult};
+pub use vcov::wald_subset;

@@ -19,7 +19,12 @@ pub struct Ssc {
 
 impl Default for Ssc {
     fn default() -> Self {
-        Ssc { k_adj: true, k_fixef: KFixef::Nonnested, g_adj: true, g_df: GDf::Min }
+        Ssc {
+            k_adj: true,
+            k_fixef: KFixef::Nonnested,
+            g_adj: true,
+            g_df: GDf::Min,
+        }
     }
 }
 

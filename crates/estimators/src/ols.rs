@@ -17,7 +17,11 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     let n_all = data.y.len();
     let check = |name: &str, len: usize| {
         if len != n_all {
-            Err(EstimationError::LengthMismatch(name.to_string(), len, n_all))
+            Err(EstimationError::LengthMismatch(
+                name.to_string(),
+                len,
+                n_all,
+            ))
         } else {
             Ok(())
         }
@@ -31,14 +35,20 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     if let Some(w) = data.weights {
         check("weights", w.len())?;
         if w.iter().any(|w| *w < 0.0) {
-            return Err(EstimationError::Invalid("weights must be non-negative".into()));
+            return Err(EstimationError::Invalid(
+                "weights must be non-negative".into(),
+            ));
         }
     }
     if opts.vcov == VcovKind::Cluster && data.clusters.is_empty() {
-        return Err(EstimationError::Invalid("clustered vcov requested without a cluster variable".into()));
+        return Err(EstimationError::Invalid(
+            "clustered vcov requested without a cluster variable".into(),
+        ));
     }
     if data.clusters.len() > 2 {
-        return Err(EstimationError::Invalid("at most two-way clustering is supported".into()));
+        return Err(EstimationError::Invalid(
+            "at most two-way clustering is supported".into(),
+        ));
     }
 
     // 1. Estimation sample.
@@ -76,7 +86,11 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     let mut cols: Vec<&[f64]> = vec![&y];
     cols.extend(raw_x.iter().map(Vec::as_slice));
     let demeaned = fe.demean_many(&cols, opts.fixef_tol, opts.fixef_maxiter);
-    let iterations = demeaned.iter().map(|(_, s)| s.iterations).max().unwrap_or(0);
+    let iterations = demeaned
+        .iter()
+        .map(|(_, s)| s.iterations)
+        .max()
+        .unwrap_or(0);
     let converged = demeaned.iter().all(|(_, s)| s.converged);
     let mut warnings = Vec::new();
     if !converged {
@@ -85,7 +99,9 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
             opts.fixef_maxiter, opts.fixef_tol
         ));
     }
-    let sqrt_w: Option<Vec<f64>> = weights.as_ref().map(|w| w.iter().map(|v| v.sqrt()).collect());
+    let sqrt_w: Option<Vec<f64>> = weights
+        .as_ref()
+        .map(|w| w.iter().map(|v| v.sqrt()).collect());
     let scale = |mut v: Vec<f64>| {
         if let Some(s) = &sqrt_w {
             v.iter_mut().zip(s).for_each(|(a, b)| *a *= b);
@@ -108,7 +124,10 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     for (j, xt) in xt_all.iter().enumerate() {
         let raw_ss = sum_sq(&scale(raw_x[j].clone()));
         if has_fe && sum_sq(xt) <= opts.collin_tol * raw_ss.max(f64::MIN_POSITIVE) {
-            dropped.push(Dropped { name: names[j].clone(), reason: "absorbed by fixed effects".into() });
+            dropped.push(Dropped {
+                name: names[j].clone(),
+                reason: "absorbed by fixed effects".into(),
+            });
         } else {
             candidates.push(j);
         }
@@ -123,13 +142,19 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     let kept_pos = independent_columns(&xtx, opts.collin_tol);
     for p in 0..k_all {
         if !kept_pos.contains(&p) {
-            dropped.push(Dropped { name: names[candidates[p]].clone(), reason: "collinear".into() });
+            dropped.push(Dropped {
+                name: names[candidates[p]].clone(),
+                reason: "collinear".into(),
+            });
         }
     }
     let kept: Vec<usize> = kept_pos.iter().map(|&p| candidates[p]).collect();
     let k = kept.len();
     if k == 0 {
-        let all: Vec<String> = dropped.iter().map(|d| format!("{} ({})", d.name, d.reason)).collect();
+        let all: Vec<String> = dropped
+            .iter()
+            .map(|d| format!("{} ({})", d.name, d.reason))
+            .collect();
         return Err(EstimationError::AllRegressorsDropped(all.join(", ")));
     }
     let xtx_k = Mat::from_fn(k, k, |a, b| xtx[(kept_pos[a], kept_pos[b])]);
@@ -145,7 +170,9 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     let mut u = yt.clone();
     for (a, &j) in kept.iter().enumerate() {
         let b = beta[a];
-        u.iter_mut().zip(&xt_all[j]).for_each(|(ui, xi)| *ui -= b * xi);
+        u.iter_mut()
+            .zip(&xt_all[j])
+            .for_each(|(ui, xi)| *ui -= b * xi);
     }
     let xk: Vec<&[f64]> = kept.iter().map(|&j| xt_all[j].as_slice()).collect();
 
@@ -155,7 +182,11 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
             .iter()
             .map(|(name, c)| {
                 let (codes, g) = refactor(c, rows);
-                ClusterInput { name: name.clone(), codes, groups: g }
+                ClusterInput {
+                    name: name.clone(),
+                    codes,
+                    groups: g,
+                }
             })
             .collect()
     } else {
@@ -196,7 +227,11 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
         None => y.iter().sum::<f64>() / n as f64,
     };
     let tss: f64 = match &weights {
-        Some(w) => y.iter().zip(w).map(|(a, b)| b * (a - ybar) * (a - ybar)).sum(),
+        Some(w) => y
+            .iter()
+            .zip(w)
+            .map(|(a, b)| b * (a - ybar) * (a - ybar))
+            .sum(),
         None => y.iter().map(|a| (a - ybar) * (a - ybar)).sum(),
     };
     let nf = n as f64;
@@ -207,7 +242,11 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
         let adj = (nf - 1.0) / (nf - kf - k_fe);
         let adj_w = (nf - k_fe) / (nf - kf - k_fe);
         let wr2 = 1.0 - rss / sum_sq(&yt);
-        (1.0 - (rss / tss) * adj, Some(wr2), Some(1.0 - (rss / sum_sq(&yt)) * adj_w))
+        (
+            1.0 - (rss / tss) * adj,
+            Some(wr2),
+            Some(1.0 - (rss / sum_sq(&yt)) * adj_w),
+        )
     } else {
         (1.0 - (rss / tss) * (nf - 1.0) / (nf - kf), None, None)
     };
@@ -215,7 +254,11 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
         .iter()
         .zip(&fe_levels)
         .zip(&nested)
-        .map(|((name, &levels), &nested_in_cluster)| FeSummary { name: name.clone(), levels, nested_in_cluster })
+        .map(|((name, &levels), &nested_in_cluster)| FeSummary {
+            name: name.clone(),
+            levels,
+            nested_in_cluster,
+        })
         .collect();
     Ok(OlsResult {
         outcome: data.y_name.clone(),

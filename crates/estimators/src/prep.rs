@@ -27,7 +27,12 @@ pub fn select_rows(
         loop {
             let mut dropped = 0;
             for c in fe {
-                let max = c.iter().zip(&keep).filter(|(_, k)| **k).map(|(g, _)| *g).max();
+                let max = c
+                    .iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(g, _)| *g)
+                    .max();
                 let Some(max) = max else { break };
                 let mut count = vec![0u32; max as usize + 1];
                 for (g, k) in c.iter().zip(&keep) {
@@ -49,7 +54,11 @@ pub fn select_rows(
         }
     }
     let rows = (0..n).filter(|&i| keep[i]).collect();
-    Sample { rows, n_missing, n_singletons }
+    Sample {
+        rows,
+        n_missing,
+        n_singletons,
+    }
 }
 
 /// Dense re-numbering `0..levels` of the codes on the selected rows.

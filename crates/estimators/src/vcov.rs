@@ -42,7 +42,12 @@ pub struct Inference {
 
 /// An FE is nested in the clusters when every one of its levels falls in a single cluster of
 /// some cluster variable (or it is itself a cluster variable).
-pub fn fe_nested_in_clusters(name: &str, codes: &[u32], levels: usize, clusters: &[ClusterInput]) -> bool {
+pub fn fe_nested_in_clusters(
+    name: &str,
+    codes: &[u32],
+    levels: usize,
+    clusters: &[ClusterInput],
+) -> bool {
     clusters.iter().any(|c| {
         if c.name == name {
             return true;
@@ -72,12 +77,20 @@ fn df_k(ssc: &Ssc, k: usize, fe_levels: &[usize], nested: &[bool], clustered: bo
         KFixef::None => k,
         KFixef::Full => k + k_fe_adj,
         KFixef::Nonnested => {
-            let n_nested = if clustered { nested.iter().filter(|b| **b).count() } else { 0 };
+            let n_nested = if clustered {
+                nested.iter().filter(|b| **b).count()
+            } else {
+                0
+            };
             if n_nested == 0 {
                 k + k_fe_adj
             } else {
-                let k_nested: usize =
-                    fe_levels.iter().zip(nested).filter(|(_, b)| **b).map(|(g, _)| g).sum();
+                let k_nested: usize = fe_levels
+                    .iter()
+                    .zip(nested)
+                    .filter(|(_, b)| **b)
+                    .map(|(g, _)| g)
+                    .sum();
                 k + k_fe_adj - k_nested + n_nested
             }
         }
@@ -94,7 +107,9 @@ fn cluster_meat(x: &[&[f64]], u: &[f64], codes: &[u32], groups: usize) -> Mat<f6
             s[g * k + j] += x[j][i] * u[i];
         }
     }
-    Mat::from_fn(k, k, |a, b| (0..groups).map(|g| s[g * k + a] * s[g * k + b]).sum())
+    Mat::from_fn(k, k, |a, b| {
+        (0..groups).map(|g| s[g * k + a] * s[g * k + b]).sum()
+    })
 }
 
 fn sandwich(bread: &Mat<f64>, meat: &Mat<f64>) -> Mat<f64> {
@@ -126,18 +141,30 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
         }
         VcovKind::Hetero => {
             let meat = Mat::from_fn(k, k, |a, b| {
-                (0..n).map(|i| inp.x[a][i] * inp.x[b][i] * inp.u[i] * inp.u[i]).sum()
+                (0..n)
+                    .map(|i| inp.x[a][i] * inp.x[b][i] * inp.u[i] * inp.u[i])
+                    .sum()
             });
-            (sandwich(inp.bread, &meat) * faer::Scale(adj(true)), nf - dk as f64)
+            (
+                sandwich(inp.bread, &meat) * faer::Scale(adj(true)),
+                nf - dk as f64,
+            )
         }
         VcovKind::Cluster => {
             // One-way, or two-way as V1 + V2 - V12 (Cameron, Gelbach and Miller 2011).
-            let mut terms: Vec<(Vec<u32>, usize, f64)> =
-                inp.clusters.iter().map(|c| (c.codes.clone(), c.groups, 1.0)).collect();
+            let mut terms: Vec<(Vec<u32>, usize, f64)> = inp
+                .clusters
+                .iter()
+                .map(|c| (c.codes.clone(), c.groups, 1.0))
+                .collect();
             if inp.clusters.len() == 2 {
                 let (a, b) = (&inp.clusters[0], &inp.clusters[1]);
-                let pair: Vec<u32> =
-                    a.codes.iter().zip(&b.codes).map(|(x, y)| x * b.groups as u32 + y).collect();
+                let pair: Vec<u32> = a
+                    .codes
+                    .iter()
+                    .zip(&b.codes)
+                    .map(|(x, y)| x * b.groups as u32 + y)
+                    .collect();
                 let (codes, g) = crate::prep::refactor(&pair, &(0..n).collect::<Vec<_>>());
                 terms.push((codes, g, -1.0));
             }
@@ -149,7 +176,11 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
                     GDf::Conventional => *g,
                     GDf::Min => g_min,
                 } as f64;
-                let g_adj = if inp.ssc.g_adj { g_eff / (g_eff - 1.0) } else { 1.0 };
+                let g_adj = if inp.ssc.g_adj {
+                    g_eff / (g_eff - 1.0)
+                } else {
+                    1.0
+                };
                 let meat = cluster_meat(inp.x, inp.u, codes, *g);
                 v += sandwich(inp.bread, &meat) * faer::Scale(adj(false) * g_adj * sign);
                 df_t = df_t.min(g_eff - 1.0);
@@ -179,7 +210,9 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
         .collect();
 
     // Wald F of all slopes (the intercept, when there is one, excluded as fixest does).
-    let idx: Vec<usize> = (0..k).filter(|&j| !(inp.has_intercept && inp.names[j] == crate::ols::INTERCEPT)).collect();
+    let idx: Vec<usize> = (0..k)
+        .filter(|&j| !(inp.has_intercept && inp.names[j] == crate::ols::INTERCEPT))
+        .collect();
     let wald = if idx.is_empty() {
         None
     } else {
@@ -191,12 +224,53 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
             (0..m).map(|a| bs[(a, 0)] * z[(a, 0)]).sum::<f64>() / m as f64
         });
         let k_fe: usize = inp.fe_levels.iter().sum();
-        let df2 = if clustered { df_t } else { nf - k as f64 - k_fe as f64 };
+        let df2 = if clustered {
+            df_t
+        } else {
+            nf - k as f64 - k_fe as f64
+        };
         stat.and_then(|stat| {
             let f = FisherSnedecor::new(m as f64, df2).ok()?;
-            Some(Wald { stat, p_value: f.sf(stat), df1: m, df2 })
+            Some(Wald {
+                stat,
+                p_value: f.sf(stat),
+                df1: m,
+                df2,
+            })
         })
     };
-    let vcov = (0..k).map(|a| (0..k).map(|b| v[(a, b)]).collect()).collect();
-    Ok(Inference { coefficients, vcov, df_k: dk, df_t, wald })
+    let vcov = (0..k)
+        .map(|a| (0..k).map(|b| v[(a, b)]).collect())
+        .collect();
+    Ok(Inference {
+        coefficients,
+        vcov,
+        df_k: dk,
+        df_t,
+        wald,
+    })
+}
+
+/// Joint F test that the named coefficients are all zero, with the fit's vcov and t df.
+pub fn wald_subset(r: &crate::result::OlsResult, names: &[String]) -> Option<Wald> {
+    let idx: Vec<usize> = names
+        .iter()
+        .filter_map(|n| r.coefficients.iter().position(|c| &c.name == n))
+        .collect();
+    if idx.is_empty() {
+        return None;
+    }
+    let m = idx.len();
+    let vs = Mat::from_fn(m, m, |a, b| r.vcov[idx[a]][idx[b]]);
+    let bs = Mat::from_fn(m, 1, |a, _| r.coefficients[idx[a]].estimate);
+    let llt = vs.llt(faer::Side::Lower).ok()?;
+    let z = llt.solve(&bs);
+    let stat = (0..m).map(|a| bs[(a, 0)] * z[(a, 0)]).sum::<f64>() / m as f64;
+    let f = FisherSnedecor::new(m as f64, r.df_t).ok()?;
+    Some(Wald {
+        stat,
+        p_value: f.sf(stat),
+        df1: m,
+        df2: r.df_t,
+    })
 }

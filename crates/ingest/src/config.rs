@@ -75,10 +75,13 @@ pub enum OutcomeKind {
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum CdTime {
-    /// CD_jt = KS_j + 1 / (t - t0 + 1), t0 the first sample year: the convention of the Chinese
-    /// trade literature the study follows (distance shrinks as contact accumulates).
+    /// CD_jt = KS_j / (t - t0 + 1), t0 the first sample year: distance shrinks as contact
+    /// accumulates, and the variation survives country and year fixed effects.
     #[default]
-    InverseT,
+    Interacted,
+    /// CD_jt = KS_j + 1 / (t - t0 + 1), the additive convention of part of the trade
+    /// literature. With country and year FE it is fully absorbed; use it without them.
+    Additive,
     /// CD_jt = KS_j: no time variation (absorbed by country FE; for cross-section use).
     Constant,
 }

@@ -114,7 +114,6 @@ impl Panel {
                 "csv" => {
                     CsvWriter::new(&mut f)
                         .include_header(true)
-                        .with_float_precision(Some(10))
                         .finish(&mut df)
                         .map_err(|e| io(&e))?;
                 }

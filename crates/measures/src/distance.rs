@@ -42,8 +42,8 @@ pub fn kogut_singh(x: &[Option<f64>], china: &[Option<f64>], var: &[Option<f64>]
 ///   estimates k, with V_kt the variance of I_k across the sample countries in year t;
 /// - `cd_ks` = Kogut-Singh cultural distance (1/K) sum_k (H_kj - H_k,CHN)^2 / V_k over the
 ///   chosen K = 4 or 6 Hofstede dimensions, V_k the variance across sample countries with a score;
-/// - `cd` = cd_ks + 1/(t - t0 + 1) with `cultural_distance_time: inverse_t` (t0 the first
-///   sample year), or cd_ks with `constant`.
+/// - `cd` = cd_ks / (t - t0 + 1) with `cultural_distance_time: interacted` (t0 the first
+///   sample year; the default), cd_ks + 1/(t - t0 + 1) with `additive`, cd_ks with `constant`.
 pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
     // Institutional distance, year by year.
     let wgi: Vec<_> = WGI
@@ -119,7 +119,8 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         .iter()
         .zip(&panel.years)
         .map(|(ks, y)| match mode {
-            CdTime::InverseT => ks.map(|v| v + 1.0 / f64::from(y - raw.first_year + 1)),
+            CdTime::Interacted => ks.map(|v| v / f64::from(y - raw.first_year + 1)),
+            CdTime::Additive => ks.map(|v| v + 1.0 / f64::from(y - raw.first_year + 1)),
             CdTime::Constant => *ks,
         })
         .collect();
@@ -129,7 +130,8 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         format!("Kogut-Singh over {k} Hofstede dimensions, distance to CHN"),
     );
     let how = match mode {
-        CdTime::InverseT => format!("cd_ks + 1/(year - {} + 1)", raw.first_year),
+        CdTime::Interacted => format!("cd_ks / (year - {} + 1)", raw.first_year),
+        CdTime::Additive => format!("cd_ks + 1/(year - {} + 1)", raw.first_year),
         CdTime::Constant => "cd_ks".to_string(),
     };
     panel.set("cd", cd, how);
@@ -190,9 +192,9 @@ mod tests {
         // Hofstede (4 dims): variance of {10,20} = 50; AAA: mean of (0,1,4,9)/50 = 14/200.
         let ks = p.column("cd_ks").unwrap().values[0].unwrap();
         assert!((ks - 14.0 / 200.0).abs() < 1e-15);
-        // inverse_t: + 1/1 in 2008, + 1/2 in 2009.
+        // interacted (default): / 1 in 2008, / 2 in 2009.
         let cd = &p.column("cd").unwrap().values;
-        assert!((cd[0].unwrap() - (ks + 1.0)).abs() < 1e-15);
-        assert!((cd[1].unwrap() - (ks + 0.5)).abs() < 1e-15);
+        assert!((cd[0].unwrap() - ks).abs() < 1e-15);
+        assert!((cd[1].unwrap() - ks / 2.0).abs() < 1e-15);
     }
 }

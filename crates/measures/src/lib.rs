@@ -3,6 +3,7 @@
 //! values. A missing input gives a missing output; nothing is filled silently.
 
 pub mod controls;
+pub mod demo;
 pub mod distance;
 pub mod outcomes;
 pub mod treatment;

@@ -86,7 +86,12 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
     Ok(())
 }
 
-fn add_timing(panel: &mut Panel, signing: &BTreeMap<String, i32>, suffix: &str, src: &str) {
+pub(crate) fn add_timing(
+    panel: &mut Panel,
+    signing: &BTreeMap<String, i32>,
+    suffix: &str,
+    src: &str,
+) {
     let n = panel.nrows();
     let mut cols: [Vec<Option<f64>>; 8] = Default::default();
     for c in cols.iter_mut() {

@@ -1,48 +1,171 @@
 //! The `regspec` command line.
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use regspec::{check, frame::PanelView, run, summary};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-mod summary;
 
 #[derive(Parser)]
 #[command(
     name = "regspec",
     version,
-    about = "Declarative regression specs for applied economics"
+    about = "Declarative regression specs for applied economics",
+    after_help = "Examples:\n  regspec run                                   # every spec in specs/, on the demo panel\n  regspec run --raw-data ../shared/data/raw     # on the real public data\n  regspec run specs/baseline.yaml --only baseline_homic\n  regspec check                                 # validate every spec, estimate nothing\n  regspec list\n  regspec panel --raw-data ../shared/data/raw --out panel.parquet\n  regspec run --shard 2/3 --out out/2 && regspec merge out/1 out/2 out/3"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(clap::Args, Clone)]
+struct DataArgs {
+    /// Raw public data directory; without it the simulated demo panel is used.
+    #[arg(long)]
+    raw_data: Option<PathBuf>,
+    /// Declaration of the raw sources.
+    #[arg(long, default_value = "data/sources.yaml")]
+    sources: PathBuf,
+    /// The demo panel used without --raw-data.
+    #[arg(long, default_value = "data/demo_panel.csv")]
+    demo_panel: PathBuf,
+    /// Directory of spec files used when no SPEC is given.
+    #[arg(long, default_value = "specs")]
+    spec_dir: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Build the study's panel from raw public files.
-    ///
-    /// Example: regspec panel --raw-data ../shared/data/raw --out panel.parquet
+    /// Estimate every model of the specs and write results (and reports) under --out.
+    Run {
+        /// Spec files (default: every .yaml in specs/).
+        specs: Vec<PathBuf>,
+        /// Only models (or tables) with these names.
+        #[arg(long)]
+        only: Vec<String>,
+        /// Parallel jobs (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+        /// Run a deterministic share K/N of the models (for job arrays); combine with `merge`.
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<(usize, usize)>,
+    },
+    /// Validate every spec against the panel; estimate nothing.
+    Check {
+        specs: Vec<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List every table and model the specs define.
+    List {
+        specs: Vec<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Build the study's panel from raw public files (.parquet or .csv by extension).
     Panel {
-        /// Directory with the raw files declared in the sources file.
         #[arg(long)]
         raw_data: PathBuf,
-        /// Output file, .parquet or .csv.
         #[arg(long)]
         out: PathBuf,
-        /// The sources declaration.
         #[arg(long, default_value = "data/sources.yaml")]
         sources: PathBuf,
     },
+    /// Write the simulated demo panel (known true effects; see data/README.md).
+    Simulate {
+        #[arg(long, default_value = "data/demo_panel.csv")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20261129)]
+        seed: u64,
+    },
+    /// Combine the outputs of `run --shard` into one set of results.
+    Merge {
+        /// Output directories of the shards.
+        dirs: Vec<PathBuf>,
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 2/3")?;
+    let k: usize = k.parse().map_err(|_| "K must be a number")?;
+    let n: usize = n.parse().map_err(|_| "N must be a number")?;
+    if n == 0 || k == 0 || k > n {
+        return Err("need 1 <= K <= N".into());
+    }
+    Ok((k, n))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run {
+            specs,
+            only,
+            jobs,
+            data,
+            out,
+            quiet,
+            shard,
+        } => {
+            let o = run::RunOptions {
+                specs,
+                spec_dir: data.spec_dir,
+                only,
+                jobs,
+                raw_data: data.raw_data,
+                sources: data.sources,
+                demo_panel: data.demo_panel,
+                out,
+                quiet,
+                shard,
+            };
+            run::run(&o).map(|s| {
+                if !quiet {
+                    let data = s
+                        .records
+                        .first()
+                        .map(|t| t.data_source.clone())
+                        .unwrap_or_default();
+                    println!("data: {data}");
+                    println!(
+                        "{} model(s): {} estimated, {} cached",
+                        s.estimated + s.cached,
+                        s.estimated,
+                        s.cached
+                    );
+                    for t in &s.tables {
+                        println!("wrote {}", t.display());
+                    }
+                }
+            })
+        }
+        Command::Check { specs, data } => check_cmd(&specs, &data, false),
+        Command::List { specs, data } => check_cmd(&specs, &data, true),
         Command::Panel {
             raw_data,
             out,
             sources,
         } => build_panel(&raw_data, &out, &sources),
+        Command::Simulate { out, seed } => {
+            let p = measures::demo::simulate(seed);
+            p.write(&out)
+                .map_err(|e| e.to_string())
+                .map(|_| println!("wrote simulated demo panel {}", out.display()))
+        }
+        Command::Merge { dirs, out, data } => plan_only(&[], &data).and_then(|plan| {
+            run::merge(&dirs, &out, &plan)
+                .map(|w| w.iter().for_each(|p| println!("wrote {}", p.display())))
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,11 +176,51 @@ fn main() -> ExitCode {
     }
 }
 
-fn build_panel(
-    raw: &std::path::Path,
-    out: &std::path::Path,
-    sources: &std::path::Path,
-) -> Result<(), String> {
+fn plan_only(
+    specs: &[PathBuf],
+    data: &DataArgs,
+) -> Result<Vec<regspec::plan::PlannedModel>, String> {
+    let lp = run::load_panel(data.raw_data.as_deref(), &data.sources, &data.demo_panel)?;
+    let view = PanelView::new(&lp.panel);
+    let files = check::spec_files(specs, &data.spec_dir).map_err(|d| d.to_string())?;
+    let (_, plan, diags) = check::load_and_plan(&files, &view);
+    if !diags.is_empty() {
+        return Err(format!("{} problem(s) in the specs", diags.len()));
+    }
+    Ok(plan)
+}
+
+fn check_cmd(specs: &[PathBuf], data: &DataArgs, list: bool) -> Result<(), String> {
+    let lp = run::load_panel(data.raw_data.as_deref(), &data.sources, &data.demo_panel)?;
+    let view = PanelView::new(&lp.panel);
+    let files = check::spec_files(specs, &data.spec_dir).map_err(|d| d.to_string())?;
+    let (loaded, plan, diags) = check::load_and_plan(&files, &view);
+    if !diags.is_empty() {
+        for d in &diags {
+            eprint!("{d}");
+        }
+        return Err(format!(
+            "{} problem(s) in {} spec file(s)",
+            diags.len(),
+            files.len()
+        ));
+    }
+    if list {
+        println!("data: {}", lp.description);
+        for m in &plan {
+            println!("{}", check::describe(m));
+        }
+    }
+    println!(
+        "{} spec file(s), {} table(s), {} model(s): ok",
+        files.len(),
+        loaded.len(),
+        plan.len()
+    );
+    Ok(())
+}
+
+fn build_panel(raw: &Path, out: &Path, sources: &Path) -> Result<(), String> {
     let cfg = ingest::SourcesConfig::load(sources).map_err(|e| e.to_string())?;
     let inputs = ingest::load(raw, &cfg).map_err(|e| e.to_string())?;
     let panel = measures::build_panel(&inputs).map_err(|e| e.to_string())?;

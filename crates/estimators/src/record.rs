@@ -1,0 +1,67 @@
+//! What a run writes per model and per table: the fit plus what the report needs to describe it
+//! (names, labels, FE, clustering, sample, provenance). Lives here so the report crate depends
+//! only on estimators' types.
+
+use crate::result::{OlsResult, Wald};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventPoint {
+    pub rel_time: i64,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventStudy {
+    /// The omitted (reference) period, plotted at zero.
+    pub reference: i64,
+    /// Endpoints bin everything beyond them.
+    pub window: (i64, i64),
+    pub points: Vec<EventPoint>,
+    /// Joint F test that every pre-period coefficient is zero.
+    pub pretrend: Option<Wald>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    pub name: String,
+    pub label: String,
+    pub table: String,
+    pub spec_file: String,
+    /// Hash of the resolved spec: what the cache is keyed on, with the data hash.
+    pub spec_hash: String,
+    pub data_hash: String,
+    pub estimator: String,
+    pub outcome: String,
+    pub treatment: Option<String>,
+    pub controls: Vec<String>,
+    pub fe: Vec<String>,
+    pub cluster: Vec<String>,
+    pub sample: Option<String>,
+    pub sample_label: Option<String>,
+    pub panel: Option<String>,
+    pub result: OlsResult,
+    pub event_study: Option<EventStudy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableRecord {
+    pub table: String,
+    pub title: Option<String>,
+    pub notes: Option<String>,
+    pub spec_file: String,
+    pub labels: BTreeMap<String, String>,
+    pub keep: Option<Vec<String>>,
+    pub drop: Vec<String>,
+    pub template: Option<String>,
+    /// Human description of the data the models ran on.
+    pub data_source: String,
+    /// True on the demo panel: every output must say the data are simulated.
+    pub data_simulated: bool,
+    pub program_version: String,
+    pub models: Vec<ModelRecord>,
+}

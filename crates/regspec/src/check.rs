@@ -1,0 +1,195 @@
+//! Validation before any estimation: every spec against the panel's columns. Collects every
+//! problem of every file, each with file, line, column, model and a snippet.
+
+use crate::diag::{suggest, Diagnostic};
+use crate::frame::PanelView;
+use crate::plan::{self, PlannedModel};
+use crate::spec::{self, LoadedSpec};
+use std::path::Path;
+
+/// Loads and plans every file; returns the plan and the loaded files, or every diagnostic.
+pub fn load_and_plan(
+    files: &[std::path::PathBuf],
+    view: &PanelView,
+) -> (Vec<LoadedSpec>, Vec<PlannedModel>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut loaded = Vec::new();
+    let mut models = Vec::new();
+    for f in files {
+        match spec::load(f) {
+            Err(d) => diags.push(d),
+            Ok(ls) => {
+                match plan::plan_file(&ls) {
+                    Err(ds) => diags.extend(ds),
+                    Ok(pms) => {
+                        for m in &pms {
+                            diags.extend(check_model(&ls, m, view));
+                        }
+                        models.extend(pms);
+                    }
+                }
+                loaded.push(ls);
+            }
+        }
+    }
+    // Table names must be unique across files: each writes reports/<table>.json.
+    for (i, a) in loaded.iter().enumerate() {
+        if let Some(b) = loaded[..i].iter().find(|b| b.table == a.table) {
+            diags.push(Diagnostic::new(
+                &a.path,
+                format!(
+                    "table `{}` is also defined in {}",
+                    a.table,
+                    b.path.display()
+                ),
+            ));
+        }
+    }
+    (loaded, models, diags)
+}
+
+fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let here = |key: &str, msg: String| {
+        let d = Diagnostic::new(&ls.path, msg).model(&m.name);
+        match spec::locate(&ls.text, &m.name, Some(key))
+            .or_else(|| spec::locate(&ls.text, &m.name, None))
+        {
+            Some((l, c)) => d.at(&ls.text, l, c),
+            None => d,
+        }
+    };
+    let names = view.names();
+    let mut unknown = |key: &str, col: &str| {
+        if !view.has(col) {
+            let hint = suggest(col, names.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            out.push(here(
+                key,
+                format!("unknown column `{col}` in `{key}`{hint}"),
+            ));
+        }
+    };
+    let key_of = |default: &'static str| {
+        if ls.text.contains("formula:") {
+            "formula"
+        } else {
+            default
+        }
+    };
+    unknown(key_of("outcome"), &m.outcome);
+    for r in &m.regressors {
+        let key = if m.treatment.as_deref() == Some(r) {
+            "treatment"
+        } else if m.controls.contains(r) {
+            "controls"
+        } else {
+            key_of("regressors")
+        };
+        for c in r.split(':') {
+            unknown(key, c);
+        }
+    }
+    for f in &m.fe {
+        for c in f.split('^') {
+            unknown(key_of("fe"), c);
+        }
+    }
+    for c in &m.cluster {
+        for c in c.split('^') {
+            unknown("cluster", c);
+        }
+    }
+    if let Some(w) = &m.weights {
+        unknown("weights", w);
+    }
+    if m.estimator == "event_study" {
+        match crate::exec::event_options(m) {
+            Err(e) => out.push(here("options", e)),
+            Ok(eo) => {
+                if !view.has(&eo.rel_time) {
+                    out.push(here(
+                        "options",
+                        format!("unknown column `{}` in option `rel_time`", eo.rel_time),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(s) = &m.sample {
+        match crate::expr::parse(s) {
+            Err(e) => {
+                let mut d = here("sample", format!("sample filter `{s}` does not parse: {e}"));
+                if let Some(c) = d.column.as_mut() {
+                    // Point into the expression: after `sample: ` (and a quote, if any).
+                    let line = d.snippet.clone().unwrap_or_default();
+                    if let Some(i) = line.find(s.as_str()) {
+                        *c = line[..i].chars().count() + e.pos + 1;
+                    }
+                }
+                out.push(d);
+            }
+            Ok(e) => {
+                let mut cols = Vec::new();
+                e.columns(&mut cols);
+                let before = out.len();
+                for c in &cols {
+                    if !view.has(c) {
+                        let hint = suggest(c, names.iter().copied())
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        out.push(here(
+                            "sample",
+                            format!("unknown column `{c}` in the sample filter{hint}"),
+                        ));
+                    }
+                }
+                if out.len() == before && view.select(Some(&e)).is_empty() {
+                    out.push(here(
+                        "sample",
+                        format!("the sample filter `{s}` selects no rows"),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A one-line description of a plan entry, for `regspec list`.
+pub fn describe(m: &PlannedModel) -> String {
+    let fe = if m.fe.is_empty() {
+        "-".to_string()
+    } else {
+        m.fe.join("+")
+    };
+    format!(
+        "{:<14} {:<28} {:<12} {:<10} fe={:<12} cluster={:<10} sample={}",
+        m.table,
+        m.name,
+        m.estimator,
+        m.outcome,
+        fe,
+        if m.cluster.is_empty() {
+            "-".to_string()
+        } else {
+            m.cluster.join("+")
+        },
+        m.sample_label
+            .clone()
+            .or_else(|| m.sample.clone())
+            .unwrap_or_else(|| "all".into())
+    )
+}
+
+pub fn spec_files(
+    paths: &[std::path::PathBuf],
+    default_dir: &Path,
+) -> Result<Vec<std::path::PathBuf>, Diagnostic> {
+    if paths.is_empty() {
+        spec::discover(default_dir)
+    } else {
+        Ok(paths.to_vec())
+    }
+}

@@ -1,0 +1,104 @@
+//! Diagnostics: a problem in a spec file, with file, line, column, model and a snippet of the
+//! YAML, so `regspec check` can list every problem at once.
+
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub model: Option<String>,
+    pub message: String,
+    /// The offending source line, when known.
+    pub snippet: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(file: &std::path::Path, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            model: None,
+            message: message.into(),
+            snippet: None,
+        }
+    }
+
+    /// Attaches a position and the source line it points into.
+    pub fn at(mut self, text: &str, line: usize, column: usize) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self.snippet = text.lines().nth(line.saturating_sub(1)).map(str::to_string);
+        self
+    }
+
+    pub fn model(mut self, name: &str) -> Self {
+        self.model = Some(name.to_string());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        if let Some(m) = &self.model {
+            write!(f, ": model `{m}`")?;
+        }
+        writeln!(f, ": {}", self.message)?;
+        if let (Some(s), Some(l)) = (&self.snippet, self.line) {
+            let width = l.to_string().len();
+            writeln!(f, "{:>width$} | {s}", l)?;
+            if let Some(c) = self.column {
+                writeln!(f, "{:>width$} | {}^", "", " ".repeat(c.saturating_sub(1)))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The closest candidate within edit distance 2 (or a third of the word), for "did you mean".
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.len() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suggests_close_words() {
+        assert_eq!(
+            super::suggest("outcom", ["outcome", "label"]),
+            Some("outcome")
+        );
+        assert_eq!(super::suggest("zzz", ["outcome"]), None);
+    }
+}

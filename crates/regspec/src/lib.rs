@@ -1,0 +1,15 @@
+//! The regspec runner: spec files in, a plan of models out, estimated in parallel with a
+//! cache, results written atomically. Split like pyfixest: request (`spec`, `expr`), plan
+//! (`plan`, `check`), runner (`run`, `exec`, `frame`); numerics live in the estimators crate
+//! and rendering in the report crate.
+
+pub mod check;
+pub mod diag;
+pub mod exec;
+pub mod expr;
+pub mod frame;
+pub mod plan;
+pub mod run;
+pub mod spec;
+pub mod summary;
+pub mod yaml;

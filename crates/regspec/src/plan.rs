@@ -1,0 +1,252 @@
+//! The plan: every model of every spec file, resolved into what an estimator needs. Pure data,
+//! serialisable, and hashed for the cache.
+
+use crate::diag::Diagnostic;
+use crate::spec::{self, LoadedSpec, ModelSpec};
+use estimators::{Ssc, VcovKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedModel {
+    pub table: String,
+    pub spec_file: String,
+    pub name: String,
+    pub label: String,
+    pub outcome: String,
+    pub treatment: Option<String>,
+    /// Treatment first, then regressors, then controls. `a:b` is the product of two columns.
+    pub regressors: Vec<String>,
+    pub controls: Vec<String>,
+    /// `a^b` is the interaction of two FE.
+    pub fe: Vec<String>,
+    pub cluster: Vec<String>,
+    pub vcov: VcovKind,
+    pub sample: Option<String>,
+    pub sample_label: Option<String>,
+    pub weights: Option<String>,
+    pub estimator: String,
+    pub options: BTreeMap<String, serde_json::Value>,
+    pub ssc: Ssc,
+    pub panel: Option<String>,
+}
+
+impl PlannedModel {
+    /// Every panel column the model reads.
+    pub fn columns(&self) -> Vec<String> {
+        let mut out = vec![self.outcome.clone()];
+        for r in &self.regressors {
+            out.extend(r.split(':').map(str::to_string));
+        }
+        for f in self.fe.iter().chain(&self.cluster) {
+            out.extend(f.split('^').map(str::to_string));
+        }
+        out.extend(self.weights.clone());
+        out.dedup();
+        out
+    }
+}
+
+pub const ESTIMATORS: &[&str] = &["ols", "event_study"];
+
+/// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).
+pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), String> {
+    let (lhs, rhs) = f
+        .split_once('~')
+        .ok_or("a formula needs `~` between the outcome and the regressors")?;
+    let (xs, fes) = rhs.split_once('|').unwrap_or((rhs, ""));
+    let terms = |s: &str| -> Result<Vec<String>, String> {
+        s.split('+')
+            .map(|t| t.trim().replace(' ', ""))
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                if t.chars().all(|c| c.is_alphanumeric() || "_:^".contains(c)) {
+                    Ok(t)
+                } else {
+                    Err(format!(
+                        "formula term `{t}` is not a column name, `a:b` or `a^b`"
+                    ))
+                }
+            })
+            .collect()
+    };
+    let lhs = lhs.trim();
+    if lhs.is_empty() || lhs.contains('+') {
+        return Err(
+            "a formula has exactly one outcome left of `~` (use `outcome: [a, b]` for several)"
+                .into(),
+        );
+    }
+    Ok((lhs.to_string(), terms(xs)?, terms(fes)?))
+}
+
+/// Resolves one file's models into planned models (one per outcome), or diagnostics.
+pub fn plan_file(ls: &LoadedSpec) -> Result<Vec<PlannedModel>, Vec<Diagnostic>> {
+    let models = spec::expand(ls)?;
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &models {
+        match plan_model(ls, m) {
+            Ok(pms) => {
+                for pm in pms {
+                    *seen.entry(pm.name.clone()).or_default() += 1;
+                    out.push(pm);
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    for (name, n) in seen {
+        if n > 1 {
+            let d = Diagnostic::new(
+                &ls.path,
+                format!(
+                    "model name `{name}` is used {n} times in table `{}`",
+                    ls.table
+                ),
+            )
+            .model(&name);
+            diags.push(match spec::locate(&ls.text, &name, None) {
+                Some((l, c)) => d.at(&ls.text, l, c),
+                None => d,
+            });
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
+
+fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagnostic> {
+    let name = m.name.clone().unwrap_or_default();
+    let err = |key: Option<&str>, msg: String| {
+        let d = Diagnostic::new(&ls.path, msg).model(&name);
+        match spec::locate(&ls.text, &name, key) {
+            Some((l, c)) => d.at(&ls.text, l, c),
+            None => d,
+        }
+    };
+    let (mut outcomes, mut regressors, mut fe) = (
+        m.outcome.as_ref().map(|o| o.to_vec()).unwrap_or_default(),
+        m.regressors.clone().unwrap_or_default(),
+        m.fe.clone().unwrap_or_default(),
+    );
+    if let Some(f) = &m.formula {
+        let (y, xs, fes) = parse_formula(f).map_err(|e| err(Some("formula"), e))?;
+        if m.outcome.is_some() && !outcomes.contains(&y) {
+            return Err(err(
+                Some("formula"),
+                "set the outcome in `formula` or in `outcome`, not both".into(),
+            ));
+        }
+        outcomes = vec![y];
+        if m.regressors.is_none() {
+            regressors = xs;
+        }
+        if m.fe.is_none() {
+            fe = fes;
+        }
+    }
+    if outcomes.is_empty() {
+        return Err(err(None, "no outcome: set `outcome` or `formula`".into()));
+    }
+    let mut all = Vec::new();
+    if let Some(t) = &m.treatment {
+        all.push(t.clone());
+    }
+    for r in regressors.iter().chain(m.controls.iter().flatten()) {
+        if !all.contains(r) {
+            all.push(r.clone());
+        }
+    }
+    let estimator = m.estimator.clone().unwrap_or_else(|| "ols".into());
+    if !ESTIMATORS.contains(&estimator.as_str()) {
+        let hint = crate::diag::suggest(&estimator, ESTIMATORS.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(err(
+            Some("estimator"),
+            format!(
+                "unknown estimator `{estimator}`; known: {}{hint}",
+                ESTIMATORS.join(", ")
+            ),
+        ));
+    }
+    if all.is_empty() && estimator == "ols" {
+        return Err(err(
+            None,
+            "no regressors: set `treatment`, `regressors`, `controls` or `formula`".into(),
+        ));
+    }
+    let cluster = m.cluster.as_ref().map(|c| c.to_vec()).unwrap_or_default();
+    let vcov = match m.vcov.as_deref() {
+        None if cluster.is_empty() => VcovKind::Iid,
+        None | Some("cluster") | Some("CR1") => VcovKind::Cluster,
+        Some("iid") => VcovKind::Iid,
+        Some("hetero") | Some("HC1") => VcovKind::Hetero,
+        Some(other) => {
+            return Err(err(
+                Some("vcov"),
+                format!("unknown vcov `{other}`; use iid, hetero or cluster"),
+            ))
+        }
+    };
+    if vcov == VcovKind::Cluster && cluster.is_empty() {
+        return Err(err(
+            Some("vcov"),
+            "`vcov: cluster` needs `cluster: <column>`".into(),
+        ));
+    }
+    if cluster.len() > 2 {
+        return Err(err(
+            Some("cluster"),
+            "at most two-way clustering is supported".into(),
+        ));
+    }
+    let multi = outcomes.len() > 1;
+    Ok(outcomes
+        .iter()
+        .map(|y| PlannedModel {
+            table: ls.table.clone(),
+            spec_file: ls.path.display().to_string(),
+            name: if multi {
+                format!("{name}_{y}")
+            } else {
+                name.clone()
+            },
+            label: m.label.clone().unwrap_or_else(|| y.clone()),
+            outcome: y.clone(),
+            treatment: m.treatment.clone(),
+            regressors: all.clone(),
+            controls: m.controls.clone().unwrap_or_default(),
+            fe: fe.clone(),
+            cluster: cluster.clone(),
+            vcov,
+            sample: m.sample.clone(),
+            sample_label: m.sample_label.clone(),
+            weights: m.weights.clone(),
+            estimator: estimator.clone(),
+            options: m.options.clone().unwrap_or_default(),
+            ssc: m.ssc.unwrap_or_default(),
+            panel: m.panel.clone(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula() {
+        let (y, x, f) = parse_formula("homic ~ treat_post + a:b | iso3 + iso3^year").unwrap();
+        assert_eq!(y, "homic");
+        assert_eq!(x, vec!["treat_post", "a:b"]);
+        assert_eq!(f, vec!["iso3", "iso3^year"]);
+        assert!(parse_formula("homic treat_post").is_err());
+        assert!(parse_formula("y ~ log(x)").is_err());
+    }
+}

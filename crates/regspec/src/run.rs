@@ -1,0 +1,356 @@
+//! One `regspec run`: panel, specs, plan, cache, parallel estimation, atomic outputs.
+
+use crate::check;
+use crate::exec;
+use crate::frame::PanelView;
+use crate::plan::PlannedModel;
+use estimators::{ModelRecord, TableRecord};
+use indicatif::{ProgressBar, ProgressStyle};
+use ingest::Panel;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub struct RunOptions {
+    pub specs: Vec<PathBuf>,
+    pub spec_dir: PathBuf,
+    pub only: Vec<String>,
+    pub jobs: Option<usize>,
+    pub raw_data: Option<PathBuf>,
+    pub sources: PathBuf,
+    pub demo_panel: PathBuf,
+    pub out: PathBuf,
+    pub quiet: bool,
+    pub shard: Option<(usize, usize)>,
+}
+
+pub struct LoadedPanel {
+    pub panel: Panel,
+    pub description: String,
+    pub simulated: bool,
+    pub hash: String,
+}
+
+pub fn load_panel(raw: Option<&Path>, sources: &Path, demo: &Path) -> Result<LoadedPanel, String> {
+    let (panel, description) = match raw {
+        Some(dir) => {
+            let cfg = ingest::SourcesConfig::load(sources).map_err(|e| e.to_string())?;
+            let inputs = ingest::load(dir, &cfg).map_err(|e| e.to_string())?;
+            let p = measures::build_panel(&inputs).map_err(|e| e.to_string())?;
+            let d = format!(
+                "real public data from {} (outcome: {})",
+                dir.display(),
+                p.meta.get("outcome_source").cloned().unwrap_or_default()
+            );
+            (p, d)
+        }
+        None => {
+            let p = Panel::read(demo).map_err(|e| e.to_string())?;
+            (
+                p,
+                "SIMULATED demo panel (data/demo_panel.csv), not real data".to_string(),
+            )
+        }
+    };
+    let simulated = panel
+        .meta
+        .get("data")
+        .is_some_and(|d| d.contains("simulated"));
+    let hash = panel_hash(&panel);
+    Ok(LoadedPanel {
+        panel,
+        description,
+        simulated,
+        hash,
+    })
+}
+
+pub fn panel_hash(p: &Panel) -> String {
+    let mut h = Sha256::new();
+    for (id, y) in p.ids.iter().zip(&p.years) {
+        h.update(id.as_bytes());
+        h.update(y.to_le_bytes());
+    }
+    for c in &p.columns {
+        h.update(c.name.as_bytes());
+        for v in &c.values {
+            h.update(v.map_or(u64::MAX, f64::to_bits).to_le_bytes());
+        }
+    }
+    hex(&h.finalize())[..16].to_string()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn spec_hash(m: &PlannedModel) -> String {
+    let json = serde_json::to_string(m).unwrap_or_default();
+    hex(&Sha256::digest(json.as_bytes()))[..16].to_string()
+}
+
+/// What was done, for the closing message.
+pub struct RunSummary {
+    pub estimated: usize,
+    pub cached: usize,
+    pub tables: Vec<PathBuf>,
+    pub records: Vec<TableRecord>,
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename: readers see the old file or
+/// the new one, never a half-written one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
+    let lp = load_panel(o.raw_data.as_deref(), &o.sources, &o.demo_panel)?;
+    let view = PanelView::new(&lp.panel);
+    let files = check::spec_files(&o.specs, &o.spec_dir).map_err(|d| d.to_string())?;
+    let (loaded, plan, diags) = check::load_and_plan(&files, &view);
+    if !diags.is_empty() {
+        let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        return Err(format!(
+            "{} problem(s) in the specs; nothing was estimated\n{}",
+            diags.len(),
+            text.join("")
+        ));
+    }
+    let mut selected: Vec<(usize, &PlannedModel)> = plan
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| o.only.is_empty() || o.only.iter().any(|n| n == &m.name || n == &m.table))
+        .collect();
+    if let Some((k, n)) = o.shard {
+        selected = selected
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, m)| m)
+            .collect();
+    }
+    let cache_dir = o.out.join(".cache");
+    let total = selected.len();
+    let show_bar = !o.quiet && std::io::stderr().is_terminal();
+    let bar = if show_bar {
+        let b = ProgressBar::new(total as u64);
+        b.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} models {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let cached = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(o.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let results: Vec<Result<(usize, ModelRecord), String>> = pool.install(|| {
+        selected
+            .par_iter()
+            .map(|(i, m)| {
+                let sh = spec_hash(m);
+                let key = format!("{}-{}-{}", sh, lp.hash, VERSION);
+                let cache_file = cache_dir.join(format!("{key}.json"));
+                let rec = match std::fs::read_to_string(&cache_file)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<ModelRecord>(&t).ok())
+                {
+                    Some(rec) => {
+                        cached.fetch_add(1, Ordering::Relaxed);
+                        rec
+                    }
+                    None => {
+                        let (result, event_study) = exec::estimate(&view, m).map_err(|e| {
+                            format!("{}: model `{}` ({}): {e}", m.spec_file, m.name, m.table)
+                        })?;
+                        let rec = record(m, &sh, &lp.hash, result, event_study);
+                        let json = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
+                        write_atomic(&cache_file, json.as_bytes())?;
+                        rec
+                    }
+                };
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                match &bar {
+                    Some(b) => b.inc(1),
+                    None if !o.quiet => eprintln!("[{n}/{total}] {} / {}", m.table, m.name),
+                    None => {}
+                }
+                Ok((*i, rec))
+            })
+            .collect()
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let mut errors = Vec::new();
+    let mut by_index = BTreeMap::new();
+    for r in results {
+        match r {
+            Ok((i, rec)) => {
+                by_index.insert(i, rec);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(format!(
+            "{} model(s) failed; no report was written\n  {}",
+            errors.len(),
+            errors.join("\n  ")
+        ));
+    }
+    let records = tables(&loaded, &plan, by_index, &lp);
+    let mut written = Vec::new();
+    for t in &records {
+        let path = o.out.join(format!("{}.json", t.table));
+        let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
+        write_atomic(&path, json.as_bytes())?;
+        written.push(path);
+    }
+    let cached = cached.into_inner();
+    Ok(RunSummary {
+        estimated: total - cached,
+        cached,
+        tables: written,
+        records,
+    })
+}
+
+fn record(
+    m: &PlannedModel,
+    spec_hash: &str,
+    data_hash: &str,
+    result: estimators::OlsResult,
+    event_study: Option<estimators::EventStudy>,
+) -> ModelRecord {
+    ModelRecord {
+        name: m.name.clone(),
+        label: m.label.clone(),
+        table: m.table.clone(),
+        spec_file: m.spec_file.clone(),
+        spec_hash: spec_hash.to_string(),
+        data_hash: data_hash.to_string(),
+        estimator: m.estimator.clone(),
+        outcome: m.outcome.clone(),
+        treatment: m.treatment.clone(),
+        controls: m.controls.clone(),
+        fe: m.fe.clone(),
+        cluster: m.cluster.clone(),
+        sample: m.sample.clone(),
+        sample_label: m.sample_label.clone(),
+        panel: m.panel.clone(),
+        result,
+        event_study,
+    }
+}
+
+/// Groups model records into their tables, in plan order; tables with no selected model are
+/// not written.
+fn tables(
+    loaded: &[crate::spec::LoadedSpec],
+    plan: &[PlannedModel],
+    mut recs: BTreeMap<usize, ModelRecord>,
+    lp: &LoadedPanel,
+) -> Vec<TableRecord> {
+    let mut out = Vec::new();
+    for ls in loaded {
+        let models: Vec<ModelRecord> = plan
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.table == ls.table)
+            .filter_map(|(i, _)| recs.remove(&i))
+            .collect();
+        if models.is_empty() {
+            continue;
+        }
+        let s = &ls.spec;
+        out.push(TableRecord {
+            table: ls.table.clone(),
+            title: s.title.clone(),
+            notes: s.notes.clone(),
+            spec_file: ls.path.display().to_string(),
+            labels: s.labels.clone(),
+            keep: s.keep.clone(),
+            drop: s.drop.clone(),
+            template: s.template.clone(),
+            data_source: lp.description.clone(),
+            data_simulated: lp.simulated,
+            program_version: VERSION.to_string(),
+            models,
+        });
+    }
+    out
+}
+
+/// Combines the per-table outputs of shard runs into one, models in plan order.
+pub fn merge(dirs: &[PathBuf], out: &Path, order: &[PlannedModel]) -> Result<Vec<PathBuf>, String> {
+    let mut tables: BTreeMap<String, TableRecord> = BTreeMap::new();
+    for d in dirs {
+        let rd = std::fs::read_dir(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let t: TableRecord = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: not a regspec table: {e}", f.display()))?;
+            match tables.get_mut(&t.table) {
+                None => {
+                    tables.insert(t.table.clone(), t);
+                }
+                Some(acc) => {
+                    if acc.data_source != t.data_source {
+                        return Err(format!("{}: shards ran on different data", f.display()));
+                    }
+                    for m in t.models {
+                        if acc.models.iter().any(|a| a.name == m.name) {
+                            return Err(format!(
+                                "{}: model `{}` appears in two shards",
+                                f.display(),
+                                m.name
+                            ));
+                        }
+                        acc.models.push(m);
+                    }
+                }
+            }
+        }
+    }
+    let rank: BTreeMap<(&str, &str), usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ((m.table.as_str(), m.name.as_str()), i))
+        .collect();
+    let mut written = Vec::new();
+    for t in tables.values_mut() {
+        t.models.sort_by_key(|m| {
+            rank.get(&(m.table.as_str(), m.name.as_str()))
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
+        let path = out.join(format!("{}.json", t.table));
+        let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
+        write_atomic(&path, json.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}

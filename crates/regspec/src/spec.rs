@@ -1,0 +1,425 @@
+//! The spec format (documented in specs/README.md): one YAML file per table, file-level
+//! defaults, models that may `extends` another model or a fragment, and grids that expand a
+//! model over lists of values. This module turns files into [`ModelSpec`]s; `plan` resolves
+//! them into estimable models.
+
+use crate::diag::{suggest, Diagnostic};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A string or a list of strings (`cluster: iso3` or `cluster: [iso3, year]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// Every field a model, a default block, a fragment or a grid template may set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    pub name: Option<String>,
+    /// Column header in the table.
+    pub label: Option<String>,
+    /// Inherit every unset field from this model (same file) or fragment.
+    pub extends: Option<String>,
+    /// fixest-style alternative to outcome/regressors/fe: `y ~ x1 + x2:x3 | fe1 + fe2^fe3`.
+    pub formula: Option<String>,
+    /// One outcome, or a list that expands into one model per outcome.
+    pub outcome: Option<OneOrMany>,
+    /// The coefficient of interest, listed first.
+    pub treatment: Option<String>,
+    pub regressors: Option<Vec<String>>,
+    pub controls: Option<Vec<String>>,
+    pub fe: Option<Vec<String>>,
+    pub cluster: Option<OneOrMany>,
+    /// iid | hetero | cluster (default: cluster when `cluster` is set, else iid).
+    pub vcov: Option<String>,
+    /// A filter expression over panel columns.
+    pub sample: Option<String>,
+    /// A short name of the sample, for tables and model names.
+    pub sample_label: Option<String>,
+    pub weights: Option<String>,
+    /// ols (default), event_study, placebo, ...
+    pub estimator: Option<String>,
+    /// Estimator-specific options.
+    pub options: Option<BTreeMap<String, serde_json::Value>>,
+    pub ssc: Option<estimators::Ssc>,
+    /// Table panel this model belongs to (Panel A, Panel B).
+    pub panel: Option<String>,
+}
+
+impl ModelSpec {
+    /// Fields set here win; unset fields come from `base`. Options merge key by key.
+    pub fn over(&self, base: &ModelSpec) -> ModelSpec {
+        let options = match (&self.options, &base.options) {
+            (Some(a), Some(b)) => {
+                let mut m = b.clone();
+                m.extend(a.clone());
+                Some(m)
+            }
+            (a, b) => a.clone().or_else(|| b.clone()),
+        };
+        ModelSpec {
+            name: self.name.clone(),
+            label: self.label.clone().or_else(|| base.label.clone()),
+            extends: None,
+            formula: self.formula.clone().or_else(|| base.formula.clone()),
+            outcome: self.outcome.clone().or_else(|| base.outcome.clone()),
+            treatment: self.treatment.clone().or_else(|| base.treatment.clone()),
+            regressors: self.regressors.clone().or_else(|| base.regressors.clone()),
+            controls: self.controls.clone().or_else(|| base.controls.clone()),
+            fe: self.fe.clone().or_else(|| base.fe.clone()),
+            cluster: self.cluster.clone().or_else(|| base.cluster.clone()),
+            vcov: self.vcov.clone().or_else(|| base.vcov.clone()),
+            sample: self.sample.clone().or_else(|| base.sample.clone()),
+            sample_label: self
+                .sample_label
+                .clone()
+                .or_else(|| base.sample_label.clone()),
+            weights: self.weights.clone().or_else(|| base.weights.clone()),
+            estimator: self.estimator.clone().or_else(|| base.estimator.clone()),
+            options,
+            ssc: self.ssc.or(base.ssc),
+            panel: self.panel.clone().or_else(|| base.panel.clone()),
+        }
+    }
+}
+
+/// A grid: the template expanded over every combination of the `vary` lists, like fixest's
+/// `sw()`/`split`. Values are lists, or maps from a short name to a value (for samples).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridSpec {
+    /// Name template with `{field}` placeholders, e.g. `rob_{outcome}_{sample}`.
+    pub name: String,
+    /// Label template, same placeholders.
+    pub label: Option<String>,
+    pub vary: BTreeMap<String, GridValues>,
+    #[serde(default)]
+    pub model: ModelSpec,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum GridValues {
+    List(Vec<String>),
+    Named(BTreeMap<String, String>),
+}
+
+impl GridValues {
+    /// (short name, value) pairs in declaration order.
+    fn pairs(&self) -> Vec<(String, String)> {
+        match self {
+            GridValues::List(v) => v.iter().map(|s| (s.clone(), s.clone())).collect(),
+            GridValues::Named(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    /// Table name; defaults to the file stem.
+    pub table: Option<String>,
+    pub title: Option<String>,
+    /// Free text for the table notes.
+    pub notes: Option<String>,
+    /// Variable labels for the report: column name -> label.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Coefficients to show, in order (default: every treatment and regressor).
+    pub keep: Option<Vec<String>>,
+    #[serde(default)]
+    pub drop: Vec<String>,
+    /// Template override for this table (file name under the templates directory).
+    pub template: Option<String>,
+    #[serde(default)]
+    pub defaults: ModelSpec,
+    #[serde(default)]
+    pub fragments: BTreeMap<String, ModelSpec>,
+    #[serde(default)]
+    pub models: Vec<ModelSpec>,
+    #[serde(default)]
+    pub grid: Vec<GridSpec>,
+}
+
+/// A spec file as loaded: its text (for diagnostics) and its parsed content.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    pub path: PathBuf,
+    pub text: String,
+    pub spec: SpecFile,
+    pub table: String,
+}
+
+const MODEL_FIELDS: &[&str] = &[
+    "name",
+    "label",
+    "extends",
+    "formula",
+    "outcome",
+    "treatment",
+    "regressors",
+    "controls",
+    "fe",
+    "cluster",
+    "vcov",
+    "sample",
+    "sample_label",
+    "weights",
+    "estimator",
+    "options",
+    "ssc",
+    "panel",
+];
+const FILE_FIELDS: &[&str] = &[
+    "table",
+    "title",
+    "notes",
+    "labels",
+    "keep",
+    "drop",
+    "template",
+    "defaults",
+    "fragments",
+    "models",
+    "grid",
+];
+
+pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostic> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::new(path, format!("cannot read spec file: {e}")))?;
+    let spec: SpecFile = crate::yaml::from_str(&text).map_err(|e| {
+        let mut msg = e.message.clone();
+        if let Some(word) = unknown_field(&msg) {
+            let all = MODEL_FIELDS.iter().chain(FILE_FIELDS).copied();
+            if let Some(s) = suggest(&word, all) {
+                msg = format!("{msg}; did you mean `{s}`?");
+            }
+        }
+        let d = Diagnostic::new(path, msg);
+        match (e.line, e.column) {
+            (Some(l), Some(c)) => d.at(&text, l, c),
+            _ => d,
+        }
+    })?;
+    let table = spec.table.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("table")
+            .to_string()
+    });
+    Ok(LoadedSpec {
+        path: path.to_path_buf(),
+        text,
+        spec,
+        table,
+    })
+}
+
+fn unknown_field(msg: &str) -> Option<String> {
+    let i = msg.find("unknown field `")? + "unknown field `".len();
+    let rest = &msg[i..];
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// Every `.yaml`/`.yml` spec file in a directory, sorted by name.
+pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| Diagnostic::new(dir, format!("cannot read spec directory: {e}")))?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Where in the file a model (and one of its keys) is, for diagnostics: the line of
+/// `name: <model>` (or of a grid's name template), then the first `key:` after it.
+pub fn locate(text: &str, model: &str, key: Option<&str>) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let is_name_line = |l: &str| {
+        let t = l.trim_start().trim_start_matches("- ").trim_start();
+        t.strip_prefix("name:")
+            .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == model)
+    };
+    let start = lines.iter().position(|l| is_name_line(l))?;
+    let indent = |l: &str| l.len() - l.trim_start().trim_start_matches("- ").len();
+    let model_indent = indent(lines[start]);
+    if let Some(key) = key {
+        // The model's block: from the name line back to its `- ` and forward to the next item.
+        let mut begin = start;
+        while begin > 0
+            && !lines[begin].trim_start().starts_with("- ")
+            && indent(lines[begin - 1]) >= model_indent
+        {
+            begin -= 1;
+        }
+        for (i, l) in lines.iter().enumerate().skip(begin) {
+            if i > start && l.trim_start().starts_with("- ") && indent(l) <= model_indent {
+                break;
+            }
+            let t = l.trim_start().trim_start_matches("- ");
+            if t.starts_with(&format!("{key}:")) {
+                return Some((i + 1, l.len() - t.len() + 1));
+            }
+        }
+    }
+    let l = lines[start];
+    Some((
+        start + 1,
+        l.len() - l.trim_start().trim_start_matches("- ").len() + 1,
+    ))
+}
+
+/// Models of a file after `extends` and grid expansion (outcome lists are expanded in `plan`).
+pub fn expand(ls: &LoadedSpec) -> Result<Vec<ModelSpec>, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut out = Vec::new();
+    let named: BTreeMap<&str, &ModelSpec> = ls
+        .spec
+        .models
+        .iter()
+        .filter_map(|m| m.name.as_deref().map(|n| (n, m)))
+        .collect();
+    let at = |name: &str, key: Option<&str>, msg: String| {
+        let d = Diagnostic::new(&ls.path, msg).model(name);
+        match locate(&ls.text, name, key) {
+            Some((l, c)) => d.at(&ls.text, l, c),
+            None => d,
+        }
+    };
+    // Resolves `extends` chains (models or fragments), detecting cycles.
+    let resolve = |m: &ModelSpec, name: &str| -> Result<ModelSpec, Diagnostic> {
+        let mut cur = m.clone();
+        let mut seen = vec![name.to_string()];
+        while let Some(parent) = cur.extends.clone() {
+            if seen.contains(&parent) {
+                return Err(at(
+                    name,
+                    Some("extends"),
+                    format!("`extends` forms a cycle: {} -> {parent}", seen.join(" -> ")),
+                ));
+            }
+            let base = named
+                .get(parent.as_str())
+                .copied()
+                .or_else(|| ls.spec.fragments.get(&parent));
+            let Some(base) = base else {
+                let cands = named
+                    .keys()
+                    .copied()
+                    .chain(ls.spec.fragments.keys().map(String::as_str));
+                let hint = suggest(&parent, cands)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return Err(at(
+                    name,
+                    Some("extends"),
+                    format!("`extends: {parent}` names no model or fragment in this file{hint}"),
+                ));
+            };
+            seen.push(parent);
+            let mut merged = cur.over(base);
+            merged.extends = base.extends.clone();
+            merged.name = cur.name.clone();
+            cur = merged;
+        }
+        Ok(cur.over(&ls.spec.defaults))
+    };
+    for (i, m) in ls.spec.models.iter().enumerate() {
+        let Some(name) = m.name.clone() else {
+            diags.push(Diagnostic::new(
+                &ls.path,
+                format!("model #{} has no `name`", i + 1),
+            ));
+            continue;
+        };
+        match resolve(m, &name) {
+            Ok(r) => out.push(r),
+            Err(d) => diags.push(d),
+        }
+    }
+    for g in &ls.spec.grid {
+        let keys: Vec<&String> = g.vary.keys().collect();
+        let mut combos: Vec<Vec<(String, String)>> = vec![vec![]];
+        for k in &keys {
+            let mut next = Vec::new();
+            for c in &combos {
+                for p in g.vary[*k].pairs() {
+                    let mut c2 = c.clone();
+                    c2.push(p);
+                    next.push(c2);
+                }
+            }
+            combos = next;
+        }
+        for combo in combos {
+            let mut m = g.model.clone();
+            let mut name = g.name.clone();
+            let mut label = g.label.clone();
+            for (k, (short, value)) in keys.iter().zip(&combo) {
+                name = name.replace(&format!("{{{k}}}"), short);
+                label = label.map(|l| l.replace(&format!("{{{k}}}"), short));
+                let set = |field: &mut Option<String>| *field = Some(value.clone());
+                match k.as_str() {
+                    "outcome" => m.outcome = Some(OneOrMany::One(value.clone())),
+                    "treatment" => set(&mut m.treatment),
+                    "sample" => {
+                        set(&mut m.sample);
+                        m.sample_label = Some(short.clone());
+                    }
+                    "cluster" => m.cluster = Some(OneOrMany::One(value.clone())),
+                    "vcov" => set(&mut m.vcov),
+                    "weights" => set(&mut m.weights),
+                    "estimator" => set(&mut m.estimator),
+                    "panel" => set(&mut m.panel),
+                    "extends" => set(&mut m.extends),
+                    other => {
+                        let hint = suggest(other, MODEL_FIELDS.iter().copied())
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        diags.push(at(
+                            &g.name,
+                            Some("vary"),
+                            format!("grid cannot vary `{other}`{hint}"),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            if name.contains('{') {
+                diags.push(at(
+                    &g.name,
+                    Some("name"),
+                    format!("grid name `{name}` has a placeholder not in `vary`"),
+                ));
+                continue;
+            }
+            m.name = Some(name.clone());
+            m.label = label.or(m.label);
+            match resolve(&m, &name) {
+                Ok(r) => out.push(r),
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
