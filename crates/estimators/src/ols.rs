@@ -9,11 +9,15 @@ use crate::prep::{refactor, select_rows};
 use crate::result::{Dropped, FeSummary, OlsResult};
 use crate::vcov::{self, ClusterInput};
 use faer::linalg::solvers::{DenseSolveCore, Solve};
-use faer::{Mat, MatRef, Side};
+use faer::{Mat, Side};
+use rayon::prelude::*;
 
 pub const INTERCEPT: &str = "(Intercept)";
 
 pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationError> {
+    // faer only sees k x k matrices here; keep it sequential so results do not depend on
+    // thread scheduling (parallelism comes from rayon over rows and columns instead).
+    faer::set_global_parallelism(faer::Par::Seq);
     let n_all = data.y.len();
     let check = |name: &str, len: usize| {
         if len != n_all {
@@ -133,12 +137,8 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
         }
     }
     let k_all = candidates.len();
-    let mut xmat = Vec::with_capacity(n * k_all);
-    for &j in &candidates {
-        xmat.extend_from_slice(&xt_all[j]);
-    }
-    let xr = MatRef::from_column_major_slice(&xmat, n, k_all);
-    let xtx: Mat<f64> = xr.transpose() * xr;
+    let cand_cols: Vec<&[f64]> = candidates.iter().map(|&j| xt_all[j].as_slice()).collect();
+    let xtx = gram(&cand_cols);
     let kept_pos = independent_columns(&xtx, opts.collin_tol);
     for p in 0..k_all {
         if !kept_pos.contains(&p) {
@@ -292,8 +292,32 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     })
 }
 
+/// Rows per block of the parallel reductions. Fixed, so that sums are added in the same order
+/// whatever the number of threads: results are bit-for-bit reproducible.
+const BLOCK: usize = 1 << 15;
+
+/// Inner product, reduced block by block in a fixed order.
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let partial: Vec<f64> = a
+        .par_chunks(BLOCK)
+        .zip(b.par_chunks(BLOCK))
+        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>())
+        .collect();
+    partial.iter().sum()
+}
+
+/// X'X of the given columns (deterministic, see [`BLOCK`]).
+fn gram(cols: &[&[f64]]) -> Mat<f64> {
+    let k = cols.len();
+    let mut m = Mat::<f64>::zeros(k, k);
+    for a in 0..k {
+        for b in 0..=a {
+            let v = dot(cols[a], cols[b]);
+            m[(a, b)] = v;
+            m[(b, a)] = v;
+        }
+    }
+    m
 }
 
 /// Columns kept by a Cholesky that skips a pivot smaller than `tol` times its diagonal:

@@ -186,11 +186,11 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
         None if cluster.is_empty() => VcovKind::Iid,
         None | Some("cluster") | Some("CR1") => VcovKind::Cluster,
         Some("iid") => VcovKind::Iid,
-        Some("hetero") | Some("HC1") => VcovKind::Hetero,
+        Some("hetero") | Some("HC1") | Some("robust") => VcovKind::Hetero,
         Some(other) => {
             return Err(err(
                 Some("vcov"),
-                format!("unknown vcov `{other}`; use iid, hetero or cluster"),
+                format!("unknown vcov `{other}`; use iid, hetero (also: robust, HC1) or cluster"),
             ))
         }
     };

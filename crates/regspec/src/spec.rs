@@ -355,6 +355,18 @@ pub fn expand(ls: &LoadedSpec) -> Result<Vec<ModelSpec>, Vec<Diagnostic>> {
     }
     for g in &ls.spec.grid {
         let keys: Vec<&String> = g.vary.keys().collect();
+        let mut probe = g.name.clone();
+        for k in &keys {
+            probe = probe.replace(&format!("{{{k}}}"), "");
+        }
+        if probe.contains('{') {
+            diags.push(at(
+                &g.name,
+                Some("name"),
+                format!("grid name `{}` has a placeholder not in `vary`", g.name),
+            ));
+            continue;
+        }
         let mut combos: Vec<Vec<(String, String)>> = vec![vec![]];
         for k in &keys {
             let mut next = Vec::new();

@@ -1,0 +1,237 @@
+//! End-to-end tests of the `regspec` binary on the demo panel: check errors, plan expansion,
+//! caching, sharding, and agreement with the estimators crate called directly.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A scratch workspace: a copy of specs/ and the demo panel.
+fn workspace(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("regspec-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("specs")).unwrap();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    for f in std::fs::read_dir(root().join("specs")).unwrap() {
+        let p = f.unwrap().path();
+        if p.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&p, dir.join("specs").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    for f in ["demo_panel.csv", "demo_panel.csv.meta.json"] {
+        std::fs::copy(root().join("data").join(f), dir.join("data").join(f)).unwrap();
+    }
+    dir
+}
+
+fn regspec(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_regspec"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn check_errors_catalogue() {
+    let dir = workspace("check");
+    let broken = root().join("tests/fixtures/broken");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&broken)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15);
+    for f in files {
+        let name = f.file_stem().unwrap().to_str().unwrap().to_string();
+        let (ok, _, err) = regspec(&dir, &["check", f.to_str().unwrap()]);
+        assert!(!ok, "{name}: check must fail");
+        let text = err.replace(&broken.display().to_string(), "tests/fixtures/broken");
+        insta::assert_snapshot!(format!("check_{name}"), text);
+    }
+}
+
+#[test]
+fn plan_expansion_of_a_grid() {
+    let ls = regspec::spec::load(&root().join("specs/robustness.yaml")).unwrap();
+    let mut plan = regspec::plan::plan_file(&ls).unwrap();
+    for m in &mut plan {
+        m.spec_file = "specs/robustness.yaml".into();
+    }
+    insta::assert_yaml_snapshot!("plan_robustness", plan);
+}
+
+fn table(dir: &Path, out: &str, t: &str) -> String {
+    std::fs::read_to_string(dir.join(out).join(format!("{t}.json"))).unwrap()
+}
+
+#[test]
+fn rerun_is_cached_and_an_edit_reestimates_one_model() {
+    let dir = workspace("cache");
+    let (ok, out, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    assert!(out.is_empty());
+    let (ok, out, _) = regspec(&dir, &["run"]);
+    assert!(ok);
+    assert!(out.contains("0 estimated, 34 cached"), "{out}");
+    // Edit one model of one file.
+    let spec = dir.join("specs/lags.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(
+        &spec,
+        text.replace(
+            "    outcome: hosic\n",
+            "    outcome: hosic\n    sample: \"year >= 2009\"\n",
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = regspec(&dir, &["run"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 estimated, 33 cached"), "{out}");
+    let lags: serde_json::Value = serde_json::from_str(&table(&dir, "reports", "lags")).unwrap();
+    assert_eq!(lags["models"][1]["result"]["nobs"], 750);
+}
+
+#[test]
+fn shards_merge_to_the_unsharded_run() {
+    let dir = workspace("shard");
+    assert!(regspec(&dir, &["run", "--quiet", "--out", "full"]).0);
+    for k in 1..=3 {
+        let (ok, _, err) = regspec(
+            &dir,
+            &[
+                "run",
+                "--quiet",
+                "--shard",
+                &format!("{k}/3"),
+                "--out",
+                &format!("s{k}"),
+            ],
+        );
+        assert!(ok, "{err}");
+    }
+    let (ok, _, err) = regspec(&dir, &["merge", "s1", "s2", "s3", "--out", "merged"]);
+    assert!(ok, "{err}");
+    for t in [
+        "baseline",
+        "capabilities",
+        "ddd",
+        "event_study",
+        "lags",
+        "mechanisms",
+        "robustness",
+    ] {
+        assert!(
+            table(&dir, "full", t) == table(&dir, "merged", t),
+            "table {t} differs between the full and the merged run"
+        );
+    }
+    // Each shard alone holds only part of the models.
+    let s1: serde_json::Value = serde_json::from_str(&table(&dir, "s1", "robustness")).unwrap();
+    assert!(s1["models"].as_array().unwrap().len() < 10);
+}
+
+#[test]
+fn failed_run_leaves_earlier_reports_untouched() {
+    let dir = workspace("atomic");
+    assert!(regspec(&dir, &["run", "--quiet"]).0);
+    let before = table(&dir, "reports", "baseline");
+    std::fs::write(
+        dir.join("specs/zz_broken.yaml"),
+        "models:\n  - name: x\n    outcome: nope\n    treatment: treat_post\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("specs/baseline.yaml"),
+        std::fs::read_to_string(dir.join("specs/baseline.yaml"))
+            .unwrap()
+            .replace("homic_controls", "homic_ctrl"),
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(!ok);
+    assert!(err.contains("unknown column `nope`"), "{err}");
+    assert_eq!(table(&dir, "reports", "baseline"), before);
+}
+
+#[test]
+fn regspec_matches_the_estimators_crate() {
+    let dir = workspace("same");
+    assert!(regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]).0);
+    let t: estimators::TableRecord =
+        serde_json::from_str(&table(&dir, "reports", "baseline")).unwrap();
+    let via_cli = &t
+        .models
+        .iter()
+        .find(|m| m.name == "homic_controls")
+        .unwrap()
+        .result;
+    assert!(t.data_simulated && t.data_source.contains("SIMULATED"));
+
+    let panel = ingest::Panel::read(&root().join("data/demo_panel.csv")).unwrap();
+    let col = |n: &str| {
+        panel
+            .column(n)
+            .unwrap()
+            .values
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect::<Vec<f64>>()
+    };
+    let ids: Vec<f64> = {
+        let mut seen: Vec<&String> = Vec::new();
+        panel
+            .ids
+            .iter()
+            .map(|s| {
+                if !seen.contains(&s) {
+                    seen.push(s);
+                }
+                seen.iter().position(|x| *x == s).unwrap() as f64
+            })
+            .collect()
+    };
+    let country = estimators::factorize_f64(&ids);
+    let year = estimators::factorize_f64(
+        &panel
+            .years
+            .iter()
+            .map(|&y| f64::from(y))
+            .collect::<Vec<_>>(),
+    );
+    let xs = ["treat_post", "ln_pgdp", "adv", "labor", "urban", "open"];
+    let cols: Vec<Vec<f64>> = xs.iter().map(|x| col(x)).collect();
+    let y = col("homic");
+    let data = estimators::OlsData {
+        y_name: "homic".into(),
+        y: &y,
+        x: xs
+            .iter()
+            .zip(&cols)
+            .map(|(n, c)| (n.to_string(), c.as_slice()))
+            .collect(),
+        fe: vec![("iso3".into(), &country), ("year".into(), &year)],
+        weights: None,
+        clusters: vec![("iso3".into(), &country)],
+    };
+    let direct = estimators::fit(
+        &data,
+        &estimators::OlsOptions {
+            vcov: estimators::VcovKind::Cluster,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(via_cli.coefficients, direct.coefficients);
+    assert_eq!(via_cli.nobs, direct.nobs);
+}
