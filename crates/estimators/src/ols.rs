@@ -55,6 +55,13 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
         ));
     }
 
+    let timing = std::env::var_os("REGSPEC_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let lap = |what: &str| {
+        if timing {
+            eprintln!("  [fit] {what}: {:.3}s", t0.elapsed().as_secs_f64());
+        }
+    };
     // 1. Estimation sample.
     let mut numeric: Vec<&[f64]> = vec![data.y];
     numeric.extend(data.x.iter().map(|(_, c)| *c));
@@ -72,30 +79,30 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     if n == 0 {
         return Err(EstimationError::NoObservations);
     }
-    let take = |c: &[f64]| -> Vec<f64> { rows.iter().map(|&i| c[i]).collect() };
-    let weights = data.weights.map(take);
+    // With every row kept (the common case on large data), columns are borrowed, not copied.
+    let all_rows = n == n_all;
+    let view = |c| subset(c, rows, all_rows);
+    let weights: Option<Vec<f64>> = data.weights.map(|w| view(w).into_owned());
     let (fe_codes, fe_levels): (Vec<Vec<u32>>, Vec<usize>) =
         fe_cols.iter().map(|c| refactor(c, rows)).unzip();
     let has_fe = !fe_codes.is_empty();
 
     // 2. Within transformation of y and every regressor.
-    let y = take(data.y);
+    let y = view(data.y);
     let mut names: Vec<String> = data.x.iter().map(|(n, _)| n.clone()).collect();
-    let mut raw_x: Vec<Vec<f64>> = data.x.iter().map(|(_, c)| take(c)).collect();
+    let mut raw_x: Vec<std::borrow::Cow<[f64]>> = data.x.iter().map(|(_, c)| view(c)).collect();
     if !has_fe {
         names.insert(0, INTERCEPT.to_string());
-        raw_x.insert(0, vec![1.0; n]);
+        raw_x.insert(0, std::borrow::Cow::Owned(vec![1.0; n]));
     }
+    lap("sample and codes");
     let fe = FeStructure::new(fe_codes.clone(), fe_levels.clone(), weights.clone());
+    lap("fe grouping");
     let mut cols: Vec<&[f64]> = vec![&y];
-    cols.extend(raw_x.iter().map(Vec::as_slice));
-    let demeaned = fe.demean_many(&cols, opts.fixef_tol, opts.fixef_maxiter);
-    let iterations = demeaned
-        .iter()
-        .map(|(_, s)| s.iterations)
-        .max()
-        .unwrap_or(0);
-    let converged = demeaned.iter().all(|(_, s)| s.converged);
+    cols.extend(raw_x.iter().map(|c| &**c));
+    let (demeaned, dstats) = fe.demean_many(&cols, opts.fixef_tol, opts.fixef_maxiter);
+    let (iterations, converged) = (dstats.iterations, dstats.converged);
+    lap("demeaning");
     let mut warnings = Vec::new();
     if !converged {
         warnings.push(format!(
@@ -112,13 +119,17 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
         }
         v
     };
-    let mut demeaned = demeaned.into_iter().map(|(v, _)| scale(v));
+    let mut demeaned = demeaned.into_iter().map(scale);
     let yt = demeaned.next().unwrap_or_default();
     let xt_all: Vec<Vec<f64>> = demeaned.collect();
 
     let sum_sq = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>();
-    let y_scaled = scale(y.clone());
-    if sum_sq(&yt) <= 1e-14 * sum_sq(&y_scaled).max(f64::MIN_POSITIVE) || sum_sq(&yt) == 0.0 {
+    // Weighted sum of squares of an untransformed column: the sum of squares of its scaled copy.
+    let wss = |v: &[f64]| match &weights {
+        Some(w) => v.iter().zip(w).map(|(a, w)| w * a * a).sum::<f64>(),
+        None => sum_sq(v),
+    };
+    if sum_sq(&yt) <= 1e-14 * wss(&y).max(f64::MIN_POSITIVE) || sum_sq(&yt) == 0.0 {
         return Err(EstimationError::ConstantOutcome(data.y_name.clone()));
     }
 
@@ -126,7 +137,7 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     let mut dropped = Vec::new();
     let mut candidates = Vec::new();
     for (j, xt) in xt_all.iter().enumerate() {
-        let raw_ss = sum_sq(&scale(raw_x[j].clone()));
+        let raw_ss = wss(&raw_x[j]);
         if has_fe && sum_sq(xt) <= opts.collin_tol * raw_ss.max(f64::MIN_POSITIVE) {
             dropped.push(Dropped {
                 name: names[j].clone(),
@@ -176,6 +187,7 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
     }
     let xk: Vec<&[f64]> = kept.iter().map(|&j| xt_all[j].as_slice()).collect();
 
+    lap("solve");
     // 5. Inference.
     let clusters: Vec<ClusterInput> = if opts.vcov == VcovKind::Cluster {
         data.clusters
@@ -219,6 +231,7 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
         has_intercept: !has_fe,
     })?;
 
+    lap("vcov");
     // 6. Fit statistics (pyfixest's definitions).
     let rss = sum_sq(&u);
     let wsum: f64 = weights.as_ref().map_or(n as f64, |w| w.iter().sum());
@@ -290,6 +303,15 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
         converged,
         warnings,
     })
+}
+
+/// The selected rows of a column: borrowed when every row is selected.
+fn subset<'a>(c: &'a [f64], rows: &[usize], all: bool) -> std::borrow::Cow<'a, [f64]> {
+    if all {
+        std::borrow::Cow::Borrowed(c)
+    } else {
+        std::borrow::Cow::Owned(rows.iter().map(|&i| c[i]).collect())
+    }
 }
 
 /// Rows per block of the parallel reductions. Fixed, so that sums are added in the same order
