@@ -1,46 +1,10 @@
 //! End-to-end tests of the `regspec` binary on the demo panel: check errors, plan expansion,
 //! caching, sharding, and agreement with the estimators crate called directly.
 
+mod common;
+
+use common::{regspec, root, workspace};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// A scratch workspace: a copy of specs/ and the demo panel.
-fn workspace(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("regspec-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("specs")).unwrap();
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    for f in std::fs::read_dir(root().join("specs")).unwrap() {
-        let p = f.unwrap().path();
-        if p.extension().is_some_and(|e| e == "yaml") {
-            std::fs::copy(&p, dir.join("specs").join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    for f in ["demo_panel.csv", "demo_panel.csv.meta.json"] {
-        std::fs::copy(root().join("data").join(f), dir.join("data").join(f)).unwrap();
-    }
-    dir
-}
-
-fn regspec(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_regspec"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
 
 #[test]
 fn check_errors_catalogue() {

@@ -58,6 +58,9 @@ pub struct TableRecord {
     pub keep: Option<Vec<String>>,
     pub drop: Vec<String>,
     pub template: Option<String>,
+    /// Number formatting of the rendered table (digits, stars, below); parsed by the report.
+    #[serde(default)]
+    pub format: serde_json::Value,
     /// Human description of the data the models ran on.
     pub data_source: String,
     /// True on the demo panel: every output must say the data are simulated.

@@ -8,6 +8,7 @@ pub mod diag;
 pub mod exec;
 pub mod expr;
 pub mod frame;
+pub mod output;
 pub mod plan;
 pub mod run;
 pub mod spec;

@@ -31,6 +31,9 @@ struct DataArgs {
     /// Directory of spec files used when no SPEC is given.
     #[arg(long, default_value = "specs")]
     spec_dir: PathBuf,
+    /// Workspace templates that override the built-in ones (table.tex.j2, table.md.j2, ...).
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +87,15 @@ enum Command {
         #[arg(long, default_value_t = 20261129)]
         seed: u64,
     },
+    /// Re-render tables (LaTeX, Markdown, figures) from their results without re-estimating.
+    Table {
+        /// Table names (the spec files' `table`, default their file stem).
+        names: Vec<String>,
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        #[arg(long, default_value = "templates")]
+        templates: PathBuf,
+    },
     /// Combine the outputs of `run --shard` into one set of results.
     Merge {
         /// Output directories of the shards.
@@ -128,6 +140,7 @@ fn main() -> ExitCode {
                 out,
                 quiet,
                 shard,
+                templates: data.templates,
             };
             run::run(&o).map(|s| {
                 if !quiet {
@@ -163,9 +176,15 @@ fn main() -> ExitCode {
                 .map(|_| println!("wrote simulated demo panel {}", out.display()))
         }
         Command::Merge { dirs, out, data } => plan_only(&[], &data).and_then(|plan| {
-            run::merge(&dirs, &out, &plan)
+            run::merge(&dirs, &out, &plan, &run::templates(&data.templates))
                 .map(|w| w.iter().for_each(|p| println!("wrote {}", p.display())))
         }),
+        Command::Table {
+            names,
+            out,
+            templates,
+        } => regspec::output::rerender(&out, &names, &run::templates(&templates))
+            .map(|w| w.iter().for_each(|p| println!("wrote {}", p.display()))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

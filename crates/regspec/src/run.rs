@@ -27,6 +27,14 @@ pub struct RunOptions {
     pub out: PathBuf,
     pub quiet: bool,
     pub shard: Option<(usize, usize)>,
+    /// Workspace templates overriding the built-in defaults, when the directory exists.
+    pub templates: PathBuf,
+}
+
+pub fn templates(dir: &Path) -> report::Templates {
+    report::Templates {
+        dir: dir.is_dir().then(|| dir.to_path_buf()),
+    }
 }
 
 pub struct LoadedPanel {
@@ -217,13 +225,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
         ));
     }
     let records = tables(&loaded, &plan, by_index, &lp);
-    let mut written = Vec::new();
-    for t in &records {
-        let path = o.out.join(format!("{}.json", t.table));
-        let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
-        write_atomic(&path, json.as_bytes())?;
-        written.push(path);
-    }
+    let written = crate::output::write_outputs(&o.out, &records, &templates(&o.templates))?;
     let cached = cached.into_inner();
     Ok(RunSummary {
         estimated: total - cached,
@@ -290,6 +292,7 @@ fn tables(
             keep: s.keep.clone(),
             drop: s.drop.clone(),
             template: s.template.clone(),
+            format: s.format.clone().unwrap_or(serde_json::Value::Null),
             data_source: lp.description.clone(),
             data_simulated: lp.simulated,
             program_version: VERSION.to_string(),
@@ -300,7 +303,12 @@ fn tables(
 }
 
 /// Combines the per-table outputs of shard runs into one, models in plan order.
-pub fn merge(dirs: &[PathBuf], out: &Path, order: &[PlannedModel]) -> Result<Vec<PathBuf>, String> {
+pub fn merge(
+    dirs: &[PathBuf],
+    out: &Path,
+    order: &[PlannedModel],
+    tpl: &report::Templates,
+) -> Result<Vec<PathBuf>, String> {
     let mut tables: BTreeMap<String, TableRecord> = BTreeMap::new();
     for d in dirs {
         let rd = std::fs::read_dir(d).map_err(|e| format!("{}: {e}", d.display()))?;
@@ -340,17 +348,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path, order: &[PlannedModel]) -> Result<Vec
         .enumerate()
         .map(|(i, m)| ((m.table.as_str(), m.name.as_str()), i))
         .collect();
-    let mut written = Vec::new();
     for t in tables.values_mut() {
         t.models.sort_by_key(|m| {
             rank.get(&(m.table.as_str(), m.name.as_str()))
                 .copied()
                 .unwrap_or(usize::MAX)
         });
-        let path = out.join(format!("{}.json", t.table));
-        let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
-        write_atomic(&path, json.as_bytes())?;
-        written.push(path);
     }
-    Ok(written)
+    let records: Vec<TableRecord> = tables.into_values().collect();
+    crate::output::write_outputs(out, &records, tpl)
 }

@@ -145,6 +145,8 @@ pub struct SpecFile {
     pub drop: Vec<String>,
     /// Template override for this table (file name under the templates directory).
     pub template: Option<String>,
+    /// Number formatting: `{digits: 3, below: se | t | ci, stars: [[0.1, "*"], ...]}`.
+    pub format: Option<serde_json::Value>,
     #[serde(default)]
     pub defaults: ModelSpec,
     #[serde(default)]

@@ -1,0 +1,77 @@
+//! Writing a run's results: JSON per table, then LaTeX and Markdown tables, event-study
+//! figures and `index.md`. Everything is rendered in memory first and written only when all of
+//! it rendered, each file through a temporary file and a rename: a failure leaves the previous
+//! reports as they were.
+
+use crate::run::write_atomic;
+use estimators::TableRecord;
+use report::{Format, Templates};
+use std::path::{Path, PathBuf};
+
+pub fn write_outputs(
+    out: &Path,
+    tables: &[TableRecord],
+    templates: &Templates,
+) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut figures: Vec<(String, String)> = Vec::new();
+    for t in tables {
+        let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
+        files.push((out.join(format!("{}.json", t.table)), json));
+        for fmt in [Format::Latex, Format::Markdown] {
+            let text = report::render_table(t, fmt, templates).map_err(|e| e.to_string())?;
+            files.push((out.join(format!("{}.{}", t.table, fmt.extension())), text));
+        }
+        for m in &t.models {
+            if let Some(es) = &m.event_study {
+                let x = t
+                    .labels
+                    .get("rel_time")
+                    .cloned()
+                    .unwrap_or_else(|| "Years relative to treatment".into());
+                let title = format!("{}: event study", m.label);
+                let svg = report::figure::event_study_svg(es, &title, &x, "Coefficient and 95% CI")
+                    .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
+                let rel = format!("figures/{}_{}.svg", t.table, m.name);
+                files.push((out.join(&rel), svg));
+                figures.push((title, rel));
+            }
+        }
+    }
+    if !tables.is_empty() {
+        files.push((out.join("index.md"), report::index(tables, &figures)));
+    }
+    let mut written = Vec::new();
+    for (path, text) in files {
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `regspec table NAME`: re-renders a table from its JSON results, estimating nothing.
+pub fn rerender(
+    out: &Path,
+    names: &[String],
+    templates: &Templates,
+) -> Result<Vec<PathBuf>, String> {
+    let mut tables = Vec::new();
+    for n in names {
+        let path = out.join(format!("{n}.json"));
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: {e} (run `regspec run` first)", path.display()))?;
+        let t: TableRecord = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a regspec table: {e}", path.display()))?;
+        tables.push(t);
+    }
+    // Keep index.md listing every table, not only the re-rendered ones.
+    let mut written = Vec::new();
+    for t in &tables {
+        written.extend(
+            write_outputs(out, std::slice::from_ref(t), templates)?
+                .into_iter()
+                .filter(|p| !p.ends_with("index.md")),
+        );
+    }
+    Ok(written)
+}

@@ -1,0 +1,87 @@
+//! Number formatting and significance conventions of a table, from the spec file's `format:`
+//! block (validated here, so a typo is an error and not a silent default).
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Below {
+    /// Standard errors in parentheses.
+    Se,
+    /// t statistics in parentheses.
+    T,
+    /// 95% confidence intervals in brackets.
+    Ci,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Style {
+    /// Decimal places.
+    pub digits: usize,
+    /// Significance thresholds, largest first: p below the threshold earns the stars.
+    pub stars: Vec<(f64, String)>,
+    pub below: Below,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            digits: 3,
+            stars: vec![(0.1, "*".into()), (0.05, "**".into()), (0.01, "***".into())],
+            below: Below::Se,
+        }
+    }
+}
+
+impl Style {
+    pub fn from_value(v: &serde_json::Value) -> Result<Style, String> {
+        if v.is_null() {
+            return Ok(Style::default());
+        }
+        let s: Style =
+            serde_json::from_value(v.clone()).map_err(|e| format!("table `format`: {e}"))?;
+        if s.digits > 10 {
+            return Err("table `format`: digits must be at most 10".into());
+        }
+        Ok(s)
+    }
+
+    /// The stars of the smallest threshold p is below.
+    pub fn stars_for(&self, p: f64) -> String {
+        self.stars
+            .iter()
+            .filter(|(thr, _)| p < *thr)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    }
+
+    /// (stars, threshold) pairs for the legend, fewest stars first.
+    pub fn legend(&self) -> Vec<(String, f64)> {
+        let mut v: Vec<(String, f64)> = self.stars.iter().map(|(t, s)| (s.clone(), *t)).collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stars() {
+        let s = Style::default();
+        assert_eq!(s.stars_for(0.2), "");
+        assert_eq!(s.stars_for(0.07), "*");
+        assert_eq!(s.stars_for(0.03), "**");
+        assert_eq!(s.stars_for(0.001), "***");
+        assert!(Style::from_value(&serde_json::json!({"digitz": 2})).is_err());
+        assert_eq!(
+            Style::from_value(&serde_json::json!({"digits": 2, "below": "t"}))
+                .unwrap()
+                .digits,
+            2
+        );
+    }
+}

@@ -1,0 +1,472 @@
+//! The view model a template sees: a table's columns, panels of coefficient rows, statistic
+//! rows and notes, every number already formatted. Templates decide layout only.
+
+use crate::style::{Below, Style};
+use estimators::{ModelRecord, TableRecord};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct TableView {
+    pub name: String,
+    pub title: String,
+    pub columns: Vec<ColumnView>,
+    /// Spanning headers over adjacent columns with the same dependent variable.
+    pub groups: Vec<GroupView>,
+    pub panels: Vec<PanelView>,
+    pub notes: Vec<NoteView>,
+    pub simulated: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ColumnView {
+    pub index: usize,
+    pub header: String,
+    pub model: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupView {
+    pub label: String,
+    pub span: usize,
+    /// 1-based first and last column.
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PanelView {
+    pub title: Option<String>,
+    pub rows: Vec<RowView>,
+    pub stats: Vec<StatView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RowView {
+    pub name: String,
+    pub label_tex: String,
+    pub label_md: String,
+    pub cells: Vec<CellView>,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct CellView {
+    pub estimate_tex: String,
+    pub below_tex: String,
+    pub estimate_md: String,
+    pub below_md: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatView {
+    pub label_tex: String,
+    pub label_md: String,
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NoteView {
+    pub tex: String,
+    pub md: String,
+}
+
+pub fn latex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '_' | '%' | '&' | '#' | '$' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '^' => out.push_str("\\^{}"),
+            '~' => out.push_str("\\~{}"),
+            '\\' => out.push_str("\\textbackslash{}"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A label as given (user labels are LaTeX), or the escaped variable name.
+fn label(t: &TableRecord, name: &str) -> (String, String) {
+    match t.labels.get(name) {
+        Some(l) => (l.clone(), l.clone()),
+        None => (latex_escape(name), name.replace('_', "\\_")),
+    }
+}
+
+fn fmt_num(v: f64, digits: usize) -> String {
+    if v.is_nan() {
+        return String::new();
+    }
+    let s = format!("{v:.digits$}");
+    // A negative zero after rounding prints as 0.
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
+}
+
+fn tex_num(s: &str) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) => format!("$-${rest}"),
+        None => s.to_string(),
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Coefficients shown by default: every coefficient that is not a control.
+fn shown(t: &TableRecord, models: &[&ModelRecord]) -> Vec<String> {
+    if let Some(keep) = &t.keep {
+        return keep
+            .iter()
+            .filter(|k| !t.drop.contains(k))
+            .cloned()
+            .collect();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for m in models {
+        for c in &m.result.coefficients {
+            if !m.controls.contains(&c.name) && !t.drop.contains(&c.name) && !out.contains(&c.name)
+            {
+                out.push(c.name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// How a FE or cluster variable is named in prose: its label, or a default for the panel
+/// identifiers (`iso3` is "country", `a^b` is "a-b").
+fn display_name(t: &TableRecord, var: &str) -> String {
+    if let Some(l) = t.labels.get(var) {
+        return l.clone();
+    }
+    var.split('^')
+        .map(|p| match p {
+            "iso3" => "country".to_string(),
+            other => t
+                .labels
+                .get(other)
+                .cloned()
+                .unwrap_or_else(|| other.to_string()),
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn vcov_note(t: &TableRecord, m: &ModelRecord) -> String {
+    match m.result.vcov_type.as_str() {
+        "cluster" => format!(
+            "clustered by {}",
+            m.cluster
+                .iter()
+                .map(|c| display_name(t, c))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+        "hetero" => "heteroskedasticity-robust (HC1)".into(),
+        _ => "conventional (iid)".into(),
+    }
+}
+
+pub fn build(t: &TableRecord, style: &Style) -> TableView {
+    let d = style.digits;
+    // Panels in order of first appearance; models without a panel form one unnamed panel.
+    let mut panel_names: Vec<Option<String>> = Vec::new();
+    for m in &t.models {
+        if !panel_names.contains(&m.panel) {
+            panel_names.push(m.panel.clone());
+        }
+    }
+    let panels_models: Vec<Vec<&ModelRecord>> = panel_names
+        .iter()
+        .map(|p| t.models.iter().filter(|m| &m.panel == p).collect())
+        .collect();
+    let ncols = panels_models.iter().map(Vec::len).max().unwrap_or(0);
+    // Model labels and sample names may be variable names with a label of their own.
+    let relabel = |s: &str| t.labels.get(s).cloned().unwrap_or_else(|| s.to_string());
+    let first = &panels_models[0];
+    let multi = panel_names.len() > 1;
+    let columns: Vec<ColumnView> = (0..ncols)
+        .map(|i| ColumnView {
+            index: i + 1,
+            header: if multi {
+                String::new()
+            } else {
+                first.get(i).map(|m| relabel(&m.label)).unwrap_or_default()
+            },
+            model: first.get(i).map(|m| m.name.clone()).unwrap_or_default(),
+        })
+        .collect();
+    // Column groups: adjacent columns with the same label (single-panel tables).
+    let mut groups: Vec<GroupView> = Vec::new();
+    if !multi {
+        for (i, m) in first.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if g.label == relabel(&m.label) => {
+                    g.span += 1;
+                    g.end = i + 1;
+                }
+                _ => groups.push(GroupView {
+                    label: relabel(&m.label),
+                    span: 1,
+                    start: i + 1,
+                    end: i + 1,
+                }),
+            }
+        }
+    }
+    let all_fe: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for m in &t.models {
+            for f in &m.fe {
+                if !v.contains(f) {
+                    v.push(f.clone());
+                }
+            }
+        }
+        v
+    };
+    let panels = panel_names
+        .iter()
+        .zip(&panels_models)
+        .map(|(title, models)| {
+            let cell = |m: Option<&&ModelRecord>, name: &str| -> CellView {
+                let Some(c) = m.and_then(|m| m.result.coef(name)) else {
+                    return CellView::default();
+                };
+                let stars = style.stars_for(c.p_value);
+                let est = fmt_num(c.estimate, d);
+                let below = match style.below {
+                    Below::Se => format!("({})", fmt_num(c.std_error, d)),
+                    Below::T => format!("({})", fmt_num(c.t_stat, d.min(2))),
+                    Below::Ci => format!("[{}, {}]", fmt_num(c.ci_low, d), fmt_num(c.ci_high, d)),
+                };
+                let below_tex = match style.below {
+                    Below::Ci => format!(
+                        "[{}, {}]",
+                        tex_num(&fmt_num(c.ci_low, d)),
+                        tex_num(&fmt_num(c.ci_high, d))
+                    ),
+                    _ => below.replace('-', "$-$"),
+                };
+                CellView {
+                    estimate_tex: format!(
+                        "{}{}",
+                        tex_num(&est),
+                        if stars.is_empty() {
+                            String::new()
+                        } else {
+                            format!("$^{{{stars}}}$")
+                        }
+                    ),
+                    estimate_md: format!("{est}{}", stars.replace('*', "\\*")),
+                    below_tex,
+                    below_md: below,
+                }
+            };
+            let rows = shown(t, models)
+                .into_iter()
+                .filter(|name| models.iter().any(|m| m.result.coef(name).is_some()))
+                .map(|name| {
+                    let (lt, lm) = label(t, &name);
+                    RowView {
+                        cells: (0..ncols).map(|i| cell(models.get(i), &name)).collect(),
+                        name,
+                        label_tex: lt,
+                        label_md: lm,
+                    }
+                })
+                .collect();
+            let per = |f: &dyn Fn(&ModelRecord) -> String| -> Vec<String> {
+                (0..ncols)
+                    .map(|i| models.get(i).map(|m| f(m)).unwrap_or_default())
+                    .collect()
+            };
+            let yes = |b: bool| {
+                if b {
+                    "Yes".to_string()
+                } else {
+                    "No".to_string()
+                }
+            };
+            let mut stats = Vec::new();
+            for f in &all_fe {
+                let fe_label = capitalise(&display_name(t, f));
+                let cells = per(&|m: &ModelRecord| yes(m.fe.contains(f)));
+                stats.push(StatView {
+                    label_tex: format!("{} FE", latex_escape(&fe_label)),
+                    label_md: format!("{fe_label} FE"),
+                    cells,
+                });
+            }
+            let mut stat = |tex: &str, md: &str, cells: Vec<String>| {
+                stats.push(StatView {
+                    label_tex: tex.to_string(),
+                    label_md: md.to_string(),
+                    cells,
+                });
+            };
+            if models.iter().any(|m| !m.controls.is_empty()) {
+                stat(
+                    "Controls",
+                    "Controls",
+                    per(&|m: &ModelRecord| yes(!m.controls.is_empty())),
+                );
+            }
+            if models.iter().any(|m| m.sample_label.is_some()) {
+                stat(
+                    "Sample",
+                    "Sample",
+                    per(&|m: &ModelRecord| {
+                        m.sample_label
+                            .as_deref()
+                            .map(relabel)
+                            .unwrap_or_else(|| "all".into())
+                    }),
+                );
+            }
+            stat(
+                "Observations",
+                "Observations",
+                per(&|m: &ModelRecord| thousands(m.result.nobs)),
+            );
+            stat(
+                "R$^2$",
+                "R²",
+                per(&|m: &ModelRecord| fmt_num(m.result.r2, d)),
+            );
+            if models.iter().any(|m| m.result.within_r2.is_some()) {
+                stat(
+                    "Within R$^2$",
+                    "Within R²",
+                    per(&|m: &ModelRecord| {
+                        m.result
+                            .within_r2
+                            .map(|v| fmt_num(v, d))
+                            .unwrap_or_default()
+                    }),
+                );
+            }
+            if models.iter().any(|m| !m.result.n_clusters.is_empty()) {
+                stat(
+                    "Clusters",
+                    "Clusters",
+                    per(&|m: &ModelRecord| {
+                        m.result
+                            .n_clusters
+                            .iter()
+                            .map(|g| thousands(*g))
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    }),
+                );
+            }
+            PanelView {
+                title: title.as_ref().map(|p| {
+                    format!(
+                        "Panel {}: {p}",
+                        (b'A'
+                            + panel_names
+                                .iter()
+                                .position(|x| x.as_ref() == Some(p))
+                                .unwrap_or(0) as u8) as char
+                    )
+                }),
+                rows,
+                stats,
+            }
+        })
+        .collect();
+
+    let mut notes = Vec::new();
+    let mut vc: Vec<String> = Vec::new();
+    for m in &t.models {
+        let n = vcov_note(t, m);
+        if !vc.contains(&n) {
+            vc.push(n);
+        }
+    }
+    let below = match style.below {
+        Below::Se => "Standard errors",
+        Below::T => "t statistics",
+        Below::Ci => "95% confidence intervals",
+    };
+    let se = format!(
+        "{below} ({}) in {}.",
+        vc.join("; "),
+        if style.below == Below::Ci {
+            "brackets"
+        } else {
+            "parentheses"
+        }
+    );
+    notes.push(NoteView {
+        tex: latex_escape(&se).replace("\\%", "\\%"),
+        md: se.clone(),
+    });
+    let legend = style.legend();
+    notes.push(NoteView {
+        tex: legend
+            .iter()
+            .map(|(s, p)| format!("$^{{{s}}}$ p$<${p}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+            + ".",
+        md: legend
+            .iter()
+            .map(|(s, p)| format!("{} p<{p}", s.replace('*', "\\*")))
+            .collect::<Vec<_>>()
+            .join(", ")
+            + ".",
+    });
+    if let Some(n) = &t.notes {
+        notes.push(NoteView {
+            tex: latex_escape(n),
+            md: n.clone(),
+        });
+    }
+    let data = if t.data_simulated {
+        format!(
+            "Data: {}. These numbers are NOT estimates from real data.",
+            t.data_source
+        )
+    } else {
+        format!("Data: {}.", t.data_source)
+    };
+    notes.push(NoteView {
+        tex: latex_escape(&data),
+        md: data,
+    });
+    TableView {
+        name: t.table.clone(),
+        title: t.title.clone().unwrap_or_else(|| t.table.clone()),
+        columns,
+        groups,
+        panels,
+        notes,
+        simulated: t.data_simulated,
+    }
+}

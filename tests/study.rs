@@ -1,0 +1,279 @@
+//! The study's specs on the demo panel: the estimators recover the simulated truth, the event
+//! study matches pyfixest, every rendered table is pinned, figures and LaTeX are checked.
+
+mod common;
+
+use common::{read, regspec, root, workspace};
+use estimators::TableRecord;
+use std::path::Path;
+
+fn table(dir: &Path, t: &str) -> TableRecord {
+    serde_json::from_str(&read(dir, &format!("reports/{t}.json"))).unwrap()
+}
+
+fn coef(t: &TableRecord, model: &str, name: &str) -> estimators::Coefficient {
+    let m = t
+        .models
+        .iter()
+        .find(|m| m.name == model)
+        .unwrap_or_else(|| panic!("no model {model}"));
+    m.result
+        .coef(name)
+        .unwrap_or_else(|| panic!("{model}: no {name}"))
+        .clone()
+}
+
+#[test]
+fn demo_truth_is_recovered_within_confidence_intervals() {
+    let dir = workspace("truth");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    // (table, model, coefficient, true value from measures::demo's data-generating process)
+    let checks = [
+        ("baseline", "homic", "treat_post", "homic", "treat_post"),
+        (
+            "baseline",
+            "homic_controls",
+            "treat_post",
+            "homic",
+            "treat_post",
+        ),
+        ("baseline", "hosic", "treat_post", "hosic", "treat_post"),
+        (
+            "baseline",
+            "hosic_controls",
+            "treat_post",
+            "hosic",
+            "treat_post",
+        ),
+        ("mechanisms", "sd", "treat_post", "sd", "treat_post"),
+        ("mechanisms", "talex1", "treat_post", "talex1", "treat_post"),
+        ("mechanisms", "talex2", "treat_post", "talex2", "treat_post"),
+        ("mechanisms", "cd_all", "cd", "homic", "cd"),
+        (
+            "capabilities",
+            "cap_ln_patents_treat_post_l1",
+            "treat_post_l1",
+            "ln_patents",
+            "treat_post_l1",
+        ),
+        (
+            "capabilities",
+            "cap_ln_articles_treat_post",
+            "treat_post",
+            "ln_articles",
+            "treat_post",
+        ),
+        (
+            "capabilities",
+            "cap_rd_gdp_treat_post",
+            "treat_post",
+            "rd_gdp",
+            "treat_post",
+        ),
+    ];
+    for (t, m, c, y, x) in checks {
+        let truth = measures::demo::TRUE_EFFECTS
+            .iter()
+            .find(|e| e.0 == y && e.1 == x)
+            .unwrap()
+            .2;
+        let est = coef(&table(&dir, t), m, c);
+        assert!(
+            est.ci_low <= truth && truth <= est.ci_high,
+            "{t}/{m}: {c} = {:.3} [{:.3}, {:.3}] misses the truth {truth}",
+            est.estimate,
+            est.ci_low,
+            est.ci_high
+        );
+    }
+    let t = table(&dir, "baseline");
+    assert!(t.data_simulated);
+}
+
+#[test]
+fn event_study_matches_pyfixest() {
+    let dir = workspace("es");
+    assert!(regspec(&dir, &["run", "--quiet", "specs/event_study.yaml"]).0);
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/event_study_reference.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let t = table(&dir, "event_study");
+    for (model, key) in [
+        ("es_homic", "homic_iso3"),
+        ("es_hosic", "hosic_iso3"),
+        ("es_homic_cy", "homic_cy"),
+    ] {
+        let m = t.models.iter().find(|m| m.name == model).unwrap();
+        let es = m.event_study.as_ref().unwrap();
+        let r = &refs[key];
+        assert_eq!(m.result.nobs as u64, r["nobs"].as_u64().unwrap());
+        let pts = r["points"].as_object().unwrap();
+        assert_eq!(
+            pts.len(),
+            es.points.len() - 1,
+            "{model}: one point per period but the reference"
+        );
+        for p in &es.points {
+            if p.rel_time == es.reference {
+                assert_eq!((p.estimate, p.std_error), (0.0, 0.0));
+                continue;
+            }
+            let q = &pts[&p.rel_time.to_string()];
+            for (ours, theirs) in [
+                (p.estimate, q["estimate"].as_f64().unwrap()),
+                (p.std_error, q["std_error"].as_f64().unwrap()),
+            ] {
+                assert!(
+                    (ours - theirs).abs() <= 1e-8 * theirs.abs(),
+                    "{model} k={}: {ours} vs {theirs}",
+                    p.rel_time
+                );
+            }
+        }
+        // pyfixest reports the Wald statistic W for this test; ours is the F form W / q.
+        let pre = es.pretrend.as_ref().unwrap();
+        let stat = pre.stat * pre.df1 as f64;
+        let theirs = r["pretrend_stat"].as_f64().unwrap();
+        assert!(
+            (stat - theirs).abs() <= 1e-8 * theirs,
+            "{model} pretrend {stat} vs {theirs}"
+        );
+    }
+}
+
+#[test]
+fn rendered_tables_are_pinned() {
+    let dir = workspace("render");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("reports"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .filter(|n| n.ends_with(".tex") || n.ends_with(".md"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 15, "{names:?}");
+    for n in names {
+        insta::assert_snapshot!(
+            format!("table_{}", n.replace('.', "_")),
+            read(&dir, &format!("reports/{n}"))
+        );
+    }
+}
+
+#[test]
+fn event_study_figure_has_its_essential_content() {
+    let dir = workspace("svg");
+    assert!(regspec(&dir, &["run", "--quiet", "specs/event_study.yaml"]).0);
+    let svg = read(&dir, "reports/figures/event_study_es_homic.svg");
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains("Years relative to treatment"), "x axis label");
+    assert!(svg.contains("Coefficient and 95% CI"), "y axis label");
+    assert!(svg.contains("HOMIC: event study"), "title");
+    // One filled point per estimated period (window -5..4 minus the reference), plus the
+    // hollow reference point.
+    assert_eq!(
+        svg.matches("<circle").count(),
+        10,
+        "9 estimated periods + the reference"
+    );
+    // Tick labels for every relative period, the reference included.
+    for k in -5..=4 {
+        assert!(svg.contains(&format!(">\n{k}\n</text>")), "tick {k}");
+    }
+    // The dashed reference line: 20 short segments at x = -1.
+    assert!(svg.matches("<polyline").count() >= 20 + 1);
+}
+
+#[test]
+fn latex_tables_compile() {
+    let have = std::process::Command::new("pdflatex")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("REGSPEC_REQUIRE_LATEX").is_none(),
+            "REGSPEC_REQUIRE_LATEX is set but pdflatex is missing"
+        );
+        eprintln!("skipped: pdflatex not installed");
+        return;
+    }
+    let dir = workspace("latex");
+    assert!(regspec(&dir, &["run", "--quiet"]).0);
+    let tex_dir = dir.join("latex");
+    std::fs::create_dir_all(&tex_dir).unwrap();
+    for e in std::fs::read_dir(dir.join("reports")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "tex") {
+            continue;
+        }
+        let body = std::fs::read_to_string(&p).unwrap();
+        let doc = format!("\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\usepackage{{graphicx}}\n\\begin{{document}}\n{body}\n\\end{{document}}\n");
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        std::fs::write(tex_dir.join(format!("{name}.tex")), doc).unwrap();
+        let out = std::process::Command::new("pdflatex")
+            .args([
+                "-interaction=nonstopmode",
+                "-halt-on-error",
+                &format!("{name}.tex"),
+            ])
+            .current_dir(&tex_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}.tex does not compile:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn template_errors_name_the_file_and_line_and_write_nothing() {
+    let dir = workspace("tpl");
+    assert!(regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]).0);
+    let before = read(&dir, "reports/baseline.md");
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    // Unknown variable on line 3.
+    std::fs::write(
+        dir.join("templates/table.md.j2"),
+        "# {{ table.title }}\n\n{{ table.nonexistent }}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["table", "baseline"]);
+    assert!(!ok);
+    assert!(
+        err.contains("templates/table.md.j2:3: template error: undefined value"),
+        "{err}"
+    );
+    assert_eq!(read(&dir, "reports/baseline.md"), before);
+    // Syntax error on line 2.
+    std::fs::write(
+        dir.join("templates/table.md.j2"),
+        "# {{ table.title }}\n{% for x in %}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["table", "baseline"]);
+    assert!(!ok);
+    assert!(
+        err.contains("templates/table.md.j2:2: template error: syntax error"),
+        "{err}"
+    );
+    assert_eq!(read(&dir, "reports/baseline.md"), before);
+    // A working override is used.
+    std::fs::write(
+        dir.join("templates/table.md.j2"),
+        "# {{ table.title }} ({{ table.columns | length }} columns)\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["table", "baseline"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        read(&dir, "reports/baseline.md"),
+        "# Baseline: the BRI and innovation cooperation with China (2 columns)\n"
+    );
+}
