@@ -158,9 +158,8 @@ impl FeStructure {
                     slot.fill(0.0);
                     match (others.as_slice(), &gr.weights) {
                         ([a1], None) => {
-                            let c1 = &gr.cross[0];
-                            for r in s..e {
-                                let b1 = c1[r] as usize * m;
+                            for &code in &gr.cross[0][s..e] {
+                                let b1 = code as usize * m;
                                 slot.iter_mut()
                                     .zip(&a1[b1..b1 + m])
                                     .for_each(|(d, v)| *d += v);
@@ -200,8 +199,8 @@ impl FeStructure {
     }
 
     fn sweep(&self, m: usize, b: &[Vec<f64>], alpha: &mut [Vec<f64>]) {
-        for k in 0..self.n_fe() {
-            self.update(k, m, &b[k], alpha);
+        for (k, bk) in b.iter().enumerate() {
+            self.update(k, m, bk, alpha);
         }
     }
 

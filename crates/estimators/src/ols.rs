@@ -354,7 +354,7 @@ fn independent_columns(xtx: &Mat<f64>, tol: f64) -> Vec<usize> {
         for &p in &kept {
             d -= l[j][p] * l[j][p];
         }
-        if !(diag > 0.0) || d <= tol * diag {
+        if diag.is_nan() || diag <= 0.0 || d <= tol * diag {
             continue;
         }
         let djj = d.sqrt();

@@ -48,7 +48,7 @@ impl CsvTable {
             .delimiter(opts.delimiter)
             .flexible(true)
             .has_headers(true)
-            .from_reader(text[offset..].as_bytes());
+            .from_reader(&text.as_bytes()[offset..]);
         let line_base = opts.skip_lines as u64;
         let header: Vec<String> = rdr
             .headers()

@@ -3,6 +3,9 @@
 //! (`plan`, `check`), runner (`run`, `exec`, `frame`); numerics live in the estimators crate
 //! and rendering in the report crate.
 
+// Diagnostics are large, rare values collected into lists; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod check;
 pub mod diag;
 pub mod exec;

@@ -121,7 +121,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -424,7 +424,7 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
         }
     );
     notes.push(NoteView {
-        tex: latex_escape(&se).replace("\\%", "\\%"),
+        tex: latex_escape(&se),
         md: se.clone(),
     });
     let legend = style.legend();
