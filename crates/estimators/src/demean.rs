@@ -141,6 +141,9 @@ impl FeStructure {
     /// alpha_k = (B_k - sum over the rows of each group of w_i * sum_{j != k} alpha_j[c_j(i)])
     /// / S_k, for all columns. The hot loop of the estimator: gathers only, parallel by group.
     fn update(&self, k: usize, m: usize, b: &[f64], alpha: &mut [Vec<f64>]) {
+        if let Some(big) = self.scatter_source(k, m) {
+            return self.update_scatter(k, big, m, b, alpha);
+        }
         let mut out = std::mem::take(&mut alpha[k]);
         let gr = &self.groups[k];
         let others: Vec<&Vec<f64>> = (0..self.n_fe())
@@ -196,6 +199,84 @@ impl FeStructure {
                 }
             });
         alpha[k] = out;
+    }
+
+    /// When FE k has few levels and another FE has many more, updating k by walking the rows
+    /// grouped by that large FE reads its coefficients sequentially and scatters into k's small,
+    /// cache-resident accumulator, instead of gathering the large FE's coefficients at random.
+    fn scatter_source(&self, k: usize, m: usize) -> Option<usize> {
+        const SMALL_BYTES: usize = 1 << 21;
+        let big = (0..self.n_fe())
+            .filter(|&j| j != k)
+            .max_by_key(|&j| self.levels[j])?;
+        let small = self.levels[k] * m * 8 <= SMALL_BYTES;
+        (small && self.levels[big] >= 8 * self.levels[k] && self.codes[k].len() >= 1 << 16)
+            .then_some(big)
+    }
+
+    /// The scatter form of [`Self::update`]: rows in the large FE's grouping, split into a
+    /// fixed number of blocks of its groups (so sums do not depend on the thread count), each
+    /// block accumulating into its own buffer, buffers added in block order.
+    fn update_scatter(&self, k: usize, big: usize, m: usize, b: &[f64], alpha: &mut [Vec<f64>]) {
+        const BLOCKS: usize = 8;
+        let gr = &self.groups[big];
+        // Position of FE o among `big`'s cross arrays (every FE but `big`, in index order).
+        let pos = |o: usize| if o < big { o } else { o - 1 };
+        let ck = &gr.cross[pos(k)];
+        let rest: Vec<(usize, &Vec<u32>)> = (0..self.n_fe())
+            .filter(|&o| o != k && o != big)
+            .map(|o| (o, &gr.cross[pos(o)]))
+            .collect();
+        let gk = self.levels[k];
+        let gb = self.levels[big];
+        let alpha_ro = &*alpha;
+        let parts: Vec<Vec<f64>> = (0..BLOCKS)
+            .into_par_iter()
+            .map(|blk| {
+                let mut acc = vec![0.0; gk * m];
+                let mut t = vec![0.0; m];
+                for g in (blk * gb / BLOCKS)..((blk + 1) * gb / BLOCKS) {
+                    let ab = &alpha_ro[big][g * m..g * m + m];
+                    for r in gr.offsets[g]..gr.offsets[g + 1] {
+                        t.copy_from_slice(ab);
+                        for (o, c) in &rest {
+                            let base = c[r] as usize * m;
+                            t.iter_mut()
+                                .zip(&alpha_ro[*o][base..base + m])
+                                .for_each(|(a, v)| *a += v);
+                        }
+                        let w = gr.weights.as_ref().map_or(1.0, |w| w[r]);
+                        let base = ck[r] as usize * m;
+                        acc[base..base + m]
+                            .iter_mut()
+                            .zip(&t)
+                            .for_each(|(a, v)| *a += w * v);
+                    }
+                }
+                acc
+            })
+            .collect();
+        let sums = self.combine(parts);
+        for (gi, &den) in self.sum_w[k].iter().enumerate() {
+            let idx = gi * m;
+            for ((a, bv), sv) in alpha[k][idx..idx + m]
+                .iter_mut()
+                .zip(&b[idx..idx + m])
+                .zip(&sums[idx..idx + m])
+            {
+                *a = if den > 0.0 { (bv - sv) / den } else { 0.0 };
+            }
+        }
+    }
+
+    /// Adds the blocks' buffers in block order.
+    fn combine(&self, parts: Vec<Vec<f64>>) -> Vec<f64> {
+        let mut it = parts.into_iter();
+        let mut total = it.next().unwrap_or_default();
+        for p in it {
+            total.iter_mut().zip(&p).for_each(|(a, b)| *a += b);
+        }
+        total
     }
 
     fn sweep(&self, m: usize, b: &[Vec<f64>], alpha: &mut [Vec<f64>]) {
@@ -394,7 +475,8 @@ mod tests {
 
     #[test]
     fn results_do_not_depend_on_the_thread_count() {
-        let n = 50_000;
+        // Large enough for the scatter form of the update (97 levels against 1013).
+        let n = 70_000;
         let c1: Vec<u32> = (0..n).map(|i| (i * 7 % 1013) as u32).collect();
         let c2: Vec<u32> = (0..n).map(|i| (i * 31 % 97) as u32).collect();
         let v: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.37).sin()).collect();
@@ -406,7 +488,9 @@ mod tests {
                 .unwrap();
             pool.install(|| fe.demean(&v, 1e-12, 1000).0)
         };
+        assert!(fe.scatter_source(1, 1).is_some());
         let (a, b) = (run(1), run(3));
         assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+        assert_orthogonal(&fe, &a);
     }
 }

@@ -46,6 +46,10 @@ pub struct ModelRecord {
     pub panel: Option<String>,
     pub result: OlsResult,
     pub event_study: Option<EventStudy>,
+    #[serde(default)]
+    pub placebo: Option<crate::placebo::Placebo>,
+    #[serde(default)]
+    pub psm: Option<crate::psm::Psm>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -127,6 +127,10 @@ pub fn simulate(seed: u64) -> Panel {
             Some(f64::from(u8::from(route[i] && yr >= 2013))),
         );
         push("cee16", Some(f64::from(u8::from(cee[i]))));
+        push(
+            "nonpart_post",
+            Some(f64::from(u8::from(cohort[i].is_none() && yr >= 2013))),
+        );
         let gni = gni0[i] * 1.03f64.powi(t as i32);
         push("gni_pc", Some(gni));
         push("income", Some(f64::from(u8::from(gni >= 3896.0))));
@@ -179,6 +183,7 @@ pub fn simulate(seed: u64) -> Panel {
         "route",
         "post_shock",
         "treat_post_route",
+        "nonpart_post",
         "cee16",
         "gni_pc",
         "income",

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 /// - the same four from the alternative list with suffix `_alt`;
 /// - `route` = 1[j on the 64-country route list]; `post_shock` = 1[t >= shock year];
 ///   `treat_post_route` = route x post_shock (the common 2013 shock);
+/// - `nonpart_post` = 1[j never signs] x post_shock: non-participants as false treated;
 /// - `cee16` = 1[j joined China-CEEC cooperation by the sample's last year];
 /// - `gni_pc`, `income` = 1[GNI pc (Atlas) >= threshold] in year t, and `income_pre` = the same
 ///   in the base year (time-invariant, for a DDD with country FE).
@@ -38,12 +39,14 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
     let mut ps = Vec::new();
     let mut trp = Vec::new();
     let mut c16 = Vec::new();
+    let mut np = Vec::new();
     for (id, &y) in panel.ids.iter().zip(&panel.years) {
         let on_route = route.get(id).copied().unwrap_or(0.0) == 1.0;
         r.push(Some(dummy(on_route)));
         ps.push(Some(dummy(y >= shock)));
         trp.push(Some(dummy(on_route && y >= shock)));
         c16.push(Some(dummy(cee.get(id).is_some_and(|j| *j <= last))));
+        np.push(Some(dummy(!raw.signing.contains_key(id) && y >= shock)));
     }
     let src = provenance(raw, "route64");
     panel.set("route", r, format!("route64 == 1 in {src}"));
@@ -52,6 +55,11 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         "treat_post_route",
         trp,
         format!("route x 1[year >= {shock}]"),
+    );
+    panel.set(
+        "nonpart_post",
+        np,
+        format!("1[never signs] x 1[year >= {shock}] (non-participants as false treated)"),
     );
     panel.set(
         "cee16",

@@ -117,6 +117,37 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
             }
         }
     }
+    let option_columns: Result<Vec<String>, String> = match m.estimator.as_str() {
+        "placebo" => crate::exec::placebo_options(m).map(|p| vec![p.sign, p.unit, p.time]),
+        "psm_did" => crate::exec::psm_options(m).and_then(|p| {
+            let mut cols = p.covariates.clone();
+            cols.push(p.treated);
+            cols.push(p.unit);
+            let mut pre_cols = Vec::new();
+            crate::expr::parse(&p.pre_period)
+                .map_err(|e| format!("option `pre_period` `{}` does not parse: {e}", p.pre_period))?
+                .columns(&mut pre_cols);
+            cols.extend(pre_cols);
+            Ok(cols)
+        }),
+        _ => Ok(vec![]),
+    };
+    match option_columns {
+        Err(e) => out.push(here("options", e)),
+        Ok(cols) => {
+            for c in cols {
+                if !view.has(&c) {
+                    let hint = suggest(&c, names.iter().copied())
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    out.push(here(
+                        "options",
+                        format!("unknown column `{c}` in the estimator options{hint}"),
+                    ));
+                }
+            }
+        }
+    }
     if let Some(s) = &m.sample {
         match crate::expr::parse(s) {
             Err(e) => {

@@ -3,7 +3,18 @@
 
 use crate::frame::{ModelFrame, PanelView};
 use crate::plan::PlannedModel;
-use estimators::{EventPoint, EventStudy, OlsOptions, OlsResult};
+use estimators::{
+    EventPoint, EventStudy, OlsOptions, OlsResult, Placebo, PlaceboMode, Psm, PsmOptions,
+};
+use serde_json::Value;
+
+/// What an estimator returns beyond the OLS fit shown in tables.
+#[derive(Default)]
+pub struct Extras {
+    pub event_study: Option<EventStudy>,
+    pub placebo: Option<Placebo>,
+    pub psm: Option<Psm>,
+}
 
 pub fn options(m: &PlannedModel) -> OlsOptions {
     OlsOptions {
@@ -13,20 +24,225 @@ pub fn options(m: &PlannedModel) -> OlsOptions {
     }
 }
 
-pub fn estimate(
-    view: &PanelView,
-    m: &PlannedModel,
-) -> Result<(OlsResult, Option<EventStudy>), String> {
+pub fn estimate(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
     match m.estimator.as_str() {
         "ols" => {
             let frame = ModelFrame::build(view, m, vec![])?;
             let r =
                 estimators::fit(&frame.data(&m.outcome), &options(m)).map_err(|e| e.to_string())?;
-            Ok((r, None))
+            Ok((r, Extras::default()))
         }
-        "event_study" => event_study(view, m),
+        "event_study" => event_study(view, m).map(|(r, es)| {
+            (
+                r,
+                Extras {
+                    event_study: es,
+                    ..Extras::default()
+                },
+            )
+        }),
+        "placebo" => placebo(view, m),
+        "psm_did" => psm_did(view, m),
         other => Err(format!("unknown estimator `{other}`")),
     }
+}
+
+/// Checks that `options` only has known keys.
+fn known_options(m: &PlannedModel, known: &[&str]) -> Result<(), String> {
+    for k in m.options.keys() {
+        if !known.contains(&k.as_str()) {
+            return Err(format!(
+                "unknown {} option `{k}` (known: {})",
+                m.estimator,
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn opt_str(m: &PlannedModel, key: &str, default: &str) -> Result<String, String> {
+    match m.options.get(key) {
+        None => Ok(default.to_string()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(format!("option `{key}` must be a string, found {other}")),
+    }
+}
+
+/// Placebo settings: `{mode: permute | nonparticipants, draws: 1000, seed: 20231129,
+/// sign: sign_year, unit: iso3, time: year}`.
+pub struct PlaceboOptions {
+    pub mode: PlaceboMode,
+    pub draws: usize,
+    pub seed: u64,
+    pub sign: String,
+    pub unit: String,
+    pub time: String,
+}
+
+pub fn placebo_options(m: &PlannedModel) -> Result<PlaceboOptions, String> {
+    known_options(m, &["mode", "draws", "seed", "sign", "unit", "time"])?;
+    let mode = match opt_str(m, "mode", "permute")?.as_str() {
+        "permute" => PlaceboMode::Permute,
+        "nonparticipants" => PlaceboMode::Nonparticipants,
+        other => {
+            return Err(format!(
+                "option `mode` must be permute or nonparticipants, found `{other}`"
+            ))
+        }
+    };
+    let int = |key: &str, default: u64| -> Result<u64, String> {
+        match m.options.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| format!("option `{key}` must be a non-negative integer")),
+        }
+    };
+    let draws = int("draws", 1000)? as usize;
+    if draws == 0 {
+        return Err("option `draws` must be at least 1".into());
+    }
+    if m.treatment.is_none() {
+        return Err(
+            "a placebo needs `treatment` (the coefficient whose assignment is randomised)".into(),
+        );
+    }
+    Ok(PlaceboOptions {
+        mode,
+        draws,
+        seed: int("seed", 20231129)?,
+        sign: opt_str(m, "sign", "sign_year")?,
+        unit: opt_str(m, "unit", "iso3")?,
+        time: opt_str(m, "time", "year")?,
+    })
+}
+
+fn placebo(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let po = placebo_options(m)?;
+    let frame = ModelFrame::build(view, m, vec![])?;
+    let data = frame.data(&m.outcome);
+    let unit = view.codes(&po.unit, &frame.rows);
+    let time = view.numeric(&po.time, &frame.rows);
+    let sign = view.numeric(&po.sign, &frame.rows);
+    let ids = estimators::PanelIds {
+        unit: &unit,
+        time: &time,
+        sign: &sign,
+    };
+    let opts = options(m);
+    let r = estimators::fit(&data, &opts).map_err(|e| e.to_string())?;
+    let p = estimators::placebo(&data, &opts, &ids, po.mode, po.draws, po.seed)
+        .map_err(|e| e.to_string())?;
+    Ok((
+        r,
+        Extras {
+            placebo: Some(p),
+            ..Extras::default()
+        },
+    ))
+}
+
+/// PSM-DID settings: `{covariates: [...], pre_period: "year <= 2012", caliper: 0.2,
+/// replacement: true, treated: treat, unit: iso3}`.
+pub struct PsmSettings {
+    pub covariates: Vec<String>,
+    pub pre_period: String,
+    pub psm: PsmOptions,
+    pub treated: String,
+    pub unit: String,
+}
+
+pub fn psm_options(m: &PlannedModel) -> Result<PsmSettings, String> {
+    known_options(
+        m,
+        &[
+            "covariates",
+            "pre_period",
+            "caliper",
+            "replacement",
+            "treated",
+            "unit",
+        ],
+    )?;
+    let covariates: Vec<String> = match m.options.get("covariates") {
+        Some(Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or("option `covariates` must list column names".to_string()))
+            .collect::<Result<_, _>>()?,
+        _ => return Err("psm_did needs option `covariates: [col, ...]` (pre-period covariates of the propensity score)".into()),
+    };
+    let caliper = match m.options.get("caliper") {
+        None => 0.2,
+        Some(v) => v.as_f64().ok_or(
+            "option `caliper` must be a number (standard deviations of the logit score; 0 = none)",
+        )?,
+    };
+    let replacement = match m.options.get("replacement") {
+        None => true,
+        Some(v) => v
+            .as_bool()
+            .ok_or("option `replacement` must be true or false")?,
+    };
+    Ok(PsmSettings {
+        covariates,
+        pre_period: opt_str(m, "pre_period", "year <= 2012")?,
+        psm: PsmOptions {
+            caliper,
+            replacement,
+        },
+        treated: opt_str(m, "treated", "treat")?,
+        unit: opt_str(m, "unit", "iso3")?,
+    })
+}
+
+fn psm_did(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let ps = psm_options(m)?;
+    let pre =
+        crate::expr::parse(&ps.pre_period).map_err(|e| format!("option `pre_period`: {e}"))?;
+    let frame = ModelFrame::build(view, m, vec![])?;
+    let unit = view.codes(&ps.unit, &frame.rows);
+    let n_units = unit.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
+    // Unit-level treatment (ever treated) and pre-period covariate means.
+    let mut treated = vec![false; n_units];
+    for (i, &r) in frame.rows.iter().enumerate() {
+        if view.get(&ps.treated, r).is_some_and(|v| v != 0.0) {
+            treated[unit[i] as usize] = true;
+        }
+    }
+    let covariates = ps
+        .covariates
+        .iter()
+        .map(|c| {
+            let (mut sum, mut cnt) = (vec![0.0; n_units], vec![0usize; n_units]);
+            for (i, &r) in frame.rows.iter().enumerate() {
+                let in_pre = pre.eval(&|col| view.get(col, r)).is_some_and(|v| v != 0.0);
+                if let (true, Some(v)) = (in_pre, view.get(c, r)) {
+                    sum[unit[i] as usize] += v;
+                    cnt[unit[i] as usize] += 1;
+                }
+            }
+            let mean = sum
+                .iter()
+                .zip(&cnt)
+                .map(|(s, &n)| if n > 0 { s / n as f64 } else { f64::NAN })
+                .collect();
+            (c.clone(), mean)
+        })
+        .collect();
+    let units = estimators::UnitData {
+        treated,
+        covariates,
+    };
+    let (r, p) = estimators::psm_did(&frame.data(&m.outcome), &options(m), &unit, &units, ps.psm)
+        .map_err(|e| e.to_string())?;
+    Ok((
+        r,
+        Extras {
+            psm: Some(p),
+            ..Extras::default()
+        },
+    ))
 }
 
 /// Event-study settings from the model's `options`.

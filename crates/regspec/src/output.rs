@@ -29,8 +29,30 @@ pub fn write_outputs(
                     .get("rel_time")
                     .cloned()
                     .unwrap_or_else(|| "Years relative to treatment".into());
-                let title = format!("{}: event study", m.label);
+                let title = format!(
+                    "{}: event study",
+                    t.labels.get(&m.label).unwrap_or(&m.label)
+                );
                 let svg = report::figure::event_study_svg(es, &title, &x, "Coefficient and 95% CI")
+                    .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
+                let rel = format!("figures/{}_{}.svg", t.table, m.name);
+                files.push((out.join(&rel), svg));
+                figures.push((title, rel));
+            }
+            let label = t.labels.get(&m.label).unwrap_or(&m.label);
+            if let Some(p) = &m.placebo {
+                let design = match p.mode {
+                    estimators::PlaceboMode::Permute => "signing years permuted",
+                    estimators::PlaceboMode::Nonparticipants => {
+                        "false treatment of non-participants"
+                    }
+                };
+                let title = format!("{label}: placebo, {design}");
+                let x = format!(
+                    "Placebo estimate of {}",
+                    m.treatment.clone().unwrap_or_default()
+                );
+                let svg = report::figure::placebo_svg(&p.estimates, p.actual, &title, &x)
                     .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
                 let rel = format!("figures/{}_{}.svg", t.table, m.name);
                 files.push((out.join(&rel), svg));

@@ -185,10 +185,10 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
                         rec
                     }
                     None => {
-                        let (result, event_study) = exec::estimate(&view, m).map_err(|e| {
+                        let (result, extras) = exec::estimate(&view, m).map_err(|e| {
                             format!("{}: model `{}` ({}): {e}", m.spec_file, m.name, m.table)
                         })?;
-                        let rec = record(m, &sh, &lp.hash, result, event_study);
+                        let rec = record(m, &sh, &lp.hash, result, extras);
                         let json = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
                         write_atomic(&cache_file, json.as_bytes())?;
                         rec
@@ -240,7 +240,7 @@ fn record(
     spec_hash: &str,
     data_hash: &str,
     result: estimators::OlsResult,
-    event_study: Option<estimators::EventStudy>,
+    extras: exec::Extras,
 ) -> ModelRecord {
     ModelRecord {
         name: m.name.clone(),
@@ -259,7 +259,9 @@ fn record(
         sample_label: m.sample_label.clone(),
         panel: m.panel.clone(),
         result,
-        event_study,
+        event_study: extras.event_study,
+        placebo: extras.placebo,
+        psm: extras.psm,
     }
 }
 

@@ -15,6 +15,23 @@ pub struct TableView {
     pub panels: Vec<PanelView>,
     pub notes: Vec<NoteView>,
     pub simulated: bool,
+    /// Covariate balance of PSM models: one table per model.
+    pub balance: Vec<BalanceView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BalanceView {
+    pub model: String,
+    pub label: String,
+    pub rows: Vec<BalanceRowView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BalanceRowView {
+    pub label_tex: String,
+    pub label_md: String,
+    /// Treated mean, control mean before and after matching, standardised differences (%).
+    pub cells: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -370,6 +387,48 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                     }),
                 );
             }
+            if models.iter().any(|m| m.placebo.is_some()) {
+                let pl = |f: &dyn Fn(&estimators::Placebo) -> String| {
+                    per(&|m: &ModelRecord| m.placebo.as_ref().map(f).unwrap_or_default())
+                };
+                stat(
+                    "Placebo design",
+                    "Placebo design",
+                    pl(&|p| format!("{:?}", p.mode).to_lowercase()),
+                );
+                stat(
+                    "Placebo draws",
+                    "Placebo draws",
+                    pl(&|p| thousands(p.estimates.len())),
+                );
+                stat(
+                    "Placebo mean (s.d.)",
+                    "Placebo mean (s.d.)",
+                    pl(&|p| format!("{} ({})", fmt_num(p.mean, d), fmt_num(p.sd, d))),
+                );
+                stat("RI p-value", "RI p-value", pl(&|p| fmt_num(p.p_value, d)));
+            }
+            if models.iter().any(|m| m.psm.is_some()) {
+                let ps = |f: &dyn Fn(&estimators::Psm) -> String| {
+                    per(&|m: &ModelRecord| m.psm.as_ref().map(f).unwrap_or_default())
+                };
+                stat(
+                    "Matching",
+                    "Matching",
+                    ps(&|p| {
+                        if p.options.replacement {
+                            "with repl.".into()
+                        } else {
+                            "without repl.".into()
+                        }
+                    }),
+                );
+                stat(
+                    "Matched treated / controls",
+                    "Matched treated / controls",
+                    ps(&|p| format!("{} / {}", p.n_matched_treated, p.n_controls_used)),
+                );
+            }
             if models.iter().any(|m| !m.result.n_clusters.is_empty()) {
                 stat(
                     "Clusters",
@@ -460,7 +519,55 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
         tex: latex_escape(&data),
         md: data,
     });
+    // One balance table per distinct matching (models that differ only in the outcome share it).
+    let mut balance: Vec<BalanceView> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for m in &t.models {
+        let Some(p) = m.psm.as_ref() else { continue };
+        let key = serde_json::to_string(&p.balance).unwrap_or_default();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let rows = p
+            .balance
+            .iter()
+            .map(|b| {
+                let (lt, lm) = label(t, &b.variable);
+                BalanceRowView {
+                    label_tex: lt,
+                    label_md: lm,
+                    cells: vec![
+                        fmt_num(b.mean_treated, d),
+                        fmt_num(b.mean_control_before, d),
+                        fmt_num(b.mean_control_after, d),
+                        fmt_num(b.std_diff_before, 1),
+                        fmt_num(b.std_diff_after, 1),
+                    ],
+                }
+            })
+            .collect();
+        let how = if p.options.replacement {
+            "with replacement"
+        } else {
+            "without replacement"
+        };
+        let cal = if p.options.caliper > 0.0 {
+            format!(", caliper {} s.d. of the logit score", p.options.caliper)
+        } else {
+            String::new()
+        };
+        balance.push(BalanceView {
+            model: m.name.clone(),
+            label: format!(
+                "nearest neighbour {how}{cal}; {} of {} treated matched",
+                p.n_matched_treated, p.n_treated
+            ),
+            rows,
+        });
+    }
     TableView {
+        balance,
         name: t.table.clone(),
         title: t.title.clone().unwrap_or_else(|| t.table.clone()),
         columns,
