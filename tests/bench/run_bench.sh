@@ -13,6 +13,7 @@ for n in 1e5 1e6 1e7; do [ -f "$DATA/n$n/y.bin" ] || "$BIN" gen "$n" "$DATA/n$n"
 [ -f "$DATA/hard1e6/y.bin" ] || "$BIN" gen 1e6 "$DATA/hard1e6" hard
 for case in "n1e5 2" "n1e5 3" "n1e6 2" "n1e6 3" "n1e7 2" "n1e7 3" "hard1e6 2" "hard1e6 3"; do
   set -- $case
+  echo "case $1 fe=$2"
   for r in $(seq "$REPS"); do
     "$BIN" fit "$DATA/$1" "$2"
     "$PY" tests/bench/pyfixest_bench.py "$DATA/$1" "$2" rust 2>/dev/null | tail -1

@@ -3,7 +3,10 @@
 //! which cell was not a number. Keeping this in one place is what makes all readers' errors alike.
 
 use crate::error::{IngestError, Result};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Cell contents that mean "no value" in the raw files we read (World Bank `..`, Hofstede `#NULL!`).
 const MISSING_TOKENS: &[&str] = &["", "..", "#NULL!", "NA", "NaN", "nan", "null"];
@@ -30,11 +33,39 @@ impl Default for ReadOptions {
     }
 }
 
+/// Parsed tables by (path, layout, content hash): `sources.yaml` reads the same WDI or WGI file
+/// once per variable, and parsing dominates the cost of building the panel. Keyed on the
+/// content, so an edited file is parsed again.
+type CacheKey = (PathBuf, u8, usize, u64);
+static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<CacheKey, Arc<CsvTable>>>> = std::sync::OnceLock::new();
+
 impl CsvTable {
+    /// Reads and parses a file, or returns the table parsed earlier from the same bytes.
+    pub fn read_cached(path: &Path, opts: &ReadOptions) -> Result<Arc<CsvTable>> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| IngestError::file(path, format!("cannot read file: {e}")))?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut h);
+        let key = (path.to_path_buf(), opts.delimiter, opts.skip_lines, h.finish());
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(t);
+        }
+        let t = Arc::new(CsvTable::parse(path, &bytes, opts)?);
+        if let Ok(mut c) = cache.lock() {
+            c.insert(key, t.clone());
+        }
+        Ok(t)
+    }
+
     pub fn read(path: &Path, opts: &ReadOptions) -> Result<CsvTable> {
         let bytes = std::fs::read(path)
             .map_err(|e| IngestError::file(path, format!("cannot read file: {e}")))?;
-        let text = String::from_utf8_lossy(&bytes);
+        CsvTable::parse(path, &bytes, opts)
+    }
+
+    fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<CsvTable> {
+        let text = String::from_utf8_lossy(bytes);
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         // Skip preamble lines by byte offset so record line numbers stay true to the file.
         let mut offset = 0;

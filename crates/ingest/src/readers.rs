@@ -30,13 +30,13 @@ fn path_of(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<PathBuf> {
     Ok(p)
 }
 
-fn open(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<CsvTable> {
+fn open(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<std::sync::Arc<CsvTable>> {
     let path = path_of(raw_dir, spec, what)?;
     let opts = ReadOptions {
         delimiter: spec.delimiter.map(|c| c as u8).unwrap_or(b','),
         skip_lines: spec.skip_lines,
     };
-    CsvTable::read(&path, &opts)
+    CsvTable::read_cached(&path, &opts)
 }
 
 fn required<'a>(opt: &'a Option<String>, key: &str, what: &str) -> Result<&'a str> {
