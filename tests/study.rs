@@ -405,3 +405,43 @@ fn placebo_draws_are_seeded_and_sensible() {
         svg.contains("Number of placebo draws") && svg.contains("Placebo estimate of treat_post")
     );
 }
+
+#[test]
+fn wild_cluster_bootstrap_matches_wildboottest_within_monte_carlo_error() {
+    let dir = workspace("wcr");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/inference.yaml"]);
+    assert!(ok, "{err}");
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/bootstrap_reference.json")).unwrap(),
+    )
+    .unwrap();
+    let t = table(&dir, "inference");
+    for y in ["homic", "hosic", "sd"] {
+        for w in ["rademacher", "webb"] {
+            let m = t
+                .models
+                .iter()
+                .find(|m| m.name == format!("wcr_{y}_{w}"))
+                .unwrap();
+            let b = m.bootstrap.as_ref().unwrap();
+            let theirs = refs[format!("{y}_{w}")]["p_value"].as_f64().unwrap();
+            // Both are Monte Carlo estimates of the same p-value (9,999 draws here, 99,999 in
+            // the reference, different generators): allow 4 standard errors of ours, plus
+            // half a draw's worth.
+            let sd = (theirs * (1.0 - theirs) / b.draws as f64).sqrt();
+            assert!(
+                (b.p_value - theirs).abs() <= 4.0 * sd + 1.0 / b.draws as f64,
+                "{y} {w}: p {} vs wildboottest {theirs}",
+                b.p_value
+            );
+            // The test-inversion interval contains the estimate and agrees with the p-value.
+            let est = m.result.coef("treat_post").unwrap().estimate;
+            assert!(b.ci_low < est && est < b.ci_high);
+            assert_eq!(
+                b.p_value < 0.05,
+                !(b.ci_low <= 0.0 && 0.0 <= b.ci_high),
+                "{y} {w}"
+            );
+        }
+    }
+}

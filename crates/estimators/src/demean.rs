@@ -141,7 +141,7 @@ impl FeStructure {
     /// alpha_k = (B_k - sum over the rows of each group of w_i * sum_{j != k} alpha_j[c_j(i)])
     /// / S_k, for all columns. The hot loop of the estimator: gathers only, parallel by group.
     fn update(&self, k: usize, m: usize, b: &[f64], alpha: &mut [Vec<f64>]) {
-        if let Some(big) = self.scatter_source(k, m) {
+        if let Some(big) = self.scatter_source(k) {
             return self.update_scatter(k, big, m, b, alpha);
         }
         let mut out = std::mem::take(&mut alpha[k]);
@@ -204,12 +204,13 @@ impl FeStructure {
     /// When FE k has few levels and another FE has many more, updating k by walking the rows
     /// grouped by that large FE reads its coefficients sequentially and scatters into k's small,
     /// cache-resident accumulator, instead of gathering the large FE's coefficients at random.
-    fn scatter_source(&self, k: usize, m: usize) -> Option<usize> {
-        const SMALL_BYTES: usize = 1 << 21;
+    /// The choice depends on the FE structure only (not on the number of columns), so a
+    /// column's arithmetic is the same whichever columns it is demeaned with.
+    fn scatter_source(&self, k: usize) -> Option<usize> {
         let big = (0..self.n_fe())
             .filter(|&j| j != k)
             .max_by_key(|&j| self.levels[j])?;
-        let small = self.levels[k] * m * 8 <= SMALL_BYTES;
+        let small = self.levels[k] <= 1 << 16;
         (small && self.levels[big] >= 8 * self.levels[k] && self.codes[k].len() >= 1 << 16)
             .then_some(big)
     }
@@ -287,8 +288,14 @@ impl FeStructure {
 
     /// Demeans one column.
     pub fn demean(&self, v: &[f64], tol: f64, maxiter: usize) -> (Vec<f64>, DemeanStats) {
-        let (mut out, stats) = self.demean_many(&[v], tol, maxiter);
-        (out.pop().unwrap_or_default(), stats)
+        let (mut out, mut stats) = self.demean_many(&[v], tol, maxiter);
+        (
+            out.pop().unwrap_or_default(),
+            stats.pop().unwrap_or(DemeanStats {
+                iterations: 0,
+                converged: true,
+            }),
+        )
     }
 
     /// Demeans several columns together, returning each residual from projecting it on all FE
@@ -298,24 +305,25 @@ impl FeStructure {
         cols: &[&[f64]],
         tol: f64,
         maxiter: usize,
-    ) -> (Vec<Vec<f64>>, DemeanStats) {
+    ) -> (Vec<Vec<f64>>, Vec<DemeanStats>) {
         let k = self.n_fe();
         let m = cols.len();
         if k == 0 || m == 0 {
-            return (
-                cols.iter().map(|c| c.to_vec()).collect(),
-                DemeanStats {
-                    iterations: 0,
-                    converged: true,
-                },
-            );
+            let st = DemeanStats {
+                iterations: 0,
+                converged: true,
+            };
+            return (cols.iter().map(|c| c.to_vec()).collect(), vec![st; m]);
         }
         let b: Vec<Vec<f64>> = (0..k).map(|j| self.group_sums(j, cols)).collect();
         let mut alpha: Vec<Vec<f64>> = self.levels.iter().map(|&g| vec![0.0; g * m]).collect();
-        let mut stats = DemeanStats {
-            iterations: 1,
-            converged: true,
-        };
+        let mut stats = vec![
+            DemeanStats {
+                iterations: 1,
+                converged: true
+            };
+            m
+        ];
         self.sweep(m, &b, &mut alpha);
         if k >= 2 {
             stats = self.iterate(m, &b, &mut alpha, tol, maxiter);
@@ -347,8 +355,10 @@ impl FeStructure {
         alpha: &mut [Vec<f64>],
         tol: f64,
         maxiter: usize,
-    ) -> DemeanStats {
-        // The state vectors are reused across iterations: no allocation in the loop.
+    ) -> Vec<DemeanStats> {
+        // Columns are iterated together but converge one by one: a converged column is frozen
+        // (its coefficients restored after every later sweep), so each column's result is
+        // bit-for-bit what demeaning it alone gives, whatever columns it is demeaned with.
         let len: usize = alpha[1..].iter().map(Vec::len).sum();
         let flat = |a: &[Vec<f64>], out: &mut Vec<f64>| {
             out.clear();
@@ -362,6 +372,58 @@ impl FeStructure {
                 off += n;
             }
         };
+        let mut stats = vec![
+            DemeanStats {
+                iterations: 2 * maxiter + 1,
+                converged: false
+            };
+            m
+        ];
+        let mut done = vec![false; m];
+        let mut frozen: Vec<Vec<f64>> = alpha.to_vec();
+        let restore = |alpha: &mut [Vec<f64>], frozen: &[Vec<f64>], done: &[bool]| {
+            if done.iter().any(|d| *d) {
+                for (a, f) in alpha.iter_mut().zip(frozen) {
+                    for (i, v) in a.iter_mut().enumerate() {
+                        if done[i % m] {
+                            *v = f[i];
+                        }
+                    }
+                }
+            }
+        };
+        // Marks the columns whose state moved less than `tol`; returns true when all are done.
+        let check = |old: &[f64],
+                     new: &[f64],
+                     iters: usize,
+                     alpha: &[Vec<f64>],
+                     done: &mut Vec<bool>,
+                     frozen: &mut Vec<Vec<f64>>,
+                     stats: &mut Vec<DemeanStats>| {
+            let mut ok = vec![true; m];
+            for (i, (a, b)) in old.iter().zip(new).enumerate() {
+                if (a - b).abs() > tol * (0.1 + a.abs()) {
+                    ok[i % m] = false;
+                }
+            }
+            for c in 0..m {
+                if !done[c] && ok[c] {
+                    done[c] = true;
+                    stats[c] = DemeanStats {
+                        iterations: iters,
+                        converged: true,
+                    };
+                    for (f, a) in frozen.iter_mut().zip(alpha) {
+                        for (i, v) in f.iter_mut().enumerate() {
+                            if i % m == c {
+                                *v = a[i];
+                            }
+                        }
+                    }
+                }
+            }
+            done.iter().all(|d| *d)
+        };
         let (mut x, mut gx, mut ggx) = (
             Vec::with_capacity(len),
             Vec::with_capacity(len),
@@ -372,20 +434,24 @@ impl FeStructure {
         let mut ssq = vec![0.0; m];
         for it in 1..=maxiter {
             self.sweep(m, b, alpha);
+            restore(alpha, &frozen, &done);
             flat(alpha, &mut gx);
-            if converged(&x, &gx, tol) {
-                return DemeanStats {
-                    iterations: 2 * it,
-                    converged: true,
-                };
+            if check(&x, &gx, 2 * it, alpha, &mut done, &mut frozen, &mut stats) {
+                return stats;
             }
             self.sweep(m, b, alpha);
+            restore(alpha, &frozen, &done);
             flat(alpha, &mut ggx);
-            if converged(&gx, &ggx, tol) {
-                return DemeanStats {
-                    iterations: 2 * it + 1,
-                    converged: true,
-                };
+            if check(
+                &gx,
+                &ggx,
+                2 * it + 1,
+                alpha,
+                &mut done,
+                &mut frozen,
+                &mut stats,
+            ) {
+                return stats;
             }
             // Irons-Tuck: X' = GGX - (d2 . dGX / d2 . d2) dGX, dGX = GGX - GX, d2 = dGX - (GX - X),
             // the inner products taken column by column (entry i belongs to column i % m).
@@ -399,7 +465,9 @@ impl FeStructure {
             }
             for i in 0..len {
                 let c = i % m;
-                x[i] = if ssq[c] > 0.0 {
+                x[i] = if done[c] {
+                    ggx[i]
+                } else if ssq[c] > 0.0 {
                     ggx[i] - (vprod[c] / ssq[c]) * (ggx[i] - gx[i])
                 } else {
                     ggx[i]
@@ -408,20 +476,12 @@ impl FeStructure {
             unflat(&x, alpha);
             // The first FE is a function of the others: refresh it for the next sweep's start.
             self.update(0, m, &b[0], alpha);
+            restore(alpha, &frozen, &done);
         }
         self.sweep(m, b, alpha);
-        DemeanStats {
-            iterations: 2 * maxiter + 1,
-            converged: false,
-        }
+        restore(alpha, &frozen, &done);
+        stats
     }
-}
-
-/// fixest's criterion: |a - b| / (0.1 + |a|) <= tol for every coefficient.
-fn converged(a: &[f64], b: &[f64], tol: f64) -> bool {
-    a.iter()
-        .zip(b)
-        .all(|(a, b)| (a - b).abs() <= tol * (0.1 + a.abs()))
 }
 
 #[cfg(test)]
@@ -462,15 +522,17 @@ mod tests {
         assert_orthogonal(&fe2, &r);
         let fe3 = FeStructure::new(vec![c1, c2, c3], vec![13, 11, 5], Some(w));
         let (rs, st) = fe3.demean_many(&[&v, &v2], 1e-13, 10_000);
-        assert!(st.converged);
+        assert!(st.iter().all(|s| s.converged));
         for r in &rs {
             assert_orthogonal(&fe3, r);
         }
-        // Demeaning together equals demeaning alone.
-        let (alone, _) = fe3.demean(&v2, 1e-13, 10_000);
-        for (a, b) in alone.iter().zip(&rs[1]) {
-            assert!((a - b).abs() < 1e-9);
-        }
+        // Demeaning together gives, bit for bit, what demeaning alone gives.
+        let (alone, st2) = fe3.demean(&v2, 1e-13, 10_000);
+        assert!(alone
+            .iter()
+            .zip(&rs[1])
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert_eq!(st2, st[1]);
     }
 
     #[test]
@@ -488,7 +550,7 @@ mod tests {
                 .unwrap();
             pool.install(|| fe.demean(&v, 1e-12, 1000).0)
         };
-        assert!(fe.scatter_source(1, 1).is_some());
+        assert!(fe.scatter_source(1).is_some());
         let (a, b) = (run(1), run(3));
         assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
         assert_orthogonal(&fe, &a);

@@ -1,6 +1,8 @@
 //! `estimators`: the numerics and inference of regspec. Works on plain slices; knows nothing of
 //! panels, specs or files (see ARCHITECTURE.md).
 
+pub mod bacon;
+pub mod bootstrap;
 pub mod demean;
 pub mod error;
 pub mod model;
@@ -12,6 +14,8 @@ pub mod record;
 pub mod result;
 pub mod vcov;
 
+pub use bacon::{bacon, Bacon};
+pub use bootstrap::{wild_cluster_bootstrap, BootInput, BootWeights, WildBootstrap};
 pub use error::EstimationError;
 pub use model::{GDf, KFixef, OlsData, OlsOptions, Ssc, VcovKind};
 pub use ols::fit;

@@ -150,22 +150,35 @@ pub fn placebo(
             .collect()
     };
     let y = masked(data.y);
+    let base = OlsData {
+        y_name: data.y_name.clone(),
+        y: &y,
+        x: data.x.clone(),
+        fe: data.fe.clone(),
+        weights: data.weights,
+        clusters: data.clusters.clone(),
+    };
+    // The sample, FE structure, y and the other regressors are the same in every draw: they
+    // are prepared and demeaned once; each draw demeans only its treatment column.
+    let prepared = crate::ols::Prepared::new(&base, opts)?;
+    let mut fixed_cols: Vec<&[f64]> = vec![&y];
+    fixed_cols.extend(data.x[1..].iter().map(|(_, c)| *c));
+    let mut fixed = prepared.transform(&fixed_cols);
+    let yt = fixed.remove(0);
     let results: Vec<Option<(f64, f64)>> = (0..draws)
         .into_par_iter()
         .map(|d| {
             let mut rng = rng_for(seed, d);
             let t = draw_treatment(mode, ids, &signs, &mut rng);
-            let mut x = data.x.clone();
-            x[0] = (treatment.clone(), &t);
-            let dd = OlsData {
-                y_name: data.y_name.clone(),
-                y: &y,
-                x,
-                fe: data.fe.clone(),
-                weights: data.weights,
-                clusters: data.clusters.clone(),
-            };
-            let r = crate::fit(&dd, opts).ok()?;
+            let mut xt: Vec<(String, crate::ols::Transformed)> =
+                vec![(treatment.clone(), prepared.transform(&[&t]).remove(0))];
+            xt.extend(
+                data.x[1..]
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .zip(fixed.iter().cloned()),
+            );
+            let r = prepared.estimate(&data.y_name, &y, yt.clone(), xt).ok()?;
             r.coef(&treatment).map(|c| (c.estimate, c.p_value))
         })
         .collect();

@@ -3,6 +3,9 @@
 //! balance table, and the DID re-estimated on the matched units (controls weighted by how often
 //! they are used).
 
+// Index loops mirror the matrix algebra of the formulas they implement.
+#![allow(clippy::needless_range_loop)]
+
 use crate::error::EstimationError;
 use crate::model::{OlsData, OlsOptions};
 use crate::result::OlsResult;

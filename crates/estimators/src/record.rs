@@ -50,6 +50,10 @@ pub struct ModelRecord {
     pub placebo: Option<crate::placebo::Placebo>,
     #[serde(default)]
     pub psm: Option<crate::psm::Psm>,
+    #[serde(default)]
+    pub bootstrap: Option<crate::bootstrap::WildBootstrap>,
+    #[serde(default)]
+    pub bacon: Option<crate::bacon::Bacon>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -97,6 +97,8 @@ pub enum ReaderKind {
     Country,
     /// One row per code with a signing year or date.
     Signing,
+    /// A Parquet file with one row per code-year (the `long` layout, stored as Parquet).
+    Parquet,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

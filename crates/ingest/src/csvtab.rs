@@ -37,7 +37,8 @@ impl Default for ReadOptions {
 /// once per variable, and parsing dominates the cost of building the panel. Keyed on the
 /// content, so an edited file is parsed again.
 type CacheKey = (PathBuf, u8, usize, u64);
-static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<CacheKey, Arc<CsvTable>>>> = std::sync::OnceLock::new();
+static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<CacheKey, Arc<CsvTable>>>> =
+    std::sync::OnceLock::new();
 
 impl CsvTable {
     /// Reads and parses a file, or returns the table parsed earlier from the same bytes.
@@ -46,7 +47,12 @@ impl CsvTable {
             .map_err(|e| IngestError::file(path, format!("cannot read file: {e}")))?;
         let mut h = std::collections::hash_map::DefaultHasher::new();
         bytes.hash(&mut h);
-        let key = (path.to_path_buf(), opts.delimiter, opts.skip_lines, h.finish());
+        let key = (
+            path.to_path_buf(),
+            opts.delimiter,
+            opts.skip_lines,
+            h.finish(),
+        );
         let cache = CACHE.get_or_init(Default::default);
         if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(t);

@@ -122,6 +122,7 @@ pub fn read_series(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<Seri
     match spec.reader.unwrap_or(ReaderKind::Long) {
         ReaderKind::Long => read_long(raw_dir, spec, what),
         ReaderKind::Wide => read_wide(raw_dir, spec, what),
+        ReaderKind::Parquet => read_parquet(raw_dir, spec, what),
         other => Err(IngestError::file(
             Path::new("data/sources.yaml"),
             format!("`{what}` is a country-year variable but declares reader `{other:?}`"),
@@ -167,6 +168,107 @@ fn read_long(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<Series> {
                 spec.filter
             ),
         ));
+    }
+    Ok(out)
+}
+
+/// The `long` layout stored as Parquet: code, year and value columns, optional equality
+/// filters. Errors name the file, the 1-based data row and the column.
+fn read_parquet(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<Series> {
+    use polars::prelude::{DataType, ParquetReader, SerReader};
+    let path = path_of(raw_dir, spec, what)?;
+    let err = |m: String| IngestError::file(&path, m);
+    let f = std::fs::File::open(&path).map_err(|e| err(format!("cannot read file: {e}")))?;
+    let df = ParquetReader::new(f)
+        .finish()
+        .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
+    let column = |name: &str| -> Result<polars::prelude::Column> {
+        df.column(name).cloned().map_err(|_| IngestError {
+            file: path.clone(),
+            line: None,
+            column: Some(name.to_string()),
+            message: format!(
+                "missing column; the file has: {}",
+                df.get_column_names()
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+    };
+    let as_str = |c: &polars::prelude::Column, name: &str| -> Result<Vec<Option<String>>> {
+        let c = c
+            .cast(&DataType::String)
+            .map_err(|e| err(format!("column `{name}`: {e}")))?;
+        Ok(c.str()
+            .map_err(|e| err(format!("column `{name}`: {e}")))?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let as_f64 = |c: &polars::prelude::Column, name: &str| -> Result<Vec<Option<f64>>> {
+        let c = c
+            .cast(&DataType::Float64)
+            .map_err(|e| err(format!("column `{name}` is not numeric: {e}")))?;
+        Ok(c.f64()
+            .map_err(|e| err(format!("column `{name}`: {e}")))?
+            .iter()
+            .collect())
+    };
+    let code_col = required(&spec.code_column, "code_column", what)?;
+    let year_col = required(&spec.year_column, "year_column", what)?;
+    let value_col = required(&spec.value_column, "value_column", what)?;
+    let codes = as_str(&column(code_col)?, code_col)?;
+    let years = as_f64(&column(year_col)?, year_col)?;
+    let values = as_f64(&column(value_col)?, value_col)?;
+    let filters: Vec<(Vec<Option<String>>, String)> = spec
+        .filter
+        .iter()
+        .map(|(c, v)| Ok((as_str(&column(c)?, c)?, v.clone())))
+        .collect::<Result<_>>()?;
+    let at =
+        |row: usize, col: &str, m: String| IngestError::at(&path, row as u64 + 1, Some(col), m);
+    let mut out = Series::new();
+    for row in 0..df.height() {
+        if !filters
+            .iter()
+            .all(|(c, v)| c[row].as_deref() == Some(v.as_str()))
+        {
+            continue;
+        }
+        let raw = codes[row].clone().unwrap_or_default();
+        let code = match codes::harmonise(&raw) {
+            Some(c) => c,
+            None if spec.skip_unknown_codes => continue,
+            None => {
+                return Err(at(
+                    row,
+                    code_col,
+                    format!("unknown country code `{raw}` (data row)"),
+                ))
+            }
+        };
+        let year = match years[row] {
+            Some(y) if y.fract() == 0.0 && (1800.0..=2200.0).contains(&y) => y as i32,
+            other => {
+                return Err(at(
+                    row,
+                    year_col,
+                    format!("expected a year, found {other:?}"),
+                ))
+            }
+        };
+        if out.contains_key(&(code.clone(), year)) {
+            return Err(at(
+                row,
+                code_col,
+                format!("duplicate row for {code} {year}"),
+            ));
+        }
+        if let Some(v) = values[row].filter(|v| v.is_finite()) {
+            out.insert((code, year), v);
+        }
     }
     Ok(out)
 }

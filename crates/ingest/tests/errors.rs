@@ -142,3 +142,42 @@ fn copatent_layout() {
     let s = readers::read_series(&d, &spec, "coop").unwrap();
     assert_eq!(s.get(&("USA".to_string(), 2015)), Some(&900.0));
 }
+
+#[test]
+fn parquet_layout() {
+    use polars::prelude::*;
+    let d = dir("pq", &[]);
+    let mut df = df!(
+        "iso3" => ["USA", "DEU", "XYZ"],
+        "year" => [2010i32, 2010, 2010],
+        "value" => [1.0, 2.0, 3.0]
+    )
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(d.join("a.parquet")).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let spec = SourceSpec {
+        reader: Some(ReaderKind::Parquet),
+        ..long("a.parquet")
+    };
+    let e = readers::read_series(&d, &spec, "x").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a.parquet:3: column `iso3`: unknown country code `XYZ`"),
+        "{e}"
+    );
+    let spec = SourceSpec {
+        skip_unknown_codes: true,
+        ..spec
+    };
+    let s = readers::read_series(&d, &spec, "x").unwrap();
+    assert_eq!(s.get(&("DEU".to_string(), 2010)), Some(&2.0));
+    let bad = SourceSpec {
+        value_column: Some("val".into()),
+        ..spec
+    };
+    assert!(readers::read_series(&d, &bad, "x")
+        .unwrap_err()
+        .to_string()
+        .contains("column `val`: missing column"));
+}

@@ -130,6 +130,8 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
             cols.extend(pre_cols);
             Ok(cols)
         }),
+        "ols" => crate::exec::bootstrap_options(m).map(|_| vec![]),
+        "bacon" => crate::exec::bacon_options(m).map(|(a, u, t)| vec![a, u, t]),
         _ => Ok(vec![]),
     };
     match option_columns {

@@ -11,6 +11,8 @@ use serde_json::Value;
 /// What an estimator returns beyond the OLS fit shown in tables.
 #[derive(Default)]
 pub struct Extras {
+    pub bacon: Option<estimators::Bacon>,
+    pub bootstrap: Option<estimators::WildBootstrap>,
     pub event_study: Option<EventStudy>,
     pub placebo: Option<Placebo>,
     pub psm: Option<Psm>,
@@ -26,12 +28,15 @@ pub fn options(m: &PlannedModel) -> OlsOptions {
 
 pub fn estimate(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
     match m.estimator.as_str() {
-        "ols" => {
-            let frame = ModelFrame::build(view, m, vec![])?;
-            let r =
-                estimators::fit(&frame.data(&m.outcome), &options(m)).map_err(|e| e.to_string())?;
-            Ok((r, Extras::default()))
-        }
+        "ols" => match bootstrap_options(m)? {
+            None => {
+                let frame = ModelFrame::build(view, m, vec![])?;
+                let r = estimators::fit(&frame.data(&m.outcome), &options(m))
+                    .map_err(|e| e.to_string())?;
+                Ok((r, Extras::default()))
+            }
+            Some(bo) => ols_with_bootstrap(view, m, &bo),
+        },
         "event_study" => event_study(view, m).map(|(r, es)| {
             (
                 r,
@@ -43,8 +48,275 @@ pub fn estimate(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras
         }),
         "placebo" => placebo(view, m),
         "psm_did" => psm_did(view, m),
+        "bacon" => bacon(view, m),
         other => Err(format!("unknown estimator `{other}`")),
     }
+}
+
+/// Models that can share their demeaned columns: OLS models with the same sample filter, FE,
+/// clusters, weights and inference options, and the same rows complete in all their columns.
+/// `None` for models estimated on their own.
+pub fn share_key(view: &PanelView, m: &PlannedModel) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    if m.estimator != "ols" || !m.options.is_empty() {
+        return None;
+    }
+    let filter = match &m.sample {
+        Some(s) => Some(crate::expr::parse(s).ok()?),
+        None => None,
+    };
+    let rows = view.select(filter.as_ref());
+    let mut numeric: Vec<Vec<f64>> = vec![view.numeric(&m.outcome, &rows)];
+    numeric.extend(m.regressors.iter().map(|r| view.numeric(r, &rows)));
+    numeric.extend(m.weights.iter().map(|w| view.numeric(w, &rows)));
+    let codes: Vec<Vec<u32>> =
+        m.fe.iter()
+            .chain(&m.cluster)
+            .map(|t| view.codes(t, &rows))
+            .collect();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for r in 0..rows.len() {
+        let complete = numeric.iter().all(|c| c[r].is_finite())
+            && codes.iter().all(|c| c[r] != estimators::MISSING);
+        complete.hash(&mut h);
+    }
+    let ssc = serde_json::to_string(&m.ssc).unwrap_or_default();
+    Some(format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{ssc}|{:x}",
+        m.sample,
+        m.fe,
+        m.cluster,
+        m.weights,
+        m.vcov,
+        h.finish()
+    ))
+}
+
+/// Estimates OLS models that share a [`share_key`]: the sample and FE structure are prepared
+/// once and every distinct column (outcomes and regressors) demeaned once. Each model's result
+/// is bit-for-bit what estimating it alone gives.
+pub fn estimate_shared(
+    view: &PanelView,
+    models: &[&PlannedModel],
+) -> Vec<Result<(OlsResult, Extras), String>> {
+    let m0 = models[0];
+    let fail = |e: String| models.iter().map(|_| Err(e.clone())).collect::<Vec<_>>();
+    let frame = match ModelFrame::build(view, m0, vec![]) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let mut terms: Vec<String> = Vec::new();
+    for m in models {
+        for t in std::iter::once(&m.outcome).chain(&m.regressors) {
+            if !terms.contains(t) {
+                terms.push(t.clone());
+            }
+        }
+    }
+    let cols: Vec<Vec<f64>> = terms.iter().map(|t| view.numeric(t, &frame.rows)).collect();
+    let col = |t: &str| terms.iter().position(|x| x == t).unwrap_or(0);
+    let data = estimators::OlsData {
+        y_name: m0.outcome.clone(),
+        y: &cols[col(&m0.outcome)],
+        x: terms
+            .iter()
+            .zip(&cols)
+            .map(|(t, c)| (t.clone(), c.as_slice()))
+            .collect(),
+        fe: frame
+            .fe
+            .iter()
+            .map(|(n, c)| (n.clone(), c.as_slice()))
+            .collect(),
+        weights: frame.weights.as_deref(),
+        clusters: frame
+            .cluster
+            .iter()
+            .map(|(n, c)| (n.clone(), c.as_slice()))
+            .collect(),
+    };
+    let opts = options(m0);
+    let prepared = match estimators::ols::Prepared::new(&data, &opts) {
+        Ok(p) => p,
+        Err(e) => return fail(e.to_string()),
+    };
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let transformed = prepared.transform(&refs);
+    models
+        .iter()
+        .map(|m| {
+            let xt = m
+                .regressors
+                .iter()
+                .map(|r| (r.clone(), transformed[col(r)].clone()))
+                .collect();
+            prepared
+                .estimate(
+                    &m.outcome,
+                    &cols[col(&m.outcome)],
+                    transformed[col(&m.outcome)].clone(),
+                    xt,
+                )
+                .map(|r| (r, Extras::default()))
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Wild cluster bootstrap settings of an OLS model:
+/// `options: {wild_bootstrap: {draws: 9999, weights: rademacher | webb, seed: 1}}`.
+pub struct BootOptions {
+    pub draws: usize,
+    pub weights: estimators::BootWeights,
+    pub seed: u64,
+}
+
+pub fn bootstrap_options(m: &PlannedModel) -> Result<Option<BootOptions>, String> {
+    known_options(m, &["wild_bootstrap"])?;
+    let Some(v) = m.options.get("wild_bootstrap") else {
+        return Ok(None);
+    };
+    let o = v
+        .as_object()
+        .ok_or("option `wild_bootstrap` must be a map: {draws, weights, seed}")?;
+    for k in o.keys() {
+        if !["draws", "weights", "seed"].contains(&k.as_str()) {
+            return Err(format!(
+                "unknown wild_bootstrap option `{k}` (known: draws, weights, seed)"
+            ));
+        }
+    }
+    let weights = match o
+        .get("weights")
+        .and_then(|w| w.as_str())
+        .unwrap_or("rademacher")
+    {
+        "rademacher" => estimators::BootWeights::Rademacher,
+        "webb" => estimators::BootWeights::Webb,
+        other => {
+            return Err(format!(
+                "wild_bootstrap `weights` must be rademacher or webb, found `{other}`"
+            ))
+        }
+    };
+    let draws = o
+        .get("draws")
+        .map_or(Some(9999), |d| d.as_u64())
+        .ok_or("wild_bootstrap `draws` must be an integer")? as usize;
+    if draws == 0 {
+        return Err("wild_bootstrap `draws` must be at least 1".into());
+    }
+    if m.treatment.is_none() || m.cluster.is_empty() {
+        return Err("wild_bootstrap tests the `treatment` coefficient and needs `cluster`".into());
+    }
+    Ok(Some(BootOptions {
+        draws,
+        weights,
+        seed: o.get("seed").and_then(|s| s.as_u64()).unwrap_or(1),
+    }))
+}
+
+/// OLS and a restricted wild cluster bootstrap of the treatment coefficient (first cluster
+/// variable), on the fit's own demeaned and weighted columns.
+fn ols_with_bootstrap(
+    view: &PanelView,
+    m: &PlannedModel,
+    bo: &BootOptions,
+) -> Result<(OlsResult, Extras), String> {
+    let frame = ModelFrame::build(view, m, vec![])?;
+    let data = frame.data(&m.outcome);
+    let opts = options(m);
+    let p = estimators::ols::Prepared::new(&data, &opts).map_err(|e| e.to_string())?;
+    let mut cols: Vec<&[f64]> = vec![data.y];
+    cols.extend(data.x.iter().map(|(_, c)| *c));
+    let mut t = p.transform(&cols);
+    let yt = t.remove(0);
+    let mut xt: Vec<(String, estimators::ols::Transformed)> =
+        data.x.iter().map(|(n, _)| n.clone()).zip(t).collect();
+    let r = p
+        .estimate(&m.outcome, data.y, yt.clone(), xt.clone())
+        .map_err(|e| e.to_string())?;
+    if m.fe.is_empty() {
+        let ones = vec![1.0; data.y.len()];
+        xt.push((
+            estimators::ols::INTERCEPT.to_string(),
+            p.transform(&[&ones]).remove(0),
+        ));
+    }
+    let kept: Vec<&[f64]> = r
+        .coefficients
+        .iter()
+        .filter_map(|c| {
+            xt.iter()
+                .find(|(n, _)| n == &c.name)
+                .map(|(_, t)| t.values.as_slice())
+        })
+        .collect();
+    let treatment = m.treatment.clone().unwrap_or_default();
+    let j = r
+        .coefficients
+        .iter()
+        .position(|c| c.name == treatment)
+        .ok_or(format!("`{treatment}` was dropped from the model"))?;
+    let (cluster, groups) = p
+        .cluster(0)
+        .ok_or("wild_bootstrap needs a clustered vcov")?;
+    let bi = estimators::BootInput {
+        x: &kept,
+        y: &yt.values,
+        cluster,
+        groups,
+        j,
+    };
+    let wb =
+        estimators::wild_cluster_bootstrap(&bi, &treatment, bo.weights, bo.draws, bo.seed, 0.95)
+            .map_err(|e| e.to_string())?;
+    Ok((
+        r,
+        Extras {
+            bootstrap: Some(wb),
+            ..Extras::default()
+        },
+    ))
+}
+
+/// Goodman-Bacon settings: `{adopt: sign_year, unit: iso3, time: year}`; the model is the TWFE
+/// `outcome ~ treatment | unit + time` (no controls: the decomposition is exact only then).
+pub fn bacon_options(m: &PlannedModel) -> Result<(String, String, String), String> {
+    known_options(m, &["adopt", "unit", "time"])?;
+    if m.treatment.is_none() || m.regressors.len() != 1 {
+        return Err("bacon decomposes the TWFE coefficient of `treatment` alone: no other regressors or controls".into());
+    }
+    Ok((
+        opt_str(m, "adopt", "sign_year")?,
+        opt_str(m, "unit", "iso3")?,
+        opt_str(m, "time", "year")?,
+    ))
+}
+
+fn bacon(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let (adopt, unit, time) = bacon_options(m)?;
+    let frame = ModelFrame::build(view, m, vec![])?;
+    let r = estimators::fit(&frame.data(&m.outcome), &options(m)).map_err(|e| e.to_string())?;
+    let units = view.codes(&unit, &frame.rows);
+    let times: Vec<i64> = view
+        .numeric(&time, &frame.rows)
+        .iter()
+        .map(|t| t.round() as i64)
+        .collect();
+    let adopts: Vec<Option<i64>> = view
+        .numeric(&adopt, &frame.rows)
+        .iter()
+        .map(|a| a.is_finite().then(|| a.round() as i64))
+        .collect();
+    let b = estimators::bacon(&units, &times, &adopts, &frame.y).map_err(|e| e.to_string())?;
+    Ok((
+        r,
+        Extras {
+            bacon: Some(b),
+            ..Extras::default()
+        },
+    ))
 }
 
 /// Checks that `options` only has known keys.

@@ -40,6 +40,14 @@ pub fn write_outputs(
                 figures.push((title, rel));
             }
             let label = t.labels.get(&m.label).unwrap_or(&m.label);
+            if let Some(b) = &m.bacon {
+                let title = format!("{label}: Goodman-Bacon decomposition");
+                let svg = report::figure::bacon_svg(b, &title)
+                    .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
+                let rel = format!("figures/{}_{}.svg", t.table, m.name);
+                files.push((out.join(&rel), svg));
+                figures.push((title, rel));
+            }
             if let Some(p) = &m.placebo {
                 let design = match p.mode {
                     estimators::PlaceboMode::Permute => "signing years permuted",

@@ -47,7 +47,7 @@ impl PlannedModel {
     }
 }
 
-pub const ESTIMATORS: &[&str] = &["ols", "event_study", "placebo", "psm_did"];
+pub const ESTIMATORS: &[&str] = &["ols", "event_study", "placebo", "psm_did", "bacon"];
 
 /// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).
 pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), String> {

@@ -169,41 +169,70 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
         .num_threads(o.jobs.unwrap_or(0))
         .build()
         .map_err(|e| e.to_string())?;
-    let results: Vec<Result<(usize, ModelRecord), String>> = pool.install(|| {
-        selected
+    let progress = |m: &PlannedModel| {
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        match &bar {
+            Some(b) => b.inc(1),
+            None if !o.quiet => eprintln!("[{n}/{total}] {} / {}", m.table, m.name),
+            None => {}
+        }
+    };
+    // Cache hits first; the rest is estimated.
+    let mut results: Vec<Result<(usize, ModelRecord), String>> = Vec::new();
+    let mut todo: Vec<(usize, &PlannedModel, String, PathBuf)> = Vec::new();
+    for (i, m) in &selected {
+        let sh = spec_hash(m);
+        let cache_file = cache_dir.join(format!("{sh}-{}-{VERSION}.json", lp.hash));
+        match std::fs::read_to_string(&cache_file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<ModelRecord>(&t).ok())
+        {
+            Some(rec) => {
+                cached.fetch_add(1, Ordering::Relaxed);
+                progress(m);
+                results.push(Ok((*i, rec)));
+            }
+            None => todo.push((*i, m, sh, cache_file)),
+        }
+    }
+    // Models with the same sample, FE, clusters and weights share their demeaned columns.
+    let mut shared: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (j, (_, m, _, _)) in todo.iter().enumerate() {
+        match exec::share_key(&view, m) {
+            Some(key) => shared.entry(key).or_default().push(j),
+            None => groups.push(vec![j]),
+        }
+    }
+    groups.extend(shared.into_values());
+    let estimated: Vec<Vec<Result<(usize, ModelRecord), String>>> = pool.install(|| {
+        groups
             .par_iter()
-            .map(|(i, m)| {
-                let sh = spec_hash(m);
-                let key = format!("{}-{}-{}", sh, lp.hash, VERSION);
-                let cache_file = cache_dir.join(format!("{key}.json"));
-                let rec = match std::fs::read_to_string(&cache_file)
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<ModelRecord>(&t).ok())
-                {
-                    Some(rec) => {
-                        cached.fetch_add(1, Ordering::Relaxed);
-                        rec
-                    }
-                    None => {
-                        let (result, extras) = exec::estimate(&view, m).map_err(|e| {
+            .map(|g| {
+                let models: Vec<&PlannedModel> = g.iter().map(|&j| todo[j].1).collect();
+                let outs = if models.len() > 1 {
+                    exec::estimate_shared(&view, &models)
+                } else {
+                    vec![exec::estimate(&view, models[0])]
+                };
+                g.iter()
+                    .zip(outs)
+                    .map(|(&j, out)| {
+                        let (i, m, sh, cache_file) = &todo[j];
+                        let (result, extras) = out.map_err(|e| {
                             format!("{}: model `{}` ({}): {e}", m.spec_file, m.name, m.table)
                         })?;
-                        let rec = record(m, &sh, &lp.hash, result, extras);
+                        let rec = record(m, sh, &lp.hash, result, extras);
                         let json = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
-                        write_atomic(&cache_file, json.as_bytes())?;
-                        rec
-                    }
-                };
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                match &bar {
-                    Some(b) => b.inc(1),
-                    None if !o.quiet => eprintln!("[{n}/{total}] {} / {}", m.table, m.name),
-                    None => {}
-                }
-                Ok((*i, rec))
+                        write_atomic(cache_file, json.as_bytes())?;
+                        progress(m);
+                        Ok((*i, rec))
+                    })
+                    .collect()
             })
             .collect()
     });
+    results.extend(estimated.into_iter().flatten());
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -262,6 +291,8 @@ fn record(
         event_study: extras.event_study,
         placebo: extras.placebo,
         psm: extras.psm,
+        bootstrap: extras.bootstrap,
+        bacon: extras.bacon,
     }
 }
 

@@ -408,6 +408,45 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                 );
                 stat("RI p-value", "RI p-value", pl(&|p| fmt_num(p.p_value, d)));
             }
+            if models.iter().any(|m| m.bacon.is_some()) {
+                for kind in [
+                    estimators::bacon::NEVER,
+                    estimators::bacon::EARLY_LATE,
+                    estimators::bacon::LATE_EARLY,
+                ] {
+                    let cells = per(&|m: &ModelRecord| {
+                        m.bacon
+                            .as_ref()
+                            .and_then(|b| b.by_kind.iter().find(|k| k.kind == kind))
+                            .map(|k| {
+                                format!("{} (w {})", fmt_num(k.estimate, d), fmt_num(k.weight, 2))
+                            })
+                            .unwrap_or_default()
+                    });
+                    let label = format!("Bacon: {kind}");
+                    stat(&latex_escape(&label), &label, cells);
+                }
+            }
+            if models.iter().any(|m| m.bootstrap.is_some()) {
+                let bs = |f: &dyn Fn(&estimators::WildBootstrap) -> String| {
+                    per(&|m: &ModelRecord| m.bootstrap.as_ref().map(f).unwrap_or_default())
+                };
+                stat(
+                    "Wild cluster bootstrap p",
+                    "Wild cluster bootstrap p",
+                    bs(&|b| fmt_num(b.p_value, d)),
+                );
+                stat(
+                    "WCR 95\\% CI",
+                    "WCR 95% CI",
+                    bs(&|b| format!("[{}, {}]", fmt_num(b.ci_low, d), fmt_num(b.ci_high, d))),
+                );
+                stat(
+                    "Bootstrap draws",
+                    "Bootstrap draws",
+                    bs(&|b| format!("{} ({:?})", thousands(b.draws), b.weights).to_lowercase()),
+                );
+            }
             if models.iter().any(|m| m.psm.is_some()) {
                 let ps = |f: &dyn Fn(&estimators::Psm) -> String| {
                     per(&|m: &ModelRecord| m.psm.as_ref().map(f).unwrap_or_default())
