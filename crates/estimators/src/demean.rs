@@ -115,26 +115,39 @@ impl FeStructure {
         self.codes.len()
     }
 
-    /// B_k[g * m + c] = sum over rows of group g of w_i * col_c[i].
-    fn group_sums(&self, k: usize, cols: &[&[f64]]) -> Vec<f64> {
-        let m = cols.len();
-        let gr = &self.groups[k];
-        let mut out = vec![0.0; self.levels[k] * m];
+    /// Runs `f(g, slot)` for every group g of FE k, `slot` the group's m interleaved values,
+    /// in parallel over chunks of groups (each group handled by one task, in row order).
+    fn for_each_group(
+        &self,
+        k: usize,
+        m: usize,
+        out: &mut [f64],
+        f: impl Fn(usize, &mut [f64]) + Sync,
+    ) {
         let gc = group_chunk(self.levels[k]);
         out.par_chunks_mut(m * gc)
             .enumerate()
             .for_each(|(chunk, dst)| {
                 for (gl, slot) in dst.chunks_mut(m).enumerate() {
-                    let g = chunk * gc + gl;
-                    for r in gr.offsets[g]..gr.offsets[g + 1] {
-                        let row = gr.perm[r] as usize;
-                        let w = gr.weights.as_ref().map_or(1.0, |w| w[r]);
-                        slot.iter_mut()
-                            .zip(cols)
-                            .for_each(|(a, c)| *a += w * c[row]);
-                    }
+                    f(chunk * gc + gl, slot);
                 }
             });
+    }
+
+    /// B_k[g * m + c] = sum over rows of group g of w_i * col_c[i].
+    fn group_sums(&self, k: usize, cols: &[&[f64]]) -> Vec<f64> {
+        let m = cols.len();
+        let gr = &self.groups[k];
+        let mut out = vec![0.0; self.levels[k] * m];
+        self.for_each_group(k, m, &mut out, |g, slot| {
+            for r in gr.offsets[g]..gr.offsets[g + 1] {
+                let row = gr.perm[r] as usize;
+                let w = gr.weights.as_ref().map_or(1.0, |w| w[r]);
+                slot.iter_mut()
+                    .zip(cols)
+                    .for_each(|(a, c)| *a += w * c[row]);
+            }
+        });
         out
     }
 
@@ -151,53 +164,47 @@ impl FeStructure {
             .map(|j| &alpha[j])
             .collect();
         let sw = &self.sum_w[k];
-        let gc = group_chunk(self.levels[k]);
-        out.par_chunks_mut(m * gc)
-            .enumerate()
-            .for_each(|(chunk, dst)| {
-                for (gl, slot) in dst.chunks_mut(m).enumerate() {
-                    let g = chunk * gc + gl;
-                    let (s, e) = (gr.offsets[g], gr.offsets[g + 1]);
-                    slot.fill(0.0);
-                    match (others.as_slice(), &gr.weights) {
-                        ([a1], None) => {
-                            for &code in &gr.cross[0][s..e] {
-                                let b1 = code as usize * m;
-                                slot.iter_mut()
-                                    .zip(&a1[b1..b1 + m])
-                                    .for_each(|(d, v)| *d += v);
-                            }
-                        }
-                        ([a1, a2], None) => {
-                            let (c1, c2) = (&gr.cross[0], &gr.cross[1]);
-                            for r in s..e {
-                                let (b1, b2) = (c1[r] as usize * m, c2[r] as usize * m);
-                                for ((d, v1), v2) in
-                                    slot.iter_mut().zip(&a1[b1..b1 + m]).zip(&a2[b2..b2 + m])
-                                {
-                                    *d += v1 + v2;
-                                }
-                            }
-                        }
-                        (all, w) => {
-                            for r in s..e {
-                                let wr = w.as_ref().map_or(1.0, |w| w[r]);
-                                for (a, c) in all.iter().zip(&gr.cross) {
-                                    let bj = c[r] as usize * m;
-                                    slot.iter_mut()
-                                        .zip(&a[bj..bj + m])
-                                        .for_each(|(d, v)| *d += wr * v);
-                                }
-                            }
-                        }
-                    }
-                    let den = sw[g];
-                    let idx = g * m;
-                    for (d, bv) in slot.iter_mut().zip(&b[idx..idx + m]) {
-                        *d = if den > 0.0 { (bv - *d) / den } else { 0.0 };
+        self.for_each_group(k, m, &mut out, |g, slot| {
+            let (s, e) = (gr.offsets[g], gr.offsets[g + 1]);
+            slot.fill(0.0);
+            match (others.as_slice(), &gr.weights) {
+                ([a1], None) => {
+                    for &code in &gr.cross[0][s..e] {
+                        let b1 = code as usize * m;
+                        slot.iter_mut()
+                            .zip(&a1[b1..b1 + m])
+                            .for_each(|(d, v)| *d += v);
                     }
                 }
-            });
+                ([a1, a2], None) => {
+                    let (c1, c2) = (&gr.cross[0], &gr.cross[1]);
+                    for r in s..e {
+                        let (b1, b2) = (c1[r] as usize * m, c2[r] as usize * m);
+                        for ((d, v1), v2) in
+                            slot.iter_mut().zip(&a1[b1..b1 + m]).zip(&a2[b2..b2 + m])
+                        {
+                            *d += v1 + v2;
+                        }
+                    }
+                }
+                (all, w) => {
+                    for r in s..e {
+                        let wr = w.as_ref().map_or(1.0, |w| w[r]);
+                        for (a, c) in all.iter().zip(&gr.cross) {
+                            let bj = c[r] as usize * m;
+                            slot.iter_mut()
+                                .zip(&a[bj..bj + m])
+                                .for_each(|(d, v)| *d += wr * v);
+                        }
+                    }
+                }
+            }
+            let den = sw[g];
+            let idx = g * m;
+            for (d, bv) in slot.iter_mut().zip(&b[idx..idx + m]) {
+                *d = if den > 0.0 { (bv - *d) / den } else { 0.0 };
+            }
+        });
         alpha[k] = out;
     }
 

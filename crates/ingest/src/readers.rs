@@ -106,6 +106,23 @@ impl CodeMapper {
     }
 }
 
+/// Records the first line of each key; a second occurrence is a duplicate-row error.
+fn first_seen<K: std::hash::Hash + Eq>(
+    seen: &mut HashMap<K, u64>,
+    key: K,
+    label: &str,
+    row: &Row,
+    col: usize,
+) -> Result<()> {
+    match seen.insert(key, row.line) {
+        Some(first) => Err(row.error(
+            col,
+            format!("duplicate row for {label} (first at line {first})"),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn filter_cols(t: &CsvTable, spec: &SourceSpec) -> Result<Vec<(usize, String)>> {
     spec.filter
         .iter()
@@ -150,12 +167,13 @@ fn read_long(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<Series> {
         };
         let year = row.year(yi)?;
         let value = row.f64_opt_with(vi, spec.decimal_comma)?;
-        if let Some(first) = seen.insert((code.clone(), year), row.line) {
-            return Err(row.error(
-                ci,
-                format!("duplicate row for {code} {year} (first at line {first})"),
-            ));
-        }
+        first_seen(
+            &mut seen,
+            (code.clone(), year),
+            &format!("{code} {year}"),
+            &row,
+            ci,
+        )?;
         if let Some(v) = value {
             out.insert((code, year), v);
         }
@@ -294,12 +312,7 @@ fn read_wide(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<Series> {
         let Some(code) = mapper.map(&row, ci)? else {
             continue;
         };
-        if let Some(first) = seen.insert(code.clone(), row.line) {
-            return Err(row.error(
-                ci,
-                format!("duplicate row for {code} (first at line {first})"),
-            ));
-        }
+        first_seen(&mut seen, code.clone(), &code, &row, ci)?;
         for &(i, y) in &year_cols {
             if let Some(v) = row.f64_opt(i)? {
                 out.insert((code.clone(), y), v);
@@ -331,12 +344,7 @@ pub fn read_country(raw_dir: &Path, spec: &SourceSpec, what: &str) -> Result<Cou
         let Some(code) = mapper.map(&row, ci)? else {
             continue;
         };
-        if let Some(first) = seen.insert(code.clone(), row.line) {
-            return Err(row.error(
-                ci,
-                format!("duplicate row for {code} (first at line {first})"),
-            ));
-        }
+        first_seen(&mut seen, code.clone(), &code, &row, ci)?;
         if let Some(v) = row.f64_opt_with(vi, spec.decimal_comma)? {
             out.insert(code, v);
         }
@@ -360,12 +368,7 @@ pub fn read_signing(
         let Some(code) = mapper.map(&row, ci)? else {
             continue;
         };
-        if let Some(first) = seen.insert(code.clone(), row.line) {
-            return Err(row.error(
-                ci,
-                format!("duplicate row for {code} (first at line {first})"),
-            ));
-        }
+        first_seen(&mut seen, code.clone(), &code, &row, ci)?;
         if let Some(y) = row.year_opt(yi)? {
             out.insert(code, y);
         }
