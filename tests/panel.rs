@@ -115,6 +115,9 @@ fn real_panel_shape_and_spot_values() {
     close(value(&p, "ROU", 2012, "urban"), 53.9563092496073);
     // UNSD manufacturing share through the M49 crosswalk: Switzerland 2012 = 18.66.
     close(value(&p, "CHE", 2012, "adv"), 18.66);
+    // OECD bilateral enrolment through the hand-made name crosswalk: Chinese students in Japan,
+    // 2013 = 179,576.
+    close(value(&p, "JPN", 2013, "talex1_oecd"), 179576f64.ln());
     // WGI writes Romania as ROM: the alias must feed SD.
     assert!(value(&p, "ROU", 2012, "sd").is_some());
     // LPV signing years: Hungary and Korea 2015, Italy 2019 (treated, never post in sample).

@@ -156,7 +156,7 @@ impl SourcesConfig {
     pub fn load(path: &Path) -> Result<SourcesConfig> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| IngestError::file(path, format!("cannot read file: {e}")))?;
-        let cfg: SourcesConfig = serde_yaml::from_str(&text).map_err(|e| {
+        let mut cfg: SourcesConfig = serde_yaml::from_str(&text).map_err(|e| {
             let (line, col) = e
                 .location()
                 .map(|l| (l.line() as u64, l.column()))
@@ -169,7 +169,31 @@ impl SourcesConfig {
             err
         })?;
         cfg.validate(path)?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        cfg.resolve_local_crosswalks(
+            &std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf()),
+        );
         Ok(cfg)
+    }
+
+    /// Crosswalk paths starting with `./` name the workspace's own files, relative to the
+    /// directory of the sources file; they are made absolute here so readers need not know it.
+    fn resolve_local_crosswalks(&mut self, base: &Path) {
+        let fix = |spec: &mut SourceSpec| {
+            if let Some(cw) = spec.crosswalk.as_mut() {
+                if let Some(rest) = cw.file.strip_prefix("./") {
+                    cw.file = base.join(rest).to_string_lossy().into_owned();
+                }
+            }
+        };
+        fix(&mut self.sample.countries);
+        self.signing_lists.values_mut().for_each(fix);
+        self.wdi_vintages.values_mut().for_each(fix);
+        self.variables.values_mut().for_each(|v| fix(&mut v.source));
+        self.country_variables.values_mut().for_each(fix);
     }
 
     fn validate(&self, path: &Path) -> Result<()> {

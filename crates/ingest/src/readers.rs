@@ -59,6 +59,8 @@ impl CodeMapper {
         let crosswalk = match &spec.crosswalk {
             None => None,
             Some(cw) => {
+                // Relative paths are in the raw-data directory; SourcesConfig::load made the
+                // workspace's own (`./`) crosswalks absolute, which `join` keeps as they are.
                 let path = raw_dir.join(&cw.file);
                 if !path.exists() {
                     return Err(IngestError::file(&path, "crosswalk file not found"));

@@ -9,8 +9,9 @@ use ingest::{IngestError, Panel, RawInputs};
 /// - `labor` = population 15-64, % of total; `urban` = urban population, %;
 /// - `open` = 100 x FDI net inflows (US$) / GDP (US$), the World Bank's own definition of
 ///   BX.KLT.DINV.WD.GD.ZS, from the same vintage as GDP;
-/// - `talex1` = ln(Chinese students in j) and `talex2` = ln(outbound mobile students of j),
-///   the documented proxies for student flows;
+/// - `talex1` = ln(Chinese students in j) (UIS), `talex1_oecd` = the same from OECD bilateral
+///   enrolment (40 hosts, 2013-2019), and `talex2` = ln(outbound mobile students of j), the
+///   documented proxies for student flows;
 /// - `patents` = resident + nonresident applications, `ln_patents`; `articles`, `ln_articles`;
 ///   `rd_gdp` = R&D expenditure, % of GDP.
 pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
@@ -25,6 +26,7 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
     let articles = col("articles")?;
     let s1 = col("students_from_china")?;
     let s2 = col("students_outbound")?;
+    let s1_oecd = col("students_from_china_oecd")?;
     let adv = col("manufacturing_share")?;
     let labor = col("labor_share")?;
     let urban = col("urban_share")?;
@@ -60,6 +62,11 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         format!("ln({})", provenance(raw, "students_from_china")),
     );
     panel.set(
+        "talex1_oecd",
+        logs(&s1_oecd),
+        format!("ln({})", provenance(raw, "students_from_china_oecd")),
+    );
+    panel.set(
         "talex2",
         logs(&s2),
         format!("ln({})", provenance(raw, "students_outbound")),
@@ -89,6 +96,7 @@ mod tests {
             ("articles", 1.0),
             ("students_from_china", 0.0),
             ("students_outbound", 10.0),
+            ("students_from_china_oecd", 100.0),
             ("manufacturing_share", 12.5),
             ("labor_share", 60.0),
             ("urban_share", 70.0),

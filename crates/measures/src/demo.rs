@@ -172,6 +172,7 @@ pub fn simulate(seed: u64) -> Panel {
             miss(&mut rng, rd),
         );
         push("talex1", t1);
+        push("talex1_oecd", if yr >= 2013 { t1 } else { None });
         push("talex2", t2);
         push("rd_gdp", rdv);
         push("ln_patents", Some(lpat));
@@ -204,6 +205,7 @@ pub fn simulate(seed: u64) -> Panel {
         "urban",
         "open",
         "talex1",
+        "talex1_oecd",
         "talex2",
         "ln_patents",
         "patents",
