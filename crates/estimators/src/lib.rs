@@ -12,6 +12,7 @@ pub mod prep;
 pub mod psm;
 pub mod record;
 pub mod result;
+pub mod sunab;
 pub mod vcov;
 
 pub use bacon::{bacon, Bacon};

@@ -49,6 +49,7 @@ pub fn estimate(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras
         "placebo" => placebo(view, m),
         "psm_did" => psm_did(view, m),
         "bacon" => bacon(view, m),
+        "sun_abraham" => sun_abraham(view, m),
         other => Err(format!("unknown estimator `{other}`")),
     }
 }
@@ -314,6 +315,126 @@ fn bacon(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), Stri
         r,
         Extras {
             bacon: Some(b),
+            ..Extras::default()
+        },
+    ))
+}
+
+/// Sun-Abraham settings: `{adopt: sign_year, unit: iso3, time: year}` (the cohort is the first
+/// period a unit is observed treated, 1[time >= adopt]; units never treated within the sample are
+/// the controls; relative period -1 is the reference).
+pub fn sunab_options(m: &PlannedModel) -> Result<(String, String, String), String> {
+    known_options(m, &["adopt", "unit", "time"])?;
+    Ok((
+        opt_str(m, "adopt", "sign_year")?,
+        opt_str(m, "unit", "iso3")?,
+        opt_str(m, "time", "year")?,
+    ))
+}
+
+fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let (adopt, unit, time) = sunab_options(m)?;
+    let n = view.nrows();
+    let units = view.codes(&unit, &(0..n).collect::<Vec<_>>());
+    let times: Vec<f64> = (0..n)
+        .map(|r| view.get(&time, r).unwrap_or(f64::NAN))
+        .collect();
+    let filter = m
+        .sample
+        .as_ref()
+        .map(|s| crate::expr::parse(s))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let in_sample = view.select(filter.as_ref());
+    // Cohort: the first sample period in which the unit is treated.
+    let n_units = units.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
+    let mut cohort: Vec<Option<i64>> = vec![None; n_units];
+    for &r in &in_sample {
+        if let Some(a) = view.get(&adopt, r) {
+            let t = times[r];
+            if t >= a {
+                let c = &mut cohort[units[r] as usize];
+                *c = Some(c.map_or(t as i64, |c| c.min(t as i64)));
+            }
+        }
+    }
+    let cell = |r: usize| cohort[units[r] as usize].map(|g| (g, times[r] as i64 - g));
+    let mut cells: Vec<estimators::sunab::CohortCell> = Vec::new();
+    for &r in &in_sample {
+        if let Some((g, l)) = cell(r) {
+            if l != -1 && !cells.iter().any(|c| c.cohort == g && c.rel == l) {
+                cells.push(estimators::sunab::CohortCell {
+                    name: format!("sa::{g}::{l}"),
+                    cohort: g,
+                    rel: l,
+                });
+            }
+        }
+    }
+    cells.sort_by_key(|c| (c.cohort, c.rel));
+    let dummies: Vec<(String, Vec<f64>)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                (0..n)
+                    .map(|r| f64::from(u8::from(cell(r) == Some((c.cohort, c.rel)))))
+                    .collect(),
+            )
+        })
+        .collect();
+    let frame = ModelFrame::build(view, m, dummies)?;
+    let fit = estimators::fit(&frame.data(&m.outcome), &options(m)).map_err(|e| e.to_string())?;
+    let rows: Vec<(i64, i64, bool)> = frame
+        .rows
+        .iter()
+        .filter_map(|&r| cell(r).map(|(g, l)| (g, l, l >= 0)))
+        .collect();
+    let weights = estimators::sunab::period_weights(&rows);
+    let agg = estimators::sunab::aggregate(&fit, &cells, &weights, "rel_time", 0.95);
+    let mut points: Vec<EventPoint> = agg
+        .coefficients
+        .iter()
+        .filter_map(|c| {
+            let l: i64 = c.name.rsplit("::").next()?.parse().ok()?;
+            Some(EventPoint {
+                rel_time: l,
+                estimate: c.estimate,
+                std_error: c.std_error,
+                ci_low: c.ci_low,
+                ci_high: c.ci_high,
+            })
+        })
+        .collect();
+    points.push(EventPoint {
+        rel_time: -1,
+        estimate: 0.0,
+        std_error: 0.0,
+        ci_low: 0.0,
+        ci_high: 0.0,
+    });
+    points.sort_by_key(|p| p.rel_time);
+    let pre: Vec<String> = agg
+        .coefficients
+        .iter()
+        .filter(|c| c.name.contains("::-"))
+        .map(|c| c.name.clone())
+        .collect();
+    let pretrend = estimators::wald_subset(&agg, &pre);
+    let window = (
+        points.first().map_or(0, |p| p.rel_time),
+        points.last().map_or(0, |p| p.rel_time),
+    );
+    let es = EventStudy {
+        reference: -1,
+        window,
+        points,
+        pretrend,
+    };
+    Ok((
+        agg,
+        Extras {
+            event_study: Some(es),
             ..Extras::default()
         },
     ))

@@ -47,7 +47,14 @@ impl PlannedModel {
     }
 }
 
-pub const ESTIMATORS: &[&str] = &["ols", "event_study", "placebo", "psm_did", "bacon"];
+pub const ESTIMATORS: &[&str] = &[
+    "ols",
+    "event_study",
+    "placebo",
+    "psm_did",
+    "bacon",
+    "sun_abraham",
+];
 
 /// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).
 pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), String> {

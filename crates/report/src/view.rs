@@ -105,10 +105,18 @@ pub fn latex_escape(s: &str) -> String {
 
 /// A label as given (user labels are LaTeX), or the escaped variable name.
 fn label(t: &TableRecord, name: &str) -> (String, String) {
-    match t.labels.get(name) {
-        Some(l) => (l.clone(), l.clone()),
-        None => (latex_escape(name), name.replace('_', "\\_")),
+    if let Some(l) = t.labels.get(name) {
+        return (l.clone(), l.clone());
     }
+    // Event-time coefficients `prefix::k` read "t = k" (or "<prefix label> = k").
+    if let Some((prefix, k)) = name.rsplit_once("::") {
+        if let Ok(k) = k.parse::<i64>() {
+            let what = t.labels.get(prefix).cloned().unwrap_or_else(|| "t".into());
+            let l = format!("{what} = {k}");
+            return (l.replace('-', "$-$").replace("$$-$", "$-"), l);
+        }
+    }
+    (latex_escape(name), name.replace('_', "\\_"))
 }
 
 fn fmt_num(v: f64, digits: usize) -> String {
@@ -163,6 +171,11 @@ fn shown(t: &TableRecord, models: &[&ModelRecord]) -> Vec<String> {
                 out.push(c.name.clone());
             }
         }
+    }
+    // Event-time rows (`prefix::k`) in the order of k, whichever model brought them.
+    let event_k = |n: &String| n.rsplit_once("::").and_then(|(_, k)| k.parse::<i64>().ok());
+    if out.iter().all(|n| event_k(n).is_some()) {
+        out.sort_by_key(|n| event_k(n));
     }
     out
 }
@@ -229,7 +242,12 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
     let columns: Vec<ColumnView> = (0..ncols)
         .map(|i| ColumnView {
             index: i + 1,
-            header: if multi {
+            // In multi-panel tables a column has a header when every panel agrees on it.
+            header: if multi
+                && !panels_models
+                    .iter()
+                    .all(|ms| ms.get(i).map(|m| &m.label) == first.get(i).map(|m| &m.label))
+            {
                 String::new()
             } else {
                 first.get(i).map(|m| relabel(&m.label)).unwrap_or_default()
@@ -407,6 +425,19 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                     pl(&|p| format!("{} ({})", fmt_num(p.mean, d), fmt_num(p.sd, d))),
                 );
                 stat("RI p-value", "RI p-value", pl(&|p| fmt_num(p.p_value, d)));
+            }
+            if models
+                .iter()
+                .any(|m| m.event_study.as_ref().is_some_and(|e| e.pretrend.is_some()))
+            {
+                let cells = per(&|m: &ModelRecord| {
+                    m.event_study
+                        .as_ref()
+                        .and_then(|e| e.pretrend.as_ref())
+                        .map(|w| format!("{} ({})", fmt_num(w.stat, 2), fmt_num(w.p_value, d)))
+                        .unwrap_or_default()
+                });
+                stat("Pre-trend F (p-value)", "Pre-trend F (p-value)", cells);
             }
             if models.iter().any(|m| m.bacon.is_some()) {
                 for kind in [

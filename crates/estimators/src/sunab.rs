@@ -1,0 +1,108 @@
+//! Sun and Abraham (2021) interaction-weighted event study: cohort x relative-period effects
+//! from one saturated TWFE regression (never-treated units as controls, period -1 omitted),
+//! aggregated per relative period with the cohorts' shares of the period's observations, as
+//! fixest's `sunab()` and pyfixest's saturated event study do.
+
+use crate::result::{Coefficient, OlsResult};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// One saturated-regression coefficient: its cohort (first treated period) and relative period.
+#[derive(Debug, Clone)]
+pub struct CohortCell {
+    pub name: String,
+    pub cohort: i64,
+    pub rel: i64,
+}
+
+/// Interaction weights: for l >= 0 the share of cohort g among treated observations at l; for
+/// l < 0 its share among not-yet-treated observations of eventually treated units at l.
+/// `rows`: (cohort, rel, treated) of every row of eventually treated units in the sample.
+pub fn period_weights(rows: &[(i64, i64, bool)]) -> std::collections::BTreeMap<(i64, i64), f64> {
+    use std::collections::BTreeMap;
+    let mut cell: BTreeMap<(i64, i64), f64> = BTreeMap::new();
+    let mut total: BTreeMap<i64, f64> = BTreeMap::new();
+    for &(g, l, treated) in rows {
+        if (l >= 0 && treated) || (l < 0 && !treated) {
+            *cell.entry((g, l)).or_default() += 1.0;
+            *total.entry(l).or_default() += 1.0;
+        }
+    }
+    cell.into_iter()
+        .map(|((g, l), c)| ((g, l), c / total[&l]))
+        .collect()
+}
+
+/// The aggregated event-time effects as a result of their own: one coefficient per relative
+/// period (`{prefix}::{l}`), with the covariance R V R' of the linear combinations and the t
+/// distribution of the saturated fit.
+pub fn aggregate(
+    fit: &OlsResult,
+    cells: &[CohortCell],
+    weights: &std::collections::BTreeMap<(i64, i64), f64>,
+    prefix: &str,
+    level: f64,
+) -> OlsResult {
+    let index: std::collections::HashMap<&str, usize> = fit
+        .coefficients
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    let mut periods: Vec<i64> = cells.iter().map(|c| c.rel).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    let k = fit.coefficients.len();
+    let rows: Vec<(i64, Vec<f64>)> = periods
+        .iter()
+        .map(|&l| {
+            let mut r = vec![0.0; k];
+            for c in cells.iter().filter(|c| c.rel == l) {
+                if let (Some(&i), Some(&w)) =
+                    (index.get(c.name.as_str()), weights.get(&(c.cohort, l)))
+                {
+                    r[i] = w;
+                }
+            }
+            (l, r)
+        })
+        .filter(|(_, r)| r.iter().any(|w| *w != 0.0))
+        .collect();
+    let beta: Vec<f64> = fit.coefficients.iter().map(|c| c.estimate).collect();
+    let rv = |a: &[f64], b: &[f64]| -> f64 {
+        (0..k)
+            .map(|i| a[i] * (0..k).map(|j| fit.vcov[i][j] * b[j]).sum::<f64>())
+            .sum()
+    };
+    let vcov: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|(_, a)| rows.iter().map(|(_, b)| rv(a, b)).collect())
+        .collect();
+    let tdist = StudentsT::new(0.0, 1.0, fit.df_t).ok();
+    let q = tdist
+        .as_ref()
+        .map_or(1.96, |t| t.inverse_cdf(1.0 - (1.0 - level) / 2.0));
+    let coefficients = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (l, r))| {
+            let est: f64 = r.iter().zip(&beta).map(|(a, b)| a * b).sum();
+            let se = vcov[i][i].max(0.0).sqrt();
+            let t = est / se;
+            Coefficient {
+                name: format!("{prefix}::{l}"),
+                estimate: est,
+                std_error: se,
+                t_stat: t,
+                p_value: tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
+                ci_low: est - q * se,
+                ci_high: est + q * se,
+            }
+        })
+        .collect();
+    OlsResult {
+        coefficients,
+        vcov,
+        wald: None,
+        ..fit.clone()
+    }
+}
