@@ -576,3 +576,84 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
         );
     }
 }
+
+#[test]
+fn callaway_santanna_matches_csdid() {
+    let dir = workspace("cs");
+    std::fs::write(
+        dir.join("specs/cs_nyt.yaml"),
+        "defaults: {estimator: callaway_santanna, options: {control: not_yet_treated}}\nmodels:\n  - {name: homic, outcome: homic}\n  - {name: hosic, outcome: hosic}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(
+        &dir,
+        &[
+            "run",
+            "--quiet",
+            "specs/robust_did.yaml",
+            "specs/cs_nyt.yaml",
+        ],
+    );
+    assert!(ok, "{err}");
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/cs_reference.json")).unwrap(),
+    )
+    .unwrap();
+    let close = |what: &str, ours: f64, theirs: &serde_json::Value| {
+        let theirs = theirs.as_f64().unwrap();
+        assert!(
+            (ours - theirs).abs() <= 1e-8 * theirs.abs().max(1e-12),
+            "{what}: {ours} vs csdid {theirs}"
+        );
+    };
+    for (table_name, model, key) in [
+        ("robust_did", "cs_homic", "homic_nevertreated"),
+        ("robust_did", "cs_hosic", "hosic_nevertreated"),
+        ("cs_nyt", "homic", "homic_notyettreated"),
+        ("cs_nyt", "hosic", "hosic_notyettreated"),
+    ] {
+        let t = table(&dir, table_name);
+        let cs = t
+            .models
+            .iter()
+            .find(|m| m.name == model)
+            .unwrap()
+            .callaway_santanna
+            .clone()
+            .unwrap();
+        let r = &refs[key];
+        let cells = r["cells"].as_array().unwrap();
+        assert_eq!(cs.cells.len(), cells.len(), "{key}: number of ATT(g,t)");
+        for (c, rc) in cs.cells.iter().zip(cells) {
+            assert_eq!(
+                (c.group, c.time),
+                (rc["group"].as_i64().unwrap(), rc["time"].as_i64().unwrap())
+            );
+            close(
+                &format!("{key} ATT({},{})", c.group, c.time),
+                c.att,
+                &rc["att"],
+            );
+            close(
+                &format!("{key} se({},{})", c.group, c.time),
+                c.std_error,
+                &rc["se"],
+            );
+        }
+        close(&format!("{key} simple"), cs.simple.att, &r["simple"]["att"]);
+        close(
+            &format!("{key} simple se"),
+            cs.simple.std_error,
+            &r["simple"]["se"],
+        );
+        for (d, rd) in cs.dynamic.iter().zip(r["dynamic"].as_array().unwrap()) {
+            assert_eq!(d.event_time, rd["e"].as_i64());
+            close(&format!("{key} e={:?}", d.event_time), d.att, &rd["att"]);
+            close(
+                &format!("{key} e={:?} se", d.event_time),
+                d.std_error,
+                &rd["se"],
+            );
+        }
+    }
+}

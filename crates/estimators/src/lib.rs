@@ -3,6 +3,7 @@
 
 pub mod bacon;
 pub mod bootstrap;
+pub mod cs;
 pub mod demean;
 pub mod error;
 pub mod model;
@@ -17,6 +18,7 @@ pub mod vcov;
 
 pub use bacon::{bacon, Bacon};
 pub use bootstrap::{wild_cluster_bootstrap, BootInput, BootWeights, WildBootstrap};
+pub use cs::{callaway_santanna, CallawaySantAnna, CsControl};
 pub use error::EstimationError;
 pub use model::{GDf, KFixef, OlsData, OlsOptions, Ssc, VcovKind};
 pub use ols::fit;

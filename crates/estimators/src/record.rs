@@ -54,6 +54,8 @@ pub struct ModelRecord {
     pub bootstrap: Option<crate::bootstrap::WildBootstrap>,
     #[serde(default)]
     pub bacon: Option<crate::bacon::Bacon>,
+    #[serde(default)]
+    pub callaway_santanna: Option<crate::cs::CallawaySantAnna>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ use serde_json::Value;
 /// What an estimator returns beyond the OLS fit shown in tables.
 #[derive(Default)]
 pub struct Extras {
+    pub cs: Option<estimators::CallawaySantAnna>,
     pub bacon: Option<estimators::Bacon>,
     pub bootstrap: Option<estimators::WildBootstrap>,
     pub event_study: Option<EventStudy>,
@@ -50,6 +51,7 @@ pub fn estimate(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras
         "psm_did" => psm_did(view, m),
         "bacon" => bacon(view, m),
         "sun_abraham" => sun_abraham(view, m),
+        "callaway_santanna" => callaway_santanna(view, m),
         other => Err(format!("unknown estimator `{other}`")),
     }
 }
@@ -434,6 +436,115 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
     Ok((
         agg,
         Extras {
+            event_study: Some(es),
+            ..Extras::default()
+        },
+    ))
+}
+
+/// Callaway-Sant'Anna settings: `{adopt: sign_year, unit: iso3, time: year,
+/// control: never_treated | not_yet_treated}`.
+pub fn cs_options(
+    m: &PlannedModel,
+) -> Result<(String, String, String, estimators::CsControl), String> {
+    known_options(m, &["adopt", "unit", "time", "control"])?;
+    let control = match opt_str(m, "control", "never_treated")?.as_str() {
+        "never_treated" => estimators::CsControl::NeverTreated,
+        "not_yet_treated" => estimators::CsControl::NotYetTreated,
+        other => {
+            return Err(format!(
+                "option `control` must be never_treated or not_yet_treated, found `{other}`"
+            ))
+        }
+    };
+    if !m.regressors.is_empty() {
+        return Err(
+            "callaway_santanna here is unconditional: no treatment, regressors or controls".into(),
+        );
+    }
+    Ok((
+        opt_str(m, "adopt", "sign_year")?,
+        opt_str(m, "unit", "iso3")?,
+        opt_str(m, "time", "year")?,
+        control,
+    ))
+}
+
+/// Callaway-Sant'Anna on the model's sample; the table shows its dynamic (event-time) effects.
+fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let (adopt, unit, time, control) = cs_options(m)?;
+    let filter = m
+        .sample
+        .as_ref()
+        .map(|s| crate::expr::parse(s))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let rows = view.select(filter.as_ref());
+    let units = view.codes(&unit, &rows);
+    let times: Vec<i64> = view
+        .numeric(&time, &rows)
+        .iter()
+        .map(|t| t.round() as i64)
+        .collect();
+    let adopts: Vec<Option<i64>> = view
+        .numeric(&adopt, &rows)
+        .iter()
+        .map(|a| a.is_finite().then(|| a.round() as i64))
+        .collect();
+    let y = view.numeric(&m.outcome, &rows);
+    let cs = estimators::callaway_santanna(&units, &times, &adopts, &y, control)
+        .map_err(|e| e.to_string())?;
+    // Fit statistics of the table come from the TWFE regression on the same sample.
+    let d: Vec<f64> = times
+        .iter()
+        .zip(&adopts)
+        .map(|(t, a)| f64::from(u8::from(a.is_some_and(|a| *t >= a))))
+        .collect();
+    let twfe_codes = view.codes(&time, &rows);
+    let data = estimators::OlsData {
+        y_name: m.outcome.clone(),
+        y: &y,
+        x: vec![("treat_post".into(), &d)],
+        fe: vec![(unit.clone(), &units), (time.clone(), &twfe_codes)],
+        weights: None,
+        clusters: vec![(unit.clone(), &units)],
+    };
+    let opts = estimators::OlsOptions {
+        vcov: estimators::VcovKind::Cluster,
+        ..estimators::OlsOptions::default()
+    };
+    let base = estimators::fit(&data, &opts).map_err(|e| e.to_string())?;
+    let r = cs.as_result(&base, "rel_time", 0.95);
+    let mut points: Vec<EventPoint> = r
+        .coefficients
+        .iter()
+        .filter_map(|c| {
+            let l: i64 = c.name.rsplit("::").next()?.parse().ok()?;
+            Some(EventPoint {
+                rel_time: l,
+                estimate: c.estimate,
+                std_error: c.std_error,
+                ci_low: c.ci_low,
+                ci_high: c.ci_high,
+            })
+        })
+        .collect();
+    points.sort_by_key(|p| p.rel_time);
+    let window = (
+        points.first().map_or(0, |p| p.rel_time),
+        points.last().map_or(0, |p| p.rel_time),
+    );
+    // With a varying base period there is no omitted period; -1 is an estimate like the others.
+    let es = EventStudy {
+        reference: window.0 - 1,
+        window,
+        points,
+        pretrend: None,
+    };
+    Ok((
+        r,
+        Extras {
+            cs: Some(cs),
             event_study: Some(es),
             ..Extras::default()
         },

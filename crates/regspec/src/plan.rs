@@ -54,6 +54,7 @@ pub const ESTIMATORS: &[&str] = &[
     "psm_did",
     "bacon",
     "sun_abraham",
+    "callaway_santanna",
 ];
 
 /// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).

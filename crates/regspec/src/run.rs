@@ -293,6 +293,7 @@ fn record(
         psm: extras.psm,
         bootstrap: extras.bootstrap,
         bacon: extras.bacon,
+        callaway_santanna: extras.cs,
     }
 }
 

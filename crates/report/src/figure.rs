@@ -70,14 +70,17 @@ pub fn event_study_svg(
             .draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], BLACK.mix(0.6)))
             .map_err(err)?
             .label("zero");
-        // Reference period: dashed vertical line.
+        // Reference period (when it lies in the window): dashed vertical line.
         let r = es.reference as f64;
-        let dashes = (0..20).map(|i| {
-            let a = lo - pad + (hi - lo + 2.0 * pad) * (i as f64) / 20.0;
-            let b = a + (hi - lo + 2.0 * pad) / 40.0;
-            PathElement::new(vec![(r, a), (r, b)], BLACK.mix(0.5))
-        });
-        chart.draw_series(dashes).map_err(err)?;
+        let has_ref = es.window.0 <= es.reference && es.reference <= es.window.1;
+        if has_ref {
+            let dashes = (0..20).map(|i| {
+                let a = lo - pad + (hi - lo + 2.0 * pad) * (i as f64) / 20.0;
+                let b = a + (hi - lo + 2.0 * pad) / 40.0;
+                PathElement::new(vec![(r, a), (r, b)], BLACK.mix(0.5))
+            });
+            chart.draw_series(dashes).map_err(err)?;
+        }
         // Confidence intervals and points.
         let blue = RGBColor(31, 78, 121);
         let cap = 0.08;
