@@ -657,3 +657,50 @@ fn callaway_santanna_matches_csdid() {
         }
     }
 }
+
+#[test]
+fn imputation_matches_exact_least_squares_and_did2s() {
+    let dir = workspace("bjs");
+    assert!(regspec(&dir, &["run", "--quiet", "specs/robust_did.yaml"]).0);
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/imputation_reference.json")).unwrap(),
+    )
+    .unwrap();
+    let t = table(&dir, "robust_did");
+    let rel = |ours: f64, theirs: f64| (ours - theirs).abs() / theirs.abs();
+    for y in ["homic", "hosic"] {
+        let imp = t
+            .models
+            .iter()
+            .find(|m| m.name == format!("bjs_{y}"))
+            .unwrap()
+            .imputation
+            .clone()
+            .unwrap();
+        for e in &imp.effects {
+            let k = e.event_time.unwrap().to_string();
+            let exact = refs[format!("{y}_exact")][&k].as_f64().unwrap();
+            assert!(
+                rel(e.estimate, exact) < 1e-10,
+                "{y} e={k}: {} vs exact {exact}",
+                e.estimate
+            );
+            // pyfixest's did2s: same estimates up to its iterative first stage (~1e-6 of the
+            // outcome's scale, hence an absolute tolerance for effects near zero).
+            let d = &refs[y][&k];
+            let theirs = d["estimate"].as_f64().unwrap();
+            assert!(
+                (e.estimate - theirs).abs() < 1e-5 * theirs.abs().max(0.1),
+                "{y} e={k} vs did2s"
+            );
+            assert!(
+                rel(e.std_error, d["std_error"].as_f64().unwrap()) < 1e-5,
+                "{y} e={k} se vs did2s"
+            );
+        }
+        let exact = refs[format!("{y}_exact")]["overall"].as_f64().unwrap();
+        assert!(rel(imp.overall.estimate, exact) < 1e-10);
+        let d = &refs[format!("{y}_overall")];
+        assert!(rel(imp.overall.std_error, d["std_error"].as_f64().unwrap()) < 1e-5);
+    }
+}

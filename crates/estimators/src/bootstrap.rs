@@ -50,7 +50,7 @@ pub struct BootInput<'a> {
 }
 
 /// Dense symmetric solve for the small k x k systems (k regressors): Cholesky.
-fn chol_inverse(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+pub(crate) fn chol_inverse(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let k = m.len();
     let mut l = vec![vec![0.0; k]; k];
     for i in 0..k {

@@ -56,6 +56,8 @@ pub struct ModelRecord {
     pub bacon: Option<crate::bacon::Bacon>,
     #[serde(default)]
     pub callaway_santanna: Option<crate::cs::CallawaySantAnna>,
+    #[serde(default)]
+    pub imputation: Option<crate::imputation::Imputation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -132,7 +132,9 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
         }),
         "ols" => crate::exec::bootstrap_options(m).map(|_| vec![]),
         "bacon" => crate::exec::bacon_options(m).map(|(a, u, t)| vec![a, u, t]),
-        "sun_abraham" => crate::exec::sunab_options(m).map(|(a, u, t)| vec![a, u, t]),
+        "sun_abraham" | "imputation" => {
+            crate::exec::sunab_options(m).map(|(a, u, t)| vec![a, u, t])
+        }
         "callaway_santanna" => crate::exec::cs_options(m).map(|(a, u, t, _)| vec![a, u, t]),
         _ => Ok(vec![]),
     };

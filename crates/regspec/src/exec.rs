@@ -11,6 +11,7 @@ use serde_json::Value;
 /// What an estimator returns beyond the OLS fit shown in tables.
 #[derive(Default)]
 pub struct Extras {
+    pub imputation: Option<estimators::Imputation>,
     pub cs: Option<estimators::CallawaySantAnna>,
     pub bacon: Option<estimators::Bacon>,
     pub bootstrap: Option<estimators::WildBootstrap>,
@@ -52,6 +53,7 @@ pub fn estimate(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras
         "bacon" => bacon(view, m),
         "sun_abraham" => sun_abraham(view, m),
         "callaway_santanna" => callaway_santanna(view, m),
+        "imputation" => imputation(view, m),
         other => Err(format!("unknown estimator `{other}`")),
     }
 }
@@ -545,6 +547,118 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         r,
         Extras {
             cs: Some(cs),
+            event_study: Some(es),
+            ..Extras::default()
+        },
+    ))
+}
+
+/// Borusyak-Jaravel-Spiess imputation (options as Sun-Abraham: adopt, unit, time); clustered by
+/// the model's first cluster variable (default: the unit). Event-time effects in the table.
+fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let (adopt, unit, time) = sunab_options(m)?;
+    if !m.regressors.is_empty() {
+        return Err(
+            "imputation here has no covariates: no treatment, regressors or controls".into(),
+        );
+    }
+    let filter = m
+        .sample
+        .as_ref()
+        .map(|s| crate::expr::parse(s))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let all = view.select(filter.as_ref());
+    let rows: Vec<usize> = all
+        .into_iter()
+        .filter(|&r| view.get(&m.outcome, r).is_some())
+        .collect();
+    let units = view.codes(&unit, &rows);
+    let periods = view.codes(&time, &rows);
+    let cl_name = m.cluster.first().cloned().unwrap_or_else(|| unit.clone());
+    let cluster = view.codes(&cl_name, &rows);
+    let times = view.numeric(&time, &rows);
+    let rel: Vec<Option<i64>> = rows
+        .iter()
+        .zip(&times)
+        .map(|(&r, &t)| {
+            view.get(&adopt, r)
+                .filter(|a| t >= *a)
+                .map(|a| (t - a).round() as i64)
+        })
+        .collect();
+    let y = view.numeric(&m.outcome, &rows);
+    let imp =
+        estimators::imputation(&units, &periods, &rel, &y, &cluster).map_err(|e| e.to_string())?;
+    // Fit statistics of the table: the TWFE regression on the same rows.
+    let d: Vec<f64> = rel
+        .iter()
+        .map(|r| f64::from(u8::from(r.is_some())))
+        .collect();
+    let data = estimators::OlsData {
+        y_name: m.outcome.clone(),
+        y: &y,
+        x: vec![("treat_post".into(), &d)],
+        fe: vec![(unit.clone(), &units), (time.clone(), &periods)],
+        weights: None,
+        clusters: vec![(cl_name, &cluster)],
+    };
+    let opts = estimators::OlsOptions {
+        vcov: estimators::VcovKind::Cluster,
+        ..estimators::OlsOptions::default()
+    };
+    let base = estimators::fit(&data, &opts).map_err(|e| e.to_string())?;
+    let tdist =
+        statrs::distribution::StudentsT::new(0.0, 1.0, base.df_t).map_err(|e| e.to_string())?;
+    use statrs::distribution::ContinuousCDF;
+    let q = tdist.inverse_cdf(0.975);
+    let coefficients: Vec<estimators::Coefficient> = imp
+        .effects
+        .iter()
+        .map(|e| {
+            let t = e.estimate / e.std_error;
+            estimators::Coefficient {
+                name: format!("rel_time::{}", e.event_time.unwrap_or(0)),
+                estimate: e.estimate,
+                std_error: e.std_error,
+                t_stat: t,
+                p_value: 2.0 * tdist.sf(t.abs()),
+                ci_low: e.estimate - q * e.std_error,
+                ci_high: e.estimate + q * e.std_error,
+            }
+        })
+        .collect();
+    let points: Vec<EventPoint> = coefficients
+        .iter()
+        .zip(&imp.effects)
+        .map(|(c, e)| EventPoint {
+            rel_time: e.event_time.unwrap_or(0),
+            estimate: c.estimate,
+            std_error: c.std_error,
+            ci_low: c.ci_low,
+            ci_high: c.ci_high,
+        })
+        .collect();
+    let window = (
+        points.first().map_or(0, |p| p.rel_time),
+        points.last().map_or(0, |p| p.rel_time),
+    );
+    let es = EventStudy {
+        reference: window.0 - 1,
+        window,
+        points,
+        pretrend: None,
+    };
+    let r = OlsResult {
+        coefficients,
+        vcov: imp.vcov.clone(),
+        wald: None,
+        ..base
+    };
+    Ok((
+        r,
+        Extras {
+            imputation: Some(imp),
             event_study: Some(es),
             ..Extras::default()
         },

@@ -55,6 +55,7 @@ pub const ESTIMATORS: &[&str] = &[
     "bacon",
     "sun_abraham",
     "callaway_santanna",
+    "imputation",
 ];
 
 /// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).

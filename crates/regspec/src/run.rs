@@ -294,6 +294,7 @@ fn record(
         bootstrap: extras.bootstrap,
         bacon: extras.bacon,
         callaway_santanna: extras.cs,
+        imputation: extras.imputation,
     }
 }
 
