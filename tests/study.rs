@@ -485,7 +485,8 @@ fn sun_abraham_matches_pyfixest_saturated_event_study() {
 }
 
 /// A staggered panel with heterogeneous, growing effects: static TWFE is biased (late-vs-early
-/// comparisons), Sun-Abraham recovers the true effect of every relative period.
+/// comparisons); Sun-Abraham, Callaway-Sant'Anna and imputation recover the true effect of every
+/// relative period.
 #[test]
 fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased() {
     let dir = workspace("hetero");
@@ -535,7 +536,7 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
     p.write(&dir.join("data/hetero.csv")).unwrap();
     std::fs::write(
         dir.join("specs/hetero.yaml"),
-        "models:\n  - name: twfe\n    outcome: y\n    treatment: treat_post\n    fe: [iso3, year]\n    cluster: iso3\n  - name: sa\n    outcome: y\n    estimator: sun_abraham\n    fe: [iso3, year]\n    cluster: iso3\n",
+        "models:\n  - name: twfe\n    outcome: y\n    treatment: treat_post\n    fe: [iso3, year]\n    cluster: iso3\n  - name: sa\n    outcome: y\n    estimator: sun_abraham\n    fe: [iso3, year]\n    cluster: iso3\n  - name: cs\n    outcome: y\n    estimator: callaway_santanna\n  - name: bjs\n    outcome: y\n    estimator: imputation\n    cluster: iso3\n",
     )
     .unwrap();
     let (ok, _, err) = regspec(
@@ -561,19 +562,17 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
     );
     for (l, (s, n)) in truth_l {
         let truth = s / n;
-        let c = coef(&t, "sa", &format!("rel_time::{l}"));
-        assert!(
-            c.ci_low <= truth && truth <= c.ci_high,
-            "SA l={l}: {:.3} [{:.3}, {:.3}] vs truth {truth:.3}",
-            c.estimate,
-            c.ci_low,
-            c.ci_high
-        );
-        assert!(
-            (c.estimate - truth).abs() < 0.05,
-            "SA l={l}: {} vs {truth}",
-            c.estimate
-        );
+        for model in ["sa", "cs", "bjs"] {
+            let c = coef(&t, model, &format!("rel_time::{l}"));
+            assert!(
+                c.ci_low <= truth && truth <= c.ci_high,
+                "{model} l={l}: {:.3} [{:.3}, {:.3}] vs truth {truth:.3}",
+                c.estimate,
+                c.ci_low,
+                c.ci_high
+            );
+            assert!((c.estimate - truth).abs() < 0.05, "{model} l={l}: {} vs {truth}", c.estimate);
+        }
     }
 }
 
