@@ -571,7 +571,11 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
                 c.ci_low,
                 c.ci_high
             );
-            assert!((c.estimate - truth).abs() < 0.05, "{model} l={l}: {} vs {truth}", c.estimate);
+            assert!(
+                (c.estimate - truth).abs() < 0.05,
+                "{model} l={l}: {} vs {truth}",
+                c.estimate
+            );
         }
     }
 }
@@ -645,14 +649,26 @@ fn callaway_santanna_matches_csdid() {
             cs.simple.std_error,
             &r["simple"]["se"],
         );
-        for (d, rd) in cs.dynamic.iter().zip(r["dynamic"].as_array().unwrap()) {
-            assert_eq!(d.event_time, rd["e"].as_i64());
-            close(&format!("{key} e={:?}", d.event_time), d.att, &rd["att"]);
-            close(
-                &format!("{key} e={:?} se", d.event_time),
-                d.std_error,
-                &rd["se"],
-            );
+        for (agg, ours) in [
+            ("dynamic", &cs.dynamic),
+            ("group", &cs.group),
+            ("calendar", &cs.calendar),
+        ] {
+            let theirs = r[agg].as_array().unwrap();
+            assert_eq!(ours.len(), theirs.len(), "{key} {agg}");
+            for (d, rd) in ours.iter().zip(theirs) {
+                assert_eq!(d.event_time, rd["e"].as_i64());
+                close(
+                    &format!("{key} {agg} {:?}", d.event_time),
+                    d.att,
+                    &rd["att"],
+                );
+                close(
+                    &format!("{key} {agg} {:?} se", d.event_time),
+                    d.std_error,
+                    &rd["se"],
+                );
+            }
         }
     }
 }

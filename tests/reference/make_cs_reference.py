@@ -1,7 +1,7 @@
 """Reference values for regspec's Callaway-Sant'Anna estimator, computed by `csdid` (PyPI, the
 Python port of R's `did`) on the committed demo panel (data/demo_panel.csv, simulated by
 regspec): ATT(g,t) with analytic standard errors (no covariates, doubly robust, varying base
-period), the simple aggregation and the dynamic (event-time) aggregation, for never-treated and
+period), the simple, dynamic (event-time), group and calendar aggregations, for never-treated and
 not-yet-treated controls. Countries signing after the last sample year are never treated here.
 
     /tmp/ref/bin/pip install csdid
@@ -30,11 +30,19 @@ for y in ["homic", "hosic"]:
         simple_res = att.atte
         dyn = att.aggte(typec="dynamic", bstrap=False)
         dyn_res = att.atte
+        att.aggte(typec="group", bstrap=False)
+        grp = att.atte
+        att.aggte(typec="calendar", bstrap=False)
+        cal = att.atte
         out[f"{y}_{control}"] = {
             "cells": cells,
             "simple": {"att": float(simple_res["overall_att"]), "se": float(simple_res["overall_se"])},
             "dynamic": [{"e": int(e), "att": float(a), "se": float(s_)}
                         for e, a, s_ in zip(dyn_res["egt"], dyn_res["att_egt"], dyn_res["se_egt"])],
+            "group": [{"e": int(e), "att": float(a), "se": float(s_)}
+                      for e, a, s_ in zip(grp["egt"], grp["att_egt"], grp["se_egt"])],
+            "calendar": [{"e": int(e), "att": float(a), "se": float(s_)}
+                         for e, a, s_ in zip(cal["egt"], cal["att_egt"], cal["se_egt"])],
         }
 (pathlib.Path(__file__).parent / "cs_reference.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
 print(json.dumps(out["homic_nevertreated"]["simple"]), json.dumps(out["homic_nevertreated"]["dynamic"][:2]))

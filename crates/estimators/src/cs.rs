@@ -42,6 +42,10 @@ pub struct CallawaySantAnna {
     /// Weighted by group size over post-treatment cells (`did`'s "simple").
     pub simple: CsAggregate,
     pub dynamic: Vec<CsAggregate>,
+    /// Average effect of each group over its post-treatment periods (`event_time` holds the group).
+    pub group: Vec<CsAggregate>,
+    /// Effect in each calendar period across the groups treated by then (`event_time` holds the period).
+    pub calendar: Vec<CsAggregate>,
     /// Covariance of the dynamic effects, from their influence functions.
     pub dynamic_vcov: Vec<Vec<f64>>,
 }
@@ -195,6 +199,54 @@ pub fn callaway_santanna(
             aggregate(&keep, Some(e))
         })
         .unzip();
+    // Group effects average one group's cells: fixed equal weights, no weight influence.
+    let fixed = |keep: &[usize], label: i64| -> CsAggregate {
+        let w: Vec<f64> = keep.iter().map(|&k| pg[&cells[k].group]).collect();
+        let sw: f64 = w.iter().sum();
+        let att = keep
+            .iter()
+            .zip(&w)
+            .map(|(&k, wk)| wk * cells[k].att)
+            .sum::<f64>()
+            / sw;
+        let f: Vec<f64> = (0..n)
+            .map(|u| {
+                keep.iter()
+                    .zip(&w)
+                    .map(|(&k, wk)| wk / sw * infl[k][u])
+                    .sum()
+            })
+            .collect();
+        CsAggregate {
+            event_time: Some(label),
+            att,
+            std_error: f.iter().map(|x| x * x).sum::<f64>().sqrt() / nf,
+        }
+    };
+    let group = groups
+        .iter()
+        .map(|&g| {
+            fixed(
+                &(0..cells.len())
+                    .filter(|&k| cells[k].group == g && cells[k].time >= g)
+                    .collect::<Vec<_>>(),
+                g,
+            )
+        })
+        .collect();
+    // Calendar effects weight groups by their estimated shares: their weights' influence counts.
+    let calendar = periods
+        .iter()
+        .filter(|&&t| groups.iter().any(|&g| g <= t))
+        .map(|&t| {
+            let keep: Vec<usize> = (0..cells.len())
+                .filter(|&k| cells[k].time == t && cells[k].time >= cells[k].group)
+                .collect();
+            let mut a = aggregate(&keep, Some(t)).0;
+            a.event_time = Some(t);
+            a
+        })
+        .collect();
     let dynamic_vcov = ifs
         .iter()
         .map(|a| {
@@ -209,6 +261,8 @@ pub fn callaway_santanna(
         cells,
         simple,
         dynamic,
+        group,
+        calendar,
         dynamic_vcov,
     })
 }
