@@ -585,7 +585,7 @@ fn callaway_santanna_matches_csdid() {
     let dir = workspace("cs");
     std::fs::write(
         dir.join("specs/cs_nyt.yaml"),
-        "defaults: {estimator: callaway_santanna, options: {control: not_yet_treated}}\nmodels:\n  - {name: homic, outcome: homic}\n  - {name: hosic, outcome: hosic}\n",
+        "defaults: {estimator: callaway_santanna, options: {control: not_yet_treated}}\nmodels:\n  - {name: homic, outcome: homic}\n  - {name: hosic, outcome: hosic}\n  - {name: homic_ant, outcome: homic, options: {anticipation: 1}}\n",
     )
     .unwrap();
     let (ok, _, err) = regspec(
@@ -614,6 +614,7 @@ fn callaway_santanna_matches_csdid() {
         ("robust_did", "cs_hosic", "hosic_nevertreated"),
         ("cs_nyt", "homic", "homic_notyettreated"),
         ("cs_nyt", "hosic", "hosic_notyettreated"),
+        ("cs_nyt", "homic_ant", "homic_notyettreated_anticipation1"),
     ] {
         let t = table(&dir, table_name);
         let cs = t

@@ -20,9 +20,9 @@ df.loc[df["g"] > df["year"].max(), "g"] = 0
 df["unit"] = pd.factorize(df["iso3"])[0]
 out = {}
 for y in ["homic", "hosic"]:
-    for control in ["nevertreated", "notyettreated"]:
-        att = ATTgt(yname=y, gname="g", idname="unit", tname="year", data=df, control_group=control).fit(
-            est_method="dr", base_period="varying", bstrap=False)
+    for control, anticipation in [("nevertreated", 0), ("notyettreated", 0), ("notyettreated", 1)]:
+        att = ATTgt(yname=y, gname="g", idname="unit", tname="year", data=df, control_group=control,
+                    anticipation=anticipation).fit(est_method="dr", base_period="varying", bstrap=False)
         r = att.results
         cells = [{"group": int(g), "time": int(t), "att": float(a), "se": float(s_)}
                  for g, t, a, s_ in zip(r["group"], r["year"], r["att"], r["se"])]
@@ -34,7 +34,7 @@ for y in ["homic", "hosic"]:
         grp = att.atte
         att.aggte(typec="calendar", bstrap=False)
         cal = att.atte
-        out[f"{y}_{control}"] = {
+        out[f"{y}_{control}" + (f"_anticipation{anticipation}" if anticipation else "")] = {
             "cells": cells,
             "simple": {"att": float(simple_res["overall_att"]), "se": float(simple_res["overall_se"])},
             "dynamic": [{"e": int(e), "att": float(a), "se": float(s_)}

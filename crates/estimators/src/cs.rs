@@ -37,6 +37,8 @@ pub struct CsAggregate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallawaySantAnna {
     pub control: CsControl,
+    /// Periods before adoption in which units may already react (the base period moves back).
+    pub anticipation: i64,
     pub n_units: usize,
     pub cells: Vec<AttGt>,
     /// Weighted by group size over post-treatment cells (`did`'s "simple").
@@ -58,6 +60,7 @@ pub fn callaway_santanna(
     adopt: &[Option<i64>],
     y: &[f64],
     control: CsControl,
+    anticipation: i64,
 ) -> Result<CallawaySantAnna, EstimationError> {
     let mut periods: Vec<i64> = time.to_vec();
     periods.sort_unstable();
@@ -95,13 +98,18 @@ pub fn callaway_santanna(
     for &g in &groups {
         for ti in 1..t_n {
             let t = periods[ti];
-            // Post cells compare with g - 1; pre cells with the previous period (varying base).
-            let base = if t >= g { g - 1 } else { periods[ti - 1] };
+            // Cells from g - anticipation on compare with g - anticipation - 1 (long
+            // differences); earlier cells with the previous period (varying base).
+            let base = if t >= g - anticipation {
+                g - anticipation - 1
+            } else {
+                periods[ti - 1]
+            };
             let Some(&bi) = pidx.get(&base) else { continue };
             let later = t.max(base);
             let is_control = |u: usize| match (g_of[u], control) {
                 (None, _) => true,
-                (Some(h), CsControl::NotYetTreated) => h > later && h != g,
+                (Some(h), CsControl::NotYetTreated) => h > later + anticipation && h != g,
                 (Some(_), CsControl::NeverTreated) => false,
             };
             let treated: Vec<usize> = (0..n).filter(|&u| g_of[u] == Some(g)).collect();
@@ -257,6 +265,7 @@ pub fn callaway_santanna(
         .collect();
     Ok(CallawaySantAnna {
         control,
+        anticipation,
         n_units: n,
         cells,
         simple,

@@ -449,7 +449,7 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
 pub fn cs_options(
     m: &PlannedModel,
 ) -> Result<(String, String, String, estimators::CsControl), String> {
-    known_options(m, &["adopt", "unit", "time", "control"])?;
+    known_options(m, &["adopt", "unit", "time", "control", "anticipation"])?;
     let control = match opt_str(m, "control", "never_treated")?.as_str() {
         "never_treated" => estimators::CsControl::NeverTreated,
         "not_yet_treated" => estimators::CsControl::NotYetTreated,
@@ -475,6 +475,13 @@ pub fn cs_options(
 /// Callaway-Sant'Anna on the model's sample; the table shows its dynamic (event-time) effects.
 fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
     let (adopt, unit, time, control) = cs_options(m)?;
+    let anticipation = match m.options.get("anticipation") {
+        None => 0,
+        Some(v) => v
+            .as_i64()
+            .filter(|a| *a >= 0)
+            .ok_or("option `anticipation` must be a non-negative integer")?,
+    };
     let filter = m
         .sample
         .as_ref()
@@ -494,7 +501,7 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         .map(|a| a.is_finite().then(|| a.round() as i64))
         .collect();
     let y = view.numeric(&m.outcome, &rows);
-    let cs = estimators::callaway_santanna(&units, &times, &adopts, &y, control)
+    let cs = estimators::callaway_santanna(&units, &times, &adopts, &y, control, anticipation)
         .map_err(|e| e.to_string())?;
     // Fit statistics of the table come from the TWFE regression on the same sample.
     let d: Vec<f64> = times
