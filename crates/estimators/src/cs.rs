@@ -35,6 +35,73 @@ pub struct CsAggregate {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsBootstrap {
+    pub draws: usize,
+    pub seed: u64,
+    /// Bootstrap standard error of each dynamic effect (IQR-based, as `did`).
+    pub std_error: Vec<f64>,
+    /// Critical value of the uniform band: the (level) quantile of max_e |t*_e|.
+    pub critical_value: f64,
+    pub band_low: Vec<f64>,
+    pub band_high: Vec<f64>,
+}
+
+/// `did`'s multiplier bootstrap (Rademacher weights per unit): bootstrap draws of
+/// sqrt(n) * mean(v * IF), standard errors from their interquartile range, and the critical value
+/// of a uniform band from the maximum absolute t statistic across effects.
+pub fn multiplier_bootstrap(
+    ifs: &[Vec<f64>],
+    atts: &[f64],
+    draws: usize,
+    seed: u64,
+    level: f64,
+) -> CsBootstrap {
+    use rand::{RngExt, SeedableRng};
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let n = ifs.first().map_or(0, Vec::len);
+    let nf = n as f64;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let k = ifs.len();
+    let mut bres = vec![vec![0.0; k]; draws];
+    for row in bres.iter_mut() {
+        let v: Vec<f64> = (0..n)
+            .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
+            .collect();
+        for (e, f) in ifs.iter().enumerate() {
+            row[e] = nf.sqrt() * f.iter().zip(&v).map(|(a, b)| a * b).sum::<f64>() / nf;
+        }
+    }
+    // Type-1 (inverse empirical CDF) quantiles, as R's quantile(type = 1).
+    let quantile = |mut xs: Vec<f64>, p: f64| -> f64 {
+        xs.sort_by(|a, b| a.total_cmp(b));
+        let idx = ((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1;
+        xs[idx]
+    };
+    let z = Normal::new(0.0, 1.0).expect("standard normal");
+    let iqr_norm = z.inverse_cdf(0.75) - z.inverse_cdf(0.25);
+    let sigma: Vec<f64> = (0..k)
+        .map(|e| {
+            let col: Vec<f64> = bres.iter().map(|r| r[e]).collect();
+            (quantile(col.clone(), 0.75) - quantile(col, 0.25)) / iqr_norm
+        })
+        .collect();
+    let tmax: Vec<f64> = bres
+        .iter()
+        .map(|r| (0..k).map(|e| (r[e] / sigma[e]).abs()).fold(0.0, f64::max))
+        .collect();
+    let crit = quantile(tmax, level);
+    let se: Vec<f64> = sigma.iter().map(|s| s / nf.sqrt()).collect();
+    CsBootstrap {
+        draws,
+        seed,
+        band_low: atts.iter().zip(&se).map(|(a, s)| a - crit * s).collect(),
+        band_high: atts.iter().zip(&se).map(|(a, s)| a + crit * s).collect(),
+        std_error: se,
+        critical_value: crit,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallawaySantAnna {
     pub control: CsControl,
     /// Periods before adoption in which units may already react (the base period moves back).
@@ -48,8 +115,14 @@ pub struct CallawaySantAnna {
     pub group: Vec<CsAggregate>,
     /// Effect in each calendar period across the groups treated by then (`event_time` holds the period).
     pub calendar: Vec<CsAggregate>,
+    /// Multiplier bootstrap of the dynamic effects with a uniform (simultaneous) band.
+    #[serde(default)]
+    pub bootstrap: Option<CsBootstrap>,
     /// Covariance of the dynamic effects, from their influence functions.
     pub dynamic_vcov: Vec<Vec<f64>>,
+    /// Influence functions of the dynamic effects (one value per unit), for the bootstrap.
+    #[serde(skip)]
+    pub dynamic_if: Vec<Vec<f64>>,
 }
 
 /// `unit` dense codes, `time` periods, `adopt` first treated period of the row's unit (None:
@@ -255,7 +328,7 @@ pub fn callaway_santanna(
             a
         })
         .collect();
-    let dynamic_vcov = ifs
+    let dynamic_vcov: Vec<Vec<f64>> = ifs
         .iter()
         .map(|a| {
             ifs.iter()
@@ -272,7 +345,9 @@ pub fn callaway_santanna(
         dynamic,
         group,
         calendar,
+        bootstrap: None,
         dynamic_vcov,
+        dynamic_if: ifs,
     })
 }
 

@@ -449,7 +449,17 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
 pub fn cs_options(
     m: &PlannedModel,
 ) -> Result<(String, String, String, estimators::CsControl), String> {
-    known_options(m, &["adopt", "unit", "time", "control", "anticipation"])?;
+    known_options(
+        m,
+        &[
+            "adopt",
+            "unit",
+            "time",
+            "control",
+            "anticipation",
+            "bootstrap",
+        ],
+    )?;
     let control = match opt_str(m, "control", "never_treated")?.as_str() {
         "never_treated" => estimators::CsControl::NeverTreated,
         "not_yet_treated" => estimators::CsControl::NotYetTreated,
@@ -503,6 +513,22 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
     let y = view.numeric(&m.outcome, &rows);
     let cs = estimators::callaway_santanna(&units, &times, &adopts, &y, control, anticipation)
         .map_err(|e| e.to_string())?;
+    let mut cs = cs;
+    if let Some(b) = m.options.get("bootstrap") {
+        let draws = b.get("draws").and_then(|d| d.as_u64()).unwrap_or(999) as usize;
+        let seed = b.get("seed").and_then(|d| d.as_u64()).unwrap_or(1);
+        if draws == 0 {
+            return Err("bootstrap `draws` must be at least 1".into());
+        }
+        let atts: Vec<f64> = cs.dynamic.iter().map(|d| d.att).collect();
+        cs.bootstrap = Some(estimators::multiplier_bootstrap(
+            &cs.dynamic_if,
+            &atts,
+            draws,
+            seed,
+            0.95,
+        ));
+    }
     // Fit statistics of the table come from the TWFE regression on the same sample.
     let d: Vec<f64> = times
         .iter()
