@@ -716,6 +716,20 @@ fn imputation_matches_exact_least_squares_and_did2s() {
         }
         let exact = refs[format!("{y}_exact")]["overall"].as_f64().unwrap();
         assert!(rel(imp.overall.estimate, exact) < 1e-10);
+        // BJS pre-trend test (3 leads, untreated observations) = pyfixest's F on the same model.
+        let m = t
+            .models
+            .iter()
+            .find(|m| m.name == format!("bjs_{y}"))
+            .unwrap();
+        let pre = m.event_study.as_ref().unwrap().pretrend.as_ref().unwrap();
+        let f = refs[format!("{y}_pretrend")]["f_stat"].as_f64().unwrap();
+        assert!(
+            rel(pre.stat, f) < 1e-8,
+            "{y} pre-trend F {} vs {f}",
+            pre.stat
+        );
+        assert_eq!(pre.df1, 3);
         let d = &refs[format!("{y}_overall")];
         assert!(rel(imp.overall.std_error, d["std_error"].as_f64().unwrap()) < 1e-5);
     }

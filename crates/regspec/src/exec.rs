@@ -328,7 +328,12 @@ fn bacon(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), Stri
 /// period a unit is observed treated, 1[time >= adopt]; units never treated within the sample are
 /// the controls; relative period -1 is the reference).
 pub fn sunab_options(m: &PlannedModel) -> Result<(String, String, String), String> {
-    known_options(m, &["adopt", "unit", "time"])?;
+    let known: &[&str] = if m.estimator == "imputation" {
+        &["adopt", "unit", "time", "pretrend_leads"]
+    } else {
+        &["adopt", "unit", "time"]
+    };
+    known_options(m, known)?;
     Ok((
         opt_str(m, "adopt", "sign_year")?,
         opt_str(m, "unit", "iso3")?,
@@ -634,7 +639,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         x: vec![("treat_post".into(), &d)],
         fe: vec![(unit.clone(), &units), (time.clone(), &periods)],
         weights: None,
-        clusters: vec![(cl_name, &cluster)],
+        clusters: vec![(cl_name.clone(), &cluster)],
     };
     let opts = estimators::OlsOptions {
         vcov: estimators::VcovKind::Cluster,
@@ -676,11 +681,59 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         points.first().map_or(0, |p| p.rel_time),
         points.last().map_or(0, |p| p.rel_time),
     );
+    // BJS's test of parallel trends: on untreated observations only, unit and period FE plus
+    // dummies for the last `pretrend_leads` periods before adoption; joint F test of the leads.
+    let leads = match m.options.get("pretrend_leads") {
+        None => 0,
+        Some(v) => {
+            v.as_u64()
+                .ok_or("option `pretrend_leads` must be a non-negative integer")? as i64
+        }
+    };
+    let pretrend = if leads > 0 {
+        let lead_cols: Vec<(String, Vec<f64>)> = (1..=leads)
+            .map(|k| {
+                let col = rows
+                    .iter()
+                    .zip(&times)
+                    .map(|(&r, &t)| {
+                        let untreated_lead = view
+                            .get(&adopt, r)
+                            .is_some_and(|a| (a - t).round() as i64 == k);
+                        f64::from(u8::from(untreated_lead))
+                    })
+                    .collect();
+                (format!("lead::{k}"), col)
+            })
+            .collect();
+        let y_untreated: Vec<f64> = y
+            .iter()
+            .zip(&rel)
+            .map(|(v, r)| if r.is_none() { *v } else { f64::NAN })
+            .collect();
+        let pdata = estimators::OlsData {
+            y_name: m.outcome.clone(),
+            y: &y_untreated,
+            x: lead_cols
+                .iter()
+                .map(|(n, c)| (n.clone(), c.as_slice()))
+                .collect(),
+            fe: vec![(unit.clone(), &units), (time.clone(), &periods)],
+            weights: None,
+            clusters: vec![(cl_name.clone(), &cluster)],
+        };
+        let pr =
+            estimators::fit(&pdata, &opts).map_err(|e| format!("pre-trend regression: {e}"))?;
+        let names: Vec<String> = lead_cols.iter().map(|(n, _)| n.clone()).collect();
+        estimators::wald_subset(&pr, &names)
+    } else {
+        None
+    };
     let es = EventStudy {
         reference: window.0 - 1,
         window,
         points,
-        pretrend: None,
+        pretrend,
     };
     let r = OlsResult {
         coefficients,
