@@ -1,6 +1,7 @@
 """Reference values for regspec's Callaway-Sant'Anna estimator, computed by `csdid` (PyPI, the
 Python port of R's `did`) on the committed demo panel (data/demo_panel.csv, simulated by
-regspec): ATT(g,t) with analytic standard errors (no covariates, doubly robust, varying base
+regspec): ATT(g,t) with analytic standard errors (without covariates, and doubly robust with
+covariates ln_pgdp and urban from the base period; varying base
 period), the simple, dynamic (event-time), group and calendar aggregations, for never-treated and
 not-yet-treated controls. Countries signing after the last sample year are never treated here.
 
@@ -20,9 +21,10 @@ df.loc[df["g"] > df["year"].max(), "g"] = 0
 df["unit"] = pd.factorize(df["iso3"])[0]
 out = {}
 for y in ["homic", "hosic"]:
-    for control, anticipation in [("nevertreated", 0), ("notyettreated", 0), ("notyettreated", 1)]:
+    for control, anticipation, xformla in [("nevertreated", 0, None), ("notyettreated", 0, None),
+                                           ("notyettreated", 1, None), ("nevertreated", 0, "~ ln_pgdp + urban")]:
         att = ATTgt(yname=y, gname="g", idname="unit", tname="year", data=df, control_group=control,
-                    anticipation=anticipation).fit(est_method="dr", base_period="varying", bstrap=False)
+                    anticipation=anticipation, xformla=xformla).fit(est_method="dr", base_period="varying", bstrap=False)
         r = att.results
         cells = [{"group": int(g), "time": int(t), "att": float(a), "se": float(s_)}
                  for g, t, a, s_ in zip(r["group"], r["year"], r["att"], r["se"])]
@@ -34,7 +36,7 @@ for y in ["homic", "hosic"]:
         grp = att.atte
         att.aggte(typec="calendar", bstrap=False)
         cal = att.atte
-        out[f"{y}_{control}" + (f"_anticipation{anticipation}" if anticipation else "")] = {
+        out[f"{y}_{control}" + (f"_anticipation{anticipation}" if anticipation else "") + ("_dr" if xformla else "")] = {
             "cells": cells,
             "simple": {"att": float(simple_res["overall_att"]), "se": float(simple_res["overall_se"])},
             "dynamic": [{"e": int(e), "att": float(a), "se": float(s_)}

@@ -34,6 +34,142 @@ pub struct CsAggregate {
     pub std_error: f64,
 }
 
+/// Sant'Anna and Zhao's (2020) doubly robust DID for panel data (`DRDID::drdid_panel`): logit
+/// propensity score and linear outcome regression on the controls, both on `x` (intercept
+/// first); returns the ATT and its influence function on the subsample (scaled by its size).
+fn dr_panel(dy: &[f64], d: &[bool], x: &[Vec<f64>]) -> Option<(f64, Vec<f64>)> {
+    use crate::bootstrap::chol_inverse;
+    let n = dy.len();
+    let k = x[0].len();
+    let nf = n as f64;
+    let dv: Vec<f64> = d.iter().map(|b| f64::from(u8::from(*b))).collect();
+    // Logit by Newton-Raphson.
+    let mut beta = vec![0.0; k];
+    let mut ps = vec![0.5; n];
+    for _ in 0..100 {
+        for i in 0..n {
+            let eta: f64 = (0..k).map(|j| beta[j] * x[i][j]).sum();
+            ps[i] = 1.0 / (1.0 + (-eta).exp());
+        }
+        let h: Vec<Vec<f64>> = (0..k)
+            .map(|a| {
+                (0..k)
+                    .map(|b| {
+                        (0..n)
+                            .map(|i| ps[i] * (1.0 - ps[i]) * x[i][a] * x[i][b])
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
+        let hi = chol_inverse(&h)?;
+        let g: Vec<f64> = (0..k)
+            .map(|a| (0..n).map(|i| (dv[i] - ps[i]) * x[i][a]).sum())
+            .collect();
+        let step: Vec<f64> = (0..k)
+            .map(|a| (0..k).map(|b| hi[a][b] * g[b]).sum())
+            .collect();
+        beta.iter_mut().zip(&step).for_each(|(b, s)| *b += s);
+        if step.iter().map(|s| s.abs()).fold(0.0, f64::max) < 1e-12 {
+            break;
+        }
+    }
+    for i in 0..n {
+        let eta: f64 = (0..k).map(|j| beta[j] * x[i][j]).sum();
+        ps[i] = (1.0 / (1.0 + (-eta).exp())).min(1.0 - 1e-6);
+    }
+    // Outcome regression of dY on x among the controls.
+    let xtx: Vec<Vec<f64>> = (0..k)
+        .map(|a| {
+            (0..k)
+                .map(|b| (0..n).filter(|&i| !d[i]).map(|i| x[i][a] * x[i][b]).sum())
+                .collect()
+        })
+        .collect();
+    let xtx_inv = chol_inverse(&xtx)?;
+    let xty: Vec<f64> = (0..k)
+        .map(|a| (0..n).filter(|&i| !d[i]).map(|i| x[i][a] * dy[i]).sum())
+        .collect();
+    let gam: Vec<f64> = (0..k)
+        .map(|a| (0..k).map(|b| xtx_inv[a][b] * xty[b]).sum())
+        .collect();
+    let out: Vec<f64> = (0..n)
+        .map(|i| (0..k).map(|j| gam[j] * x[i][j]).sum())
+        .collect();
+    let w_t: Vec<f64> = dv.clone();
+    let w_c: Vec<f64> = (0..n)
+        .map(|i| ps[i] * (1.0 - dv[i]) / (1.0 - ps[i]))
+        .collect();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / nf;
+    let att_t: Vec<f64> = (0..n).map(|i| w_t[i] * (dy[i] - out[i])).collect();
+    let att_c: Vec<f64> = (0..n).map(|i| w_c[i] * (dy[i] - out[i])).collect();
+    let (mwt, mwc) = (mean(&w_t), mean(&w_c));
+    let eta_t = mean(&att_t) / mwt;
+    let eta_c = mean(&att_c) / mwc;
+    // Influence of the outcome regression: (1 - D) e x' (X'WX / n)^-1.
+    let xpx_inv: Vec<Vec<f64>> = xtx_inv
+        .iter()
+        .map(|r| r.iter().map(|v| v * nf).collect())
+        .collect();
+    let lin_ols: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            let e = (1.0 - dv[i]) * (dy[i] - out[i]);
+            (0..k)
+                .map(|b| (0..k).map(|a| e * x[i][a] * xpx_inv[a][b]).sum())
+                .collect()
+        })
+        .collect();
+    // Influence of the propensity score: (D - ps) x' (X'WX / n)^-1.
+    let h: Vec<Vec<f64>> = (0..k)
+        .map(|a| {
+            (0..k)
+                .map(|b| {
+                    (0..n)
+                        .map(|i| ps[i] * (1.0 - ps[i]) * x[i][a] * x[i][b])
+                        .sum::<f64>()
+                        / nf
+                })
+                .collect()
+        })
+        .collect();
+    let h_inv = chol_inverse(&h)?;
+    let lin_ps: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..k)
+                .map(|b| {
+                    (0..k)
+                        .map(|a| (dv[i] - ps[i]) * x[i][a] * h_inv[a][b])
+                        .sum()
+                })
+                .collect()
+        })
+        .collect();
+    let m1: Vec<f64> = (0..k)
+        .map(|j| (0..n).map(|i| w_t[i] * x[i][j]).sum::<f64>() / nf)
+        .collect();
+    let m2: Vec<f64> = (0..k)
+        .map(|j| {
+            (0..n)
+                .map(|i| w_c[i] * (dy[i] - out[i] - eta_c) * x[i][j])
+                .sum::<f64>()
+                / nf
+        })
+        .collect();
+    let m3: Vec<f64> = (0..k)
+        .map(|j| (0..n).map(|i| w_c[i] * x[i][j]).sum::<f64>() / nf)
+        .collect();
+    let dotk = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let inf: Vec<f64> = (0..n)
+        .map(|i| {
+            let inf_t = (att_t[i] - w_t[i] * eta_t - dotk(&lin_ols[i], &m1)) / mwt;
+            let inf_c =
+                (att_c[i] - w_c[i] * eta_c + dotk(&lin_ps[i], &m2) - dotk(&lin_ols[i], &m3)) / mwc;
+            inf_t - inf_c
+        })
+        .collect();
+    Some((eta_t - eta_c, inf))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CsBootstrap {
     pub draws: usize,
@@ -134,6 +270,7 @@ pub fn callaway_santanna(
     y: &[f64],
     control: CsControl,
     anticipation: i64,
+    covariates: &[Vec<f64>],
 ) -> Result<CallawaySantAnna, EstimationError> {
     let mut periods: Vec<i64> = time.to_vec();
     periods.sort_unstable();
@@ -149,6 +286,18 @@ pub fn callaway_santanna(
     }
     let pidx: BTreeMap<i64, usize> = periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let mut yy = vec![vec![0.0; t_n]; n];
+    // Covariates per unit and period (the base period's values enter each cell).
+    let mut xx = vec![vec![vec![0.0; t_n]; n]; covariates.len()];
+    for (c, col) in covariates.iter().enumerate() {
+        if col.iter().any(|v| !v.is_finite()) {
+            return Err(EstimationError::Invalid(
+                "Callaway-Sant'Anna covariates must be complete".into(),
+            ));
+        }
+        for i in 0..y.len() {
+            xx[c][unit[i] as usize][pidx[&time[i]]] = col[i];
+        }
+    }
     let mut g_of: Vec<Option<i64>> = vec![None; n];
     for i in 0..y.len() {
         yy[unit[i] as usize][pidx[&time[i]]] = y[i];
@@ -191,23 +340,46 @@ pub fn callaway_santanna(
                 continue;
             }
             let dy = |u: usize| yy[u][ti] - yy[u][bi];
-            let (nt, nc) = (treated.len() as f64, controls.len() as f64);
-            let mt = treated.iter().map(|&u| dy(u)).sum::<f64>() / nt;
-            let mc = controls.iter().map(|&u| dy(u)).sum::<f64>() / nc;
-            // Influence function, scaled to all n units: n/n_t (dY - m_t) for treated units,
-            // -n/n_c (dY - m_c) for controls, zero otherwise.
             let mut f = vec![0.0; n];
-            for &u in &treated {
-                f[u] = nf / nt * (dy(u) - mt);
-            }
-            for &u in &controls {
-                f[u] = -nf / nc * (dy(u) - mc);
-            }
+            let att = if covariates.is_empty() {
+                let (nt, nc) = (treated.len() as f64, controls.len() as f64);
+                let mt = treated.iter().map(|&u| dy(u)).sum::<f64>() / nt;
+                let mc = controls.iter().map(|&u| dy(u)).sum::<f64>() / nc;
+                // Influence function, scaled to all n units: n/n_t (dY - m_t) for treated
+                // units, -n/n_c (dY - m_c) for controls, zero otherwise.
+                for &u in &treated {
+                    f[u] = nf / nt * (dy(u) - mt);
+                }
+                for &u in &controls {
+                    f[u] = -nf / nc * (dy(u) - mc);
+                }
+                mt - mc
+            } else {
+                let sub: Vec<usize> = treated.iter().chain(&controls).copied().collect();
+                let d: Vec<bool> = sub.iter().map(|&u| g_of[u] == Some(g)).collect();
+                let dys: Vec<f64> = sub.iter().map(|&u| dy(u)).collect();
+                let x: Vec<Vec<f64>> = sub
+                    .iter()
+                    .map(|&u| {
+                        std::iter::once(1.0)
+                            .chain(xx.iter().map(|c| c[u][bi]))
+                            .collect()
+                    })
+                    .collect();
+                let (att, inf) = dr_panel(&dys, &d, &x).ok_or_else(|| {
+                    EstimationError::Invalid(format!("doubly robust ATT({g},{t}): singular propensity score or outcome regression"))
+                })?;
+                let scale = nf / sub.len() as f64;
+                for (&u, v) in sub.iter().zip(&inf) {
+                    f[u] = scale * v;
+                }
+                att
+            };
             let se = (f.iter().map(|x| x * x).sum::<f64>()).sqrt() / nf;
             cells.push(AttGt {
                 group: g,
                 time: t,
-                att: mt - mc,
+                att,
                 std_error: se,
             });
             infl.push(f);

@@ -463,6 +463,7 @@ pub fn cs_options(
             "control",
             "anticipation",
             "bootstrap",
+            "covariates",
         ],
     )?;
     let control = match opt_str(m, "control", "never_treated")?.as_str() {
@@ -516,8 +517,29 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         .map(|a| a.is_finite().then(|| a.round() as i64))
         .collect();
     let y = view.numeric(&m.outcome, &rows);
-    let cs = estimators::callaway_santanna(&units, &times, &adopts, &y, control, anticipation)
-        .map_err(|e| e.to_string())?;
+    // Doubly robust with covariates (their base-period values), when `covariates` are given.
+    let covariates: Vec<Vec<f64>> = match m.options.get("covariates") {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|c| {
+                c.as_str()
+                    .map(|c| view.numeric(c, &rows))
+                    .ok_or("option `covariates` must list column names")
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("option `covariates` must list column names".into()),
+    };
+    let cs = estimators::callaway_santanna(
+        &units,
+        &times,
+        &adopts,
+        &y,
+        control,
+        anticipation,
+        &covariates,
+    )
+    .map_err(|e| e.to_string())?;
     let mut cs = cs;
     if let Some(b) = m.options.get("bootstrap") {
         let draws = b.get("draws").and_then(|d| d.as_u64()).unwrap_or(999) as usize;
