@@ -585,7 +585,7 @@ fn callaway_santanna_matches_csdid() {
     let dir = workspace("cs");
     std::fs::write(
         dir.join("specs/cs_nyt.yaml"),
-        "defaults: {estimator: callaway_santanna, options: {control: not_yet_treated}}\nmodels:\n  - {name: homic, outcome: homic}\n  - {name: hosic, outcome: hosic}\n  - {name: homic_ant, outcome: homic, options: {anticipation: 1}}\n  - {name: homic_dr, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban]}}\n  - {name: hosic_dr, outcome: hosic, options: {control: never_treated, covariates: [ln_pgdp, urban]}}\n",
+        "defaults: {estimator: callaway_santanna, options: {control: not_yet_treated}}\nmodels:\n  - {name: homic, outcome: homic}\n  - {name: hosic, outcome: hosic}\n  - {name: homic_ant, outcome: homic, options: {anticipation: 1}}\n  - {name: homic_dr, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban]}}\n  - {name: hosic_dr, outcome: hosic, options: {control: never_treated, covariates: [ln_pgdp, urban]}}\n  - {name: homic_ipw, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban], method: ipw}}\n  - {name: homic_or, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban], method: or}}\n",
     )
     .unwrap();
     let (ok, _, err) = regspec(
@@ -617,6 +617,8 @@ fn callaway_santanna_matches_csdid() {
         ("cs_nyt", "homic_ant", "homic_notyettreated_anticipation1"),
         ("cs_nyt", "homic_dr", "homic_nevertreated_dr"),
         ("cs_nyt", "hosic_dr", "hosic_nevertreated_dr"),
+        ("cs_nyt", "homic_ipw", "homic_nevertreated_ipw"),
+        ("cs_nyt", "homic_or", "homic_nevertreated_reg"),
     ] {
         let t = table(&dir, table_name);
         let cs = t

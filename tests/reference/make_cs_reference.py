@@ -21,10 +21,12 @@ df.loc[df["g"] > df["year"].max(), "g"] = 0
 df["unit"] = pd.factorize(df["iso3"])[0]
 out = {}
 for y in ["homic", "hosic"]:
-    for control, anticipation, xformla in [("nevertreated", 0, None), ("notyettreated", 0, None),
-                                           ("notyettreated", 1, None), ("nevertreated", 0, "~ ln_pgdp + urban")]:
+    for control, anticipation, xformla, method in [
+            ("nevertreated", 0, None, "dr"), ("notyettreated", 0, None, "dr"), ("notyettreated", 1, None, "dr"),
+            ("nevertreated", 0, "~ ln_pgdp + urban", "dr"), ("nevertreated", 0, "~ ln_pgdp + urban", "ipw"),
+            ("nevertreated", 0, "~ ln_pgdp + urban", "reg")]:
         att = ATTgt(yname=y, gname="g", idname="unit", tname="year", data=df, control_group=control,
-                    anticipation=anticipation, xformla=xformla).fit(est_method="dr", base_period="varying", bstrap=False)
+                    anticipation=anticipation, xformla=xformla).fit(est_method=method, base_period="varying", bstrap=False)
         r = att.results
         cells = [{"group": int(g), "time": int(t), "att": float(a), "se": float(s_)}
                  for g, t, a, s_ in zip(r["group"], r["year"], r["att"], r["se"])]
@@ -36,7 +38,7 @@ for y in ["homic", "hosic"]:
         grp = att.atte
         att.aggte(typec="calendar", bstrap=False)
         cal = att.atte
-        out[f"{y}_{control}" + (f"_anticipation{anticipation}" if anticipation else "") + ("_dr" if xformla else "")] = {
+        out[f"{y}_{control}" + (f"_anticipation{anticipation}" if anticipation else "") + (f"_{method}" if xformla else "")] = {
             "cells": cells,
             "simple": {"att": float(simple_res["overall_att"]), "se": float(simple_res["overall_se"])},
             "dynamic": [{"e": int(e), "att": float(a), "se": float(s_)}

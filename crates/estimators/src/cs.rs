@@ -18,6 +18,18 @@ pub enum CsControl {
     NotYetTreated,
 }
 
+/// How covariates enter (ignored without covariates, where all three coincide).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CsMethod {
+    /// Outcome regression (Heckman, Ichimura and Todd 1997).
+    Or,
+    /// Normalised inverse probability weighting (Abadie 2005).
+    Ipw,
+    /// Doubly robust (Sant'Anna and Zhao 2020), `did`'s default.
+    Dr,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttGt {
     pub group: i64,
@@ -34,10 +46,11 @@ pub struct CsAggregate {
     pub std_error: f64,
 }
 
-/// Sant'Anna and Zhao's (2020) doubly robust DID for panel data (`DRDID::drdid_panel`): logit
-/// propensity score and linear outcome regression on the controls, both on `x` (intercept
-/// first); returns the ATT and its influence function on the subsample (scaled by its size).
-fn dr_panel(dy: &[f64], d: &[bool], x: &[Vec<f64>]) -> Option<(f64, Vec<f64>)> {
+/// DID for panel data with covariates `x` (intercept first), as the `DRDID` package's
+/// `reg_did_panel`, `std_ipw_did_panel` and `drdid_panel`: logit propensity score, linear
+/// outcome regression on the controls; returns the ATT and its influence function on the
+/// subsample (scaled by its size).
+fn panel_did(dy: &[f64], d: &[bool], x: &[Vec<f64>], method: CsMethod) -> Option<(f64, Vec<f64>)> {
     use crate::bootstrap::chol_inverse;
     let n = dy.len();
     let k = x[0].len();
@@ -96,16 +109,8 @@ fn dr_panel(dy: &[f64], d: &[bool], x: &[Vec<f64>]) -> Option<(f64, Vec<f64>)> {
     let out: Vec<f64> = (0..n)
         .map(|i| (0..k).map(|j| gam[j] * x[i][j]).sum())
         .collect();
-    let w_t: Vec<f64> = dv.clone();
-    let w_c: Vec<f64> = (0..n)
-        .map(|i| ps[i] * (1.0 - dv[i]) / (1.0 - ps[i]))
-        .collect();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / nf;
-    let att_t: Vec<f64> = (0..n).map(|i| w_t[i] * (dy[i] - out[i])).collect();
-    let att_c: Vec<f64> = (0..n).map(|i| w_c[i] * (dy[i] - out[i])).collect();
-    let (mwt, mwc) = (mean(&w_t), mean(&w_c));
-    let eta_t = mean(&att_t) / mwt;
-    let eta_c = mean(&att_c) / mwc;
+    let dotk = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     // Influence of the outcome regression: (1 - D) e x' (X'WX / n)^-1.
     let xpx_inv: Vec<Vec<f64>> = xtx_inv
         .iter()
@@ -144,30 +149,69 @@ fn dr_panel(dy: &[f64], d: &[bool], x: &[Vec<f64>]) -> Option<(f64, Vec<f64>)> {
                 .collect()
         })
         .collect();
-    let m1: Vec<f64> = (0..k)
-        .map(|j| (0..n).map(|i| w_t[i] * x[i][j]).sum::<f64>() / nf)
+    let colmean = |f: &dyn Fn(usize) -> f64| -> Vec<f64> {
+        (0..k)
+            .map(|j| (0..n).map(|i| f(i) * x[i][j]).sum::<f64>() / nf)
+            .collect()
+    };
+    let w_t: Vec<f64> = dv.clone();
+    let ipw_c: Vec<f64> = (0..n)
+        .map(|i| ps[i] * (1.0 - dv[i]) / (1.0 - ps[i]))
         .collect();
-    let m2: Vec<f64> = (0..k)
-        .map(|j| {
-            (0..n)
-                .map(|i| w_c[i] * (dy[i] - out[i] - eta_c) * x[i][j])
-                .sum::<f64>()
-                / nf
-        })
-        .collect();
-    let m3: Vec<f64> = (0..k)
-        .map(|j| (0..n).map(|i| w_c[i] * x[i][j]).sum::<f64>() / nf)
-        .collect();
-    let dotk = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-    let inf: Vec<f64> = (0..n)
-        .map(|i| {
-            let inf_t = (att_t[i] - w_t[i] * eta_t - dotk(&lin_ols[i], &m1)) / mwt;
-            let inf_c =
-                (att_c[i] - w_c[i] * eta_c + dotk(&lin_ps[i], &m2) - dotk(&lin_ols[i], &m3)) / mwc;
-            inf_t - inf_c
-        })
-        .collect();
-    Some((eta_t - eta_c, inf))
+    let (att, inf): (f64, Vec<f64>) = match method {
+        CsMethod::Or => {
+            // Treated units' change minus their predicted untreated change.
+            let w_c = &w_t;
+            let a_t: Vec<f64> = (0..n).map(|i| w_t[i] * dy[i]).collect();
+            let a_c: Vec<f64> = (0..n).map(|i| w_c[i] * out[i]).collect();
+            let (mwt, mwc) = (mean(&w_t), mean(w_c));
+            let (et, ec) = (mean(&a_t) / mwt, mean(&a_c) / mwc);
+            let m1 = colmean(&|i| w_c[i]);
+            let inf = (0..n)
+                .map(|i| {
+                    (a_t[i] - w_t[i] * et) / mwt
+                        - (a_c[i] - w_c[i] * ec + dotk(&lin_ols[i], &m1)) / mwc
+                })
+                .collect();
+            (et - ec, inf)
+        }
+        CsMethod::Ipw => {
+            let w_c = &ipw_c;
+            let a_t: Vec<f64> = (0..n).map(|i| w_t[i] * dy[i]).collect();
+            let a_c: Vec<f64> = (0..n).map(|i| w_c[i] * dy[i]).collect();
+            let (mwt, mwc) = (mean(&w_t), mean(w_c));
+            let (et, ec) = (mean(&a_t) / mwt, mean(&a_c) / mwc);
+            let m2 = colmean(&|i| w_c[i] * (dy[i] - ec));
+            let inf = (0..n)
+                .map(|i| {
+                    (a_t[i] - w_t[i] * et) / mwt
+                        - (a_c[i] - w_c[i] * ec + dotk(&lin_ps[i], &m2)) / mwc
+                })
+                .collect();
+            (et - ec, inf)
+        }
+        CsMethod::Dr => {
+            let w_c = &ipw_c;
+            let a_t: Vec<f64> = (0..n).map(|i| w_t[i] * (dy[i] - out[i])).collect();
+            let a_c: Vec<f64> = (0..n).map(|i| w_c[i] * (dy[i] - out[i])).collect();
+            let (mwt, mwc) = (mean(&w_t), mean(w_c));
+            let (et, ec) = (mean(&a_t) / mwt, mean(&a_c) / mwc);
+            let m1 = colmean(&|i| w_t[i]);
+            let m2 = colmean(&|i| w_c[i] * (dy[i] - out[i] - ec));
+            let m3 = colmean(&|i| w_c[i]);
+            let inf = (0..n)
+                .map(|i| {
+                    let inf_t = (a_t[i] - w_t[i] * et - dotk(&lin_ols[i], &m1)) / mwt;
+                    let inf_c = (a_c[i] - w_c[i] * ec + dotk(&lin_ps[i], &m2)
+                        - dotk(&lin_ols[i], &m3))
+                        / mwc;
+                    inf_t - inf_c
+                })
+                .collect();
+            (et - ec, inf)
+        }
+    };
+    Some((att, inf))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -271,6 +315,7 @@ pub fn callaway_santanna(
     control: CsControl,
     anticipation: i64,
     covariates: &[Vec<f64>],
+    method: CsMethod,
 ) -> Result<CallawaySantAnna, EstimationError> {
     let mut periods: Vec<i64> = time.to_vec();
     periods.sort_unstable();
@@ -366,7 +411,7 @@ pub fn callaway_santanna(
                             .collect()
                     })
                     .collect();
-                let (att, inf) = dr_panel(&dys, &d, &x).ok_or_else(|| {
+                let (att, inf) = panel_did(&dys, &d, &x, method).ok_or_else(|| {
                     EstimationError::Invalid(format!("doubly robust ATT({g},{t}): singular propensity score or outcome regression"))
                 })?;
                 let scale = nf / sub.len() as f64;

@@ -464,6 +464,7 @@ pub fn cs_options(
             "anticipation",
             "bootstrap",
             "covariates",
+            "method",
         ],
     )?;
     let control = match opt_str(m, "control", "never_treated")?.as_str() {
@@ -517,7 +518,17 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         .map(|a| a.is_finite().then(|| a.round() as i64))
         .collect();
     let y = view.numeric(&m.outcome, &rows);
-    // Doubly robust with covariates (their base-period values), when `covariates` are given.
+    let method = match opt_str(m, "method", "dr")?.as_str() {
+        "dr" => estimators::CsMethod::Dr,
+        "ipw" => estimators::CsMethod::Ipw,
+        "or" | "reg" => estimators::CsMethod::Or,
+        other => {
+            return Err(format!(
+                "option `method` must be dr, ipw or or, found `{other}`"
+            ))
+        }
+    };
+    // Covariates (their base-period values) enter through `method`, when they are given.
     let covariates: Vec<Vec<f64>> = match m.options.get("covariates") {
         None => Vec::new(),
         Some(Value::Array(a)) => a
@@ -538,6 +549,7 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         control,
         anticipation,
         &covariates,
+        method,
     )
     .map_err(|e| e.to_string())?;
     let mut cs = cs;
