@@ -30,6 +30,15 @@ pub enum CsMethod {
     Dr,
 }
 
+/// The choices of a Callaway-Sant'Anna estimation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsSettings {
+    pub control: CsControl,
+    /// Periods before adoption in which units may already react.
+    pub anticipation: i64,
+    pub method: CsMethod,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttGt {
     pub group: i64,
@@ -312,11 +321,14 @@ pub fn callaway_santanna(
     time: &[i64],
     adopt: &[Option<i64>],
     y: &[f64],
-    control: CsControl,
-    anticipation: i64,
     covariates: &[Vec<f64>],
-    method: CsMethod,
+    settings: CsSettings,
 ) -> Result<CallawaySantAnna, EstimationError> {
+    let CsSettings {
+        control,
+        anticipation,
+        method,
+    } = settings;
     let mut periods: Vec<i64> = time.to_vec();
     periods.sort_unstable();
     periods.dedup();

@@ -19,7 +19,9 @@ pub mod vcov;
 
 pub use bacon::{bacon, Bacon};
 pub use bootstrap::{wild_cluster_bootstrap, BootInput, BootWeights, WildBootstrap};
-pub use cs::{callaway_santanna, multiplier_bootstrap, CallawaySantAnna, CsControl, CsMethod};
+pub use cs::{
+    callaway_santanna, multiplier_bootstrap, CallawaySantAnna, CsControl, CsMethod, CsSettings,
+};
 pub use error::EstimationError;
 pub use imputation::{imputation, Imputation};
 pub use model::{GDf, KFixef, OlsData, OlsOptions, Ssc, VcovKind};

@@ -541,17 +541,13 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("option `covariates` must list column names".into()),
     };
-    let cs = estimators::callaway_santanna(
-        &units,
-        &times,
-        &adopts,
-        &y,
+    let settings = estimators::CsSettings {
         control,
         anticipation,
-        &covariates,
         method,
-    )
-    .map_err(|e| e.to_string())?;
+    };
+    let cs = estimators::callaway_santanna(&units, &times, &adopts, &y, &covariates, settings)
+        .map_err(|e| e.to_string())?;
     let mut cs = cs;
     if let Some(b) = m.options.get("bootstrap") {
         let draws = b.get("draws").and_then(|d| d.as_u64()).unwrap_or(999) as usize;
