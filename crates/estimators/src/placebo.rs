@@ -9,6 +9,9 @@
 //!   the treated share of the sample implies, is declared treated with signing years drawn from
 //!   the observed ones. A real effect on participants should not show up here.
 //!
+//! - `PermuteUnits`: randomization inference for any treatment column: each unit receives the
+//!   whole treatment path of another unit (a permutation of units), the model re-fit.
+//!
 //! Draw d uses its own generator seeded from (seed, d), so results do not depend on threads.
 
 use crate::error::EstimationError;
@@ -23,6 +26,9 @@ use serde::{Deserialize, Serialize};
 pub enum PlaceboMode {
     Permute,
     Nonparticipants,
+    /// General randomization inference for any unit-level assignment: whole treatment paths
+    /// (the treatment column over time) are permuted across units.
+    PermuteUnits,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,7 +83,7 @@ fn draw_treatment(
 ) -> Vec<f64> {
     let n_units = signs.len();
     let pseudo: Vec<f64> = match mode {
-        PlaceboMode::Permute => {
+        PlaceboMode::Permute | PlaceboMode::PermuteUnits => {
             let mut s = signs.to_vec();
             for i in (1..n_units).rev() {
                 let j = rng.random_range(0..=i);
@@ -116,6 +122,30 @@ fn draw_treatment(
         .collect()
 }
 
+/// The treatment column with unit paths permuted: row (u, t) takes the value of (pi(u), t);
+/// NaN where that unit has no such period (the draw then fails and is counted).
+fn permute_paths(ids: &PanelIds, treat: &[f64], rng: &mut ChaCha8Rng) -> Vec<f64> {
+    let n_units = ids.unit.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
+    let mut path: std::collections::HashMap<(u32, i64), f64> = std::collections::HashMap::new();
+    for ((&u, &t), &v) in ids.unit.iter().zip(ids.time).zip(treat) {
+        path.insert((u, t as i64), v);
+    }
+    let mut perm: Vec<u32> = (0..n_units as u32).collect();
+    for i in (1..n_units).rev() {
+        let j = rng.random_range(0..=i);
+        perm.swap(i, j);
+    }
+    ids.unit
+        .iter()
+        .zip(ids.time)
+        .map(|(&u, &t)| {
+            path.get(&(perm[u as usize], t as i64))
+                .copied()
+                .unwrap_or(f64::NAN)
+        })
+        .collect()
+}
+
 /// Runs the placebo. `data.x[0]` is the treatment; every other column stays as it is.
 pub fn placebo(
     data: &OlsData,
@@ -140,7 +170,7 @@ pub fn placebo(
     let signs = unit_signs(ids);
     // Rows used by every draw: all rows, or the never-signing units' rows.
     let keep: Vec<bool> = match mode {
-        PlaceboMode::Permute => vec![true; ids.unit.len()],
+        PlaceboMode::Permute | PlaceboMode::PermuteUnits => vec![true; ids.unit.len()],
         PlaceboMode::Nonparticipants => ids.sign.iter().map(|s| s.is_nan()).collect(),
     };
     let masked = |v: &[f64]| -> Vec<f64> {
@@ -169,7 +199,11 @@ pub fn placebo(
         .into_par_iter()
         .map(|d| {
             let mut rng = rng_for(seed, d);
-            let t = draw_treatment(mode, ids, &signs, &mut rng);
+            let t = if mode == PlaceboMode::PermuteUnits {
+                permute_paths(ids, data.x[0].1, &mut rng)
+            } else {
+                draw_treatment(mode, ids, &signs, &mut rng)
+            };
             let mut xt: Vec<(String, crate::ols::Transformed)> =
                 vec![(treatment.clone(), prepared.transform(&[&t]).remove(0))];
             xt.extend(
@@ -211,6 +245,36 @@ pub fn placebo(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_paths_are_permuted_whole() {
+        // 5 units x 3 periods; unit u's path is (u, u + 10, u + 20).
+        let unit: Vec<u32> = (0..15).map(|i| i / 3).collect();
+        let time: Vec<f64> = (0..15).map(|i| (i % 3) as f64).collect();
+        let treat: Vec<f64> = (0..15)
+            .map(|i| f64::from(i / 3) + 10.0 * f64::from(i % 3))
+            .collect();
+        let sign = vec![f64::NAN; 15];
+        let ids = PanelIds {
+            unit: &unit,
+            time: &time,
+            sign: &sign,
+        };
+        let t = permute_paths(&ids, &treat, &mut rng_for(5, 0));
+        let mut firsts: Vec<f64> = Vec::new();
+        for u in 0..5 {
+            let p = &t[u * 3..u * 3 + 3];
+            // A whole path moved: the same source unit in every period.
+            assert_eq!((p[1] - p[0], p[2] - p[0]), (10.0, 20.0));
+            firsts.push(p[0]);
+        }
+        firsts.sort_by(|a, b| a.total_cmp(b));
+        assert_eq!(
+            firsts,
+            vec![0.0, 1.0, 2.0, 3.0, 4.0],
+            "a permutation: each path used once"
+        );
+    }
 
     #[test]
     fn permutation_keeps_the_number_of_signers() {

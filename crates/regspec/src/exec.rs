@@ -819,9 +819,10 @@ pub fn placebo_options(m: &PlannedModel) -> Result<PlaceboOptions, String> {
     let mode = match opt_str(m, "mode", "permute")?.as_str() {
         "permute" => PlaceboMode::Permute,
         "nonparticipants" => PlaceboMode::Nonparticipants,
+        "permute_units" => PlaceboMode::PermuteUnits,
         other => {
             return Err(format!(
-                "option `mode` must be permute or nonparticipants, found `{other}`"
+                "option `mode` must be permute, nonparticipants or permute_units, found `{other}`"
             ))
         }
     };

@@ -54,6 +54,9 @@ pub fn write_outputs(
                     estimators::PlaceboMode::Nonparticipants => {
                         "false treatment of non-participants"
                     }
+                    estimators::PlaceboMode::PermuteUnits => {
+                        "treatment paths permuted across units"
+                    }
                 };
                 let title = format!("{label}: placebo, {design}");
                 let x = format!(
