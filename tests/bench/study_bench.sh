@@ -15,6 +15,11 @@ done
 for i in $(seq "$REPS"); do
   echo "study_real_cold_wall_s $(t "$BIN" run --raw-data "$RAW" --out "$(mktemp -d)" --quiet)"
 done
+NOBOOT=$(ls specs/*.yaml | grep -v inference.yaml)
+for i in $(seq "$REPS"); do
+  # shellcheck disable=SC2086
+  echo "study_real_cold_without_bootstraps_wall_s $(t "$BIN" run --raw-data "$RAW" --out "$(mktemp -d)" --quiet $NOBOOT)"
+done
 for i in $(seq "$REPS"); do
   echo "study_demo_cold_wall_s $(t "$BIN" run --out "$(mktemp -d)" --quiet)"
 done

@@ -13,6 +13,7 @@
 use crate::error::EstimationError;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,7 +255,7 @@ pub fn wild_cluster_bootstrap(
     let p1 = pieces(inp, &a, &xgxg, 1.0)
         .ok_or_else(|| EstimationError::Invalid("restricted model is singular".into()))?;
     let coefs: Vec<[f64; 5]> = v
-        .iter()
+        .par_iter()
         .map(|vb| {
             let lin = |pc: &Pieces| -> (f64, Vec<f64>) {
                 let num: f64 = (0..g).map(|h| vb[h] * pc.c[h]).sum();

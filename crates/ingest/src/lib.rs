@@ -60,16 +60,43 @@ pub fn load(raw_dir: &Path, cfg: &SourcesConfig) -> Result<RawInputs> {
     };
     let mut provenance = BTreeMap::new();
     provenance.insert("sign_year".to_string(), describe(signing_spec));
+    // Files are read in parallel (each distinct file parsed once, see csvtab); results are
+    // collected in declaration order, so errors and output do not depend on scheduling.
+    use rayon::prelude::*;
+    let names: Vec<&String> = cfg.variables.keys().collect();
+    let read: Vec<Result<(String, Series, String)>> = names
+        .par_iter()
+        .map(|name| {
+            let spec = cfg.resolve(name)?;
+            Ok((
+                (*name).clone(),
+                readers::read_series(raw_dir, &spec, name)?,
+                describe(&spec),
+            ))
+        })
+        .collect();
     let mut series = BTreeMap::new();
-    for name in cfg.variables.keys() {
-        let spec = cfg.resolve(name)?;
-        series.insert(name.clone(), readers::read_series(raw_dir, &spec, name)?);
-        provenance.insert(name.clone(), describe(&spec));
+    for r in read {
+        let (name, s, d) = r?;
+        provenance.insert(name.clone(), d);
+        series.insert(name, s);
     }
+    let cnames: Vec<(&String, &config::SourceSpec)> = cfg.country_variables.iter().collect();
+    let read: Vec<Result<(String, CountryValues, String)>> = cnames
+        .par_iter()
+        .map(|(name, spec)| {
+            Ok((
+                (*name).clone(),
+                readers::read_country(raw_dir, spec, name)?,
+                describe(spec),
+            ))
+        })
+        .collect();
     let mut country = BTreeMap::new();
-    for (name, spec) in &cfg.country_variables {
-        country.insert(name.clone(), readers::read_country(raw_dir, spec, name)?);
-        provenance.insert(name.clone(), describe(spec));
+    for r in read {
+        let (name, c, d) = r?;
+        provenance.insert(name.clone(), d);
+        country.insert(name, c);
     }
     Ok(RawInputs {
         countries,
