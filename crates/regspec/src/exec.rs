@@ -401,20 +401,7 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
         .collect();
     let weights = estimators::sunab::period_weights(&rows);
     let agg = estimators::sunab::aggregate(&fit, &cells, &weights, "rel_time", 0.95);
-    let mut points: Vec<EventPoint> = agg
-        .coefficients
-        .iter()
-        .filter_map(|c| {
-            let l: i64 = c.name.rsplit("::").next()?.parse().ok()?;
-            Some(EventPoint {
-                rel_time: l,
-                estimate: c.estimate,
-                std_error: c.std_error,
-                ci_low: c.ci_low,
-                ci_high: c.ci_high,
-            })
-        })
-        .collect();
+    let mut points = event_points(&agg.coefficients);
     points.push(EventPoint {
         rel_time: -1,
         estimate: 0.0,
@@ -585,21 +572,7 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
     };
     let base = estimators::fit(&data, &opts).map_err(|e| e.to_string())?;
     let r = cs.as_result(&base, "rel_time", 0.95);
-    let mut points: Vec<EventPoint> = r
-        .coefficients
-        .iter()
-        .filter_map(|c| {
-            let l: i64 = c.name.rsplit("::").next()?.parse().ok()?;
-            Some(EventPoint {
-                rel_time: l,
-                estimate: c.estimate,
-                std_error: c.std_error,
-                ci_low: c.ci_low,
-                ci_high: c.ci_high,
-            })
-        })
-        .collect();
-    points.sort_by_key(|p| p.rel_time);
+    let points = event_points(&r.coefficients);
     let window = (
         points.first().map_or(0, |p| p.rel_time),
         points.last().map_or(0, |p| p.rel_time),
@@ -696,17 +669,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
             }
         })
         .collect();
-    let points: Vec<EventPoint> = coefficients
-        .iter()
-        .zip(&imp.effects)
-        .map(|(c, e)| EventPoint {
-            rel_time: e.event_time.unwrap_or(0),
-            estimate: c.estimate,
-            std_error: c.std_error,
-            ci_low: c.ci_low,
-            ci_high: c.ci_high,
-        })
-        .collect();
+    let points = event_points(&coefficients);
     let window = (
         points.first().map_or(0, |p| p.rel_time),
         points.last().map_or(0, |p| p.rel_time),
@@ -779,6 +742,25 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
             ..Extras::default()
         },
     ))
+}
+
+/// Event-time points from coefficients named `prefix::k`, sorted by k.
+fn event_points(coefficients: &[estimators::Coefficient]) -> Vec<EventPoint> {
+    let mut points: Vec<EventPoint> = coefficients
+        .iter()
+        .filter_map(|c| {
+            let l: i64 = c.name.rsplit("::").next()?.parse().ok()?;
+            Some(EventPoint {
+                rel_time: l,
+                estimate: c.estimate,
+                std_error: c.std_error,
+                ci_low: c.ci_low,
+                ci_high: c.ci_high,
+            })
+        })
+        .collect();
+    points.sort_by_key(|p| p.rel_time);
+    points
 }
 
 /// Checks that `options` only has known keys.
