@@ -348,13 +348,7 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
     let times: Vec<f64> = (0..n)
         .map(|r| view.get(&time, r).unwrap_or(f64::NAN))
         .collect();
-    let filter = m
-        .sample
-        .as_ref()
-        .map(|s| crate::expr::parse(s))
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let in_sample = view.select(filter.as_ref());
+    let in_sample = sample_rows(view, m)?;
     // Cohort: the first sample period in which the unit is treated.
     let n_units = units.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
     let mut cohort: Vec<Option<i64>> = vec![None; n_units];
@@ -417,10 +411,7 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
         .map(|c| c.name.clone())
         .collect();
     let pretrend = estimators::wald_subset(&agg, &pre);
-    let window = (
-        points.first().map_or(0, |p| p.rel_time),
-        points.last().map_or(0, |p| p.rel_time),
-    );
+    let window = window_of(&points);
     let es = EventStudy {
         reference: -1,
         window,
@@ -486,13 +477,7 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
             .filter(|a| *a >= 0)
             .ok_or("option `anticipation` must be a non-negative integer")?,
     };
-    let filter = m
-        .sample
-        .as_ref()
-        .map(|s| crate::expr::parse(s))
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let rows = view.select(filter.as_ref());
+    let rows = sample_rows(view, m)?;
     let units = view.codes(&unit, &rows);
     let times: Vec<i64> = view
         .numeric(&time, &rows)
@@ -558,25 +543,16 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         .map(|(t, a)| f64::from(u8::from(a.is_some_and(|a| *t >= a))))
         .collect();
     let twfe_codes = view.codes(&time, &rows);
-    let data = estimators::OlsData {
-        y_name: m.outcome.clone(),
-        y: &y,
-        x: vec![("treat_post".into(), &d)],
-        fe: vec![(unit.clone(), &units), (time.clone(), &twfe_codes)],
-        weights: None,
-        clusters: vec![(unit.clone(), &units)],
-    };
-    let opts = estimators::OlsOptions {
-        vcov: estimators::VcovKind::Cluster,
-        ..estimators::OlsOptions::default()
-    };
-    let base = estimators::fit(&data, &opts).map_err(|e| e.to_string())?;
+    let base = twfe_base(
+        &m.outcome,
+        &y,
+        &d,
+        [(&unit, &units), (&time, &twfe_codes)],
+        (&unit, &units),
+    )?;
     let r = cs.as_result(&base, "rel_time", 0.95);
     let points = event_points(&r.coefficients);
-    let window = (
-        points.first().map_or(0, |p| p.rel_time),
-        points.last().map_or(0, |p| p.rel_time),
-    );
+    let window = window_of(&points);
     // With a varying base period there is no omitted period; -1 is an estimate like the others.
     let es = EventStudy {
         reference: window.0 - 1,
@@ -603,13 +579,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
             "imputation here has no covariates: no treatment, regressors or controls".into(),
         );
     }
-    let filter = m
-        .sample
-        .as_ref()
-        .map(|s| crate::expr::parse(s))
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let all = view.select(filter.as_ref());
+    let all = sample_rows(view, m)?;
     let rows: Vec<usize> = all
         .into_iter()
         .filter(|&r| view.get(&m.outcome, r).is_some())
@@ -636,19 +606,13 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         .iter()
         .map(|r| f64::from(u8::from(r.is_some())))
         .collect();
-    let data = estimators::OlsData {
-        y_name: m.outcome.clone(),
-        y: &y,
-        x: vec![("treat_post".into(), &d)],
-        fe: vec![(unit.clone(), &units), (time.clone(), &periods)],
-        weights: None,
-        clusters: vec![(cl_name.clone(), &cluster)],
-    };
-    let opts = estimators::OlsOptions {
-        vcov: estimators::VcovKind::Cluster,
-        ..estimators::OlsOptions::default()
-    };
-    let base = estimators::fit(&data, &opts).map_err(|e| e.to_string())?;
+    let base = twfe_base(
+        &m.outcome,
+        &y,
+        &d,
+        [(&unit, &units), (&time, &periods)],
+        (&cl_name, &cluster),
+    )?;
     let tdist =
         statrs::distribution::StudentsT::new(0.0, 1.0, base.df_t).map_err(|e| e.to_string())?;
     use statrs::distribution::ContinuousCDF;
@@ -670,10 +634,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         })
         .collect();
     let points = event_points(&coefficients);
-    let window = (
-        points.first().map_or(0, |p| p.rel_time),
-        points.last().map_or(0, |p| p.rel_time),
-    );
+    let window = window_of(&points);
     // BJS's test of parallel trends: on untreated observations only, unit and period FE plus
     // dummies for the last `pretrend_leads` periods before adoption; joint F test of the leads.
     let leads = match m.options.get("pretrend_leads") {
@@ -715,8 +676,8 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
             weights: None,
             clusters: vec![(cl_name.clone(), &cluster)],
         };
-        let pr =
-            estimators::fit(&pdata, &opts).map_err(|e| format!("pre-trend regression: {e}"))?;
+        let pr = estimators::fit(&pdata, &clustered())
+            .map_err(|e| format!("pre-trend regression: {e}"))?;
         let names: Vec<String> = lead_cols.iter().map(|(n, _)| n.clone()).collect();
         estimators::wald_subset(&pr, &names)
     } else {
@@ -1077,4 +1038,51 @@ fn event_study(
             pretrend,
         }),
     ))
+}
+
+/// Rows of the model's sample: the panel rows its `sample` filter keeps.
+fn sample_rows(view: &PanelView, m: &PlannedModel) -> Result<Vec<usize>, String> {
+    let filter = m
+        .sample
+        .as_ref()
+        .map(|s| crate::expr::parse(s))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    Ok(view.select(filter.as_ref()))
+}
+
+/// First and last event time plotted.
+fn window_of(points: &[EventPoint]) -> (i64, i64) {
+    (
+        points.first().map_or(0, |p| p.rel_time),
+        points.last().map_or(0, |p| p.rel_time),
+    )
+}
+
+/// The TWFE regression of `y` on `treat_post` with unit and period effects and clustered errors,
+/// which supplies the fit statistics of a robust-DID column.
+fn twfe_base(
+    outcome: &str,
+    y: &[f64],
+    d: &[f64],
+    fe: [(&str, &[u32]); 2],
+    cluster: (&str, &[u32]),
+) -> Result<OlsResult, String> {
+    let data = estimators::OlsData {
+        y_name: outcome.to_string(),
+        y,
+        x: vec![("treat_post".into(), d)],
+        fe: fe.map(|(n, c)| (n.to_string(), c)).to_vec(),
+        weights: None,
+        clusters: vec![(cluster.0.to_string(), cluster.1)],
+    };
+    estimators::fit(&data, &clustered()).map_err(|e| e.to_string())
+}
+
+/// Cluster-robust inference with the default small-sample corrections.
+fn clustered() -> OlsOptions {
+    OlsOptions {
+        vcov: estimators::VcovKind::Cluster,
+        ..OlsOptions::default()
+    }
 }
