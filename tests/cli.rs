@@ -161,16 +161,15 @@ fn regspec_matches_the_estimators_crate() {
         panel
             .column(n)
             .unwrap()
-            .values
+            .options()
             .iter()
             .map(|v| v.unwrap_or(f64::NAN))
             .collect::<Vec<f64>>()
     };
     let ids: Vec<f64> = {
+        let all = panel.ids();
         let mut seen: Vec<&String> = Vec::new();
-        panel
-            .ids
-            .iter()
+        all.iter()
             .map(|s| {
                 if !seen.contains(&s) {
                     seen.push(s);
@@ -182,7 +181,7 @@ fn regspec_matches_the_estimators_crate() {
     let country = estimators::factorize_f64(&ids);
     let year = estimators::factorize_f64(
         &panel
-            .years
+            .years()
             .iter()
             .map(|&y| f64::from(y))
             .collect::<Vec<_>>(),

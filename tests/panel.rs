@@ -47,14 +47,14 @@ fn build(raw: &Path) -> ingest::Panel {
 
 fn value(p: &ingest::Panel, iso: &str, year: i32, col: &str) -> Option<f64> {
     let row = p
-        .ids
+        .ids()
         .iter()
-        .zip(&p.years)
+        .zip(&p.years())
         .position(|(i, y)| i == iso && *y == year)
         .unwrap();
     p.column(col)
         .unwrap_or_else(|| panic!("no column {col}"))
-        .values[row]
+        .value(row)
 }
 
 fn close(a: Option<f64>, b: f64) {
@@ -67,11 +67,12 @@ fn real_panel_shape_and_spot_values() {
     let Some(raw) = raw_dir() else { return };
     let p = build(&raw);
     assert_eq!(p.nrows(), 825);
-    let countries: std::collections::BTreeSet<&String> = p.ids.iter().collect();
+    let ids = p.ids();
+    let countries: std::collections::BTreeSet<&String> = ids.iter().collect();
     assert_eq!(countries.len(), 75);
     for dropped in ["CHN", "HKG", "MNE", "SRB", "BGR"] {
         assert!(
-            !p.ids.iter().any(|i| i == dropped),
+            !ids.iter().any(|i| i == dropped),
             "{dropped} must not be in the sample"
         );
     }
@@ -133,11 +134,10 @@ fn real_panel_shape_and_spot_values() {
     assert!(value(&p, "DEU", 2010, "cd").is_some());
     assert!(value(&p, "KEN", 2010, "cd").is_none());
     // Treated counts by signing year (LPV): 52 treated of 75.
-    let treated: std::collections::BTreeSet<&String> = p
-        .ids
+    let treated: std::collections::BTreeSet<&String> = ids
         .iter()
-        .zip(&p.column("treat").unwrap().values)
-        .filter(|(_, v)| **v == Some(1.0))
+        .zip(p.column("treat").unwrap().options())
+        .filter(|(_, v)| *v == Some(1.0))
         .map(|(i, _)| i)
         .collect();
     assert_eq!(treated.len(), 52);
@@ -192,8 +192,8 @@ fn same_input_byte_identical_output() {
     let back = ingest::Panel::read(&dir.join("p0.parquet")).unwrap();
     let p = build(&raw);
     assert_eq!(
-        back.column("homic").unwrap().values,
-        p.column("homic").unwrap().values
+        back.column("homic").unwrap().data,
+        p.column("homic").unwrap().data
     );
 }
 

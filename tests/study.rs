@@ -498,7 +498,7 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
             f64::from(l + 1) * f64::from(g - 2)
         }
     };
-    let mut p = ingest::Panel::default();
+    let (mut ids, mut years) = (Vec::new(), Vec::new());
     let (mut sign, mut treat_post, mut y) = (Vec::new(), Vec::new(), Vec::new());
     let mut truth_sum = 0.0;
     let mut truth_n = 0.0;
@@ -506,8 +506,8 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
     for u in 0..80 {
         let g = cohorts[u % 4];
         for t in 0..10 {
-            p.ids.push(format!("U{u:02}"));
-            p.years.push(2000 + t);
+            ids.push(format!("U{u:02}"));
+            years.push(2000 + t);
             sign.push(g.map(|g| f64::from(2000 + g)));
             let l = g.map(|g| t - g);
             let tau = match (g, l) {
@@ -530,6 +530,7 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
             ));
         }
     }
+    let mut p = ingest::Panel::from_rows(&ids, &years);
     p.set("sign_year", sign, "simulated");
     p.set("treat_post", treat_post, "simulated");
     p.set("y", y, "simulated");

@@ -1,6 +1,11 @@
-//! The tidy country-year panel: what ingest and measures produce and the runner estimates on.
-//! Kept as plain columns (not a DataFrame) so measures are ordinary, testable Rust; polars is
-//! used at the edges, to write and read Parquet and CSV.
+//! The tidy panel every regspec command works on: one row per (unit, time), columns held once
+//! and typed. Numbers are `f64` with NaN for missing (8 bytes a cell, directly usable as an
+//! estimator's slice); text is a categorical: `u32` codes into a list of levels (4 bytes a
+//! cell, usable as fixed effect or cluster without any per-row hashing later).
+//!
+//! The unit and time keys are ordinary columns named by [`Panel::unit`] and [`Panel::time`]:
+//! whatever a user's file calls them (`iso3`, `state`, `firm_id`; `year`, `quarter`). The time
+//! key is always numeric and integral (a date is mapped to a period when read).
 
 use crate::error::{IngestError, Result};
 use polars::prelude::*;
@@ -8,55 +13,238 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The code of a missing categorical cell.
+pub const MISSING_CODE: u32 = u32::MAX;
+
+/// The values of one column.
+#[derive(Debug, Clone)]
+pub enum Data {
+    /// Numbers; NaN is missing.
+    Num(Vec<f64>),
+    /// Text as codes into `levels` (levels in order of first appearance); [`MISSING_CODE`] is
+    /// missing.
+    Cat {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+    },
+}
+
+/// Equal when every cell is equal, missing (NaN) cells included.
+impl PartialEq for Data {
+    fn eq(&self, other: &Data) -> bool {
+        match (self, other) {
+            (Data::Num(a), Data::Num(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+            }
+            (
+                Data::Cat { codes, levels },
+                Data::Cat {
+                    codes: c2,
+                    levels: l2,
+                },
+            ) => codes == c2 && levels == l2,
+            _ => false,
+        }
+    }
+}
+
+impl Data {
+    pub fn len(&self) -> usize {
+        match self {
+            Data::Num(v) => v.len(),
+            Data::Cat { codes, .. } => codes.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Builds a categorical from text cells, levels in order of first appearance.
+    pub fn from_text<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> Data {
+        let mut index: std::collections::HashMap<&'a str, u32, foldhash::fast::RandomState> =
+            Default::default();
+        let mut levels = Vec::new();
+        let codes = cells
+            .map(|c| match c {
+                None => MISSING_CODE,
+                Some(s) => *index.entry(s).or_insert_with(|| {
+                    levels.push(s.to_string());
+                    (levels.len() - 1) as u32
+                }),
+            })
+            .collect();
+        Data::Cat { codes, levels }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: String,
-    pub values: Vec<Option<f64>>,
+    pub data: Data,
     /// Where the numbers came from (file and indicator, or the formula of a derived measure).
     pub source: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+impl Column {
+    /// The numeric value at a row; `None` when missing or when the column is text.
+    pub fn value(&self, row: usize) -> Option<f64> {
+        match &self.data {
+            Data::Num(v) => Some(v[row]).filter(|x| !x.is_nan()),
+            Data::Cat { .. } => None,
+        }
+    }
+
+    /// The numbers, when the column is numeric.
+    pub fn numbers(&self) -> Option<&[f64]> {
+        match &self.data {
+            Data::Num(v) => Some(v),
+            Data::Cat { .. } => None,
+        }
+    }
+
+    /// Every value as an option (missing and text are `None`); for tests and small panels.
+    pub fn options(&self) -> Vec<Option<f64>> {
+        (0..self.data.len()).map(|r| self.value(r)).collect()
+    }
+
+    /// The cell as text: the level of a categorical, the number otherwise.
+    pub fn text(&self, row: usize) -> Option<String> {
+        match &self.data {
+            Data::Num(v) => Some(v[row]).filter(|x| !x.is_nan()).map(fmt_number),
+            Data::Cat { codes, levels } => levels.get(codes[row] as usize).cloned(),
+        }
+    }
+
+    pub fn is_text(&self) -> bool {
+        matches!(self.data, Data::Cat { .. })
+    }
+
+    pub fn missing(&self) -> usize {
+        match &self.data {
+            Data::Num(v) => v.iter().filter(|x| x.is_nan()).count(),
+            Data::Cat { codes, .. } => codes.iter().filter(|c| **c == MISSING_CODE).count(),
+        }
+    }
+}
+
+/// A number as a user wrote it: integers without a decimal point.
+pub fn fmt_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
-    /// ISO3 code of each row.
-    pub ids: Vec<String>,
-    pub years: Vec<i32>,
+    /// Name of the unit key column.
+    pub unit: String,
+    /// Name of the time key column (numeric, integral).
+    pub time: String,
+    /// Every column, the two keys included.
     pub columns: Vec<Column>,
     /// Facts about the whole panel (outcome source, simulated or real, choices made).
     pub meta: BTreeMap<String, String>,
 }
 
+impl Default for Panel {
+    fn default() -> Self {
+        Panel::from_keys("iso3", Data::from_text(std::iter::empty()), "year", vec![])
+    }
+}
+
 impl Panel {
+    /// A panel with its two key columns and nothing else.
+    pub fn from_keys(unit: &str, unit_data: Data, time: &str, times: Vec<f64>) -> Panel {
+        Panel {
+            unit: unit.to_string(),
+            time: time.to_string(),
+            columns: vec![
+                Column {
+                    name: unit.to_string(),
+                    data: unit_data,
+                    source: "unit key".into(),
+                },
+                Column {
+                    name: time.to_string(),
+                    data: Data::Num(times),
+                    source: "time key".into(),
+                },
+            ],
+            meta: BTreeMap::new(),
+        }
+    }
+
+    /// A panel keyed by text unit ids (`iso3`) and integer years, from row-wise keys.
+    pub fn from_rows(ids: &[String], years: &[i32]) -> Panel {
+        Panel::from_keys(
+            "iso3",
+            Data::from_text(ids.iter().map(|s| Some(s.as_str()))),
+            "year",
+            years.iter().map(|&y| f64::from(y)).collect(),
+        )
+    }
+
     /// A balanced panel skeleton, countries in the given order, years ascending.
     pub fn balanced(countries: &[String], first: i32, last: i32) -> Panel {
-        let mut p = Panel::default();
+        let mut ids = Vec::new();
+        let mut years = Vec::new();
         for c in countries {
             for y in first..=last {
-                p.ids.push(c.clone());
-                p.years.push(y);
+                ids.push(c.clone());
+                years.push(y);
             }
         }
-        p
+        Panel::from_rows(&ids, &years)
     }
 
     pub fn nrows(&self) -> usize {
-        self.ids.len()
+        self.columns.first().map_or(0, |c| c.data.len())
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
 
-    /// Adds or replaces a column; its length must match the panel.
+    /// The unit key of every row, as text (for the study's country-keyed measures).
+    pub fn ids(&self) -> Vec<String> {
+        let c = self.column(&self.unit).expect("unit key column");
+        (0..self.nrows())
+            .map(|r| c.text(r).unwrap_or_default())
+            .collect()
+    }
+
+    /// The time key of every row as an integer.
+    pub fn years(&self) -> Vec<i32> {
+        let c = self.column(&self.time).expect("time key column");
+        c.numbers()
+            .expect("numeric time key")
+            .iter()
+            .map(|&t| t as i32)
+            .collect()
+    }
+
+    /// Adds or replaces a numeric column given as options; its length must match the panel.
     pub fn set(&mut self, name: &str, values: Vec<Option<f64>>, source: impl Into<String>) {
+        let v = values.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect();
+        self.set_data(name, Data::Num(v), source);
+    }
+
+    /// Adds or replaces a column; its length must match the panel.
+    pub fn set_data(&mut self, name: &str, data: Data, source: impl Into<String>) {
         assert_eq!(
-            values.len(),
+            data.len(),
             self.nrows(),
             "column {name} has the wrong length"
         );
         let col = Column {
             name: name.to_string(),
-            values,
+            data,
             source: source.into(),
         };
         match self.columns.iter_mut().find(|c| c.name == name) {
@@ -65,28 +253,47 @@ impl Panel {
         }
     }
 
+    /// Missing cells per non-key column.
     pub fn missing_counts(&self) -> Vec<(String, usize)> {
-        self.columns
-            .iter()
-            .map(|c| {
-                (
-                    c.name.clone(),
-                    c.values.iter().filter(|v| v.is_none()).count(),
-                )
-            })
+        self.variables()
+            .map(|c| (c.name.clone(), c.missing()))
             .collect()
     }
 
+    /// Every column but the two keys.
+    pub fn variables(&self) -> impl Iterator<Item = &Column> {
+        self.columns
+            .iter()
+            .filter(|c| c.name != self.unit && c.name != self.time)
+    }
+
     pub fn to_dataframe(&self) -> Result<DataFrame> {
-        let mut cols: Vec<polars::prelude::Column> = Vec::with_capacity(self.columns.len() + 2);
-        cols.push(polars::prelude::Column::new("iso3".into(), &self.ids));
-        cols.push(polars::prelude::Column::new("year".into(), &self.years));
-        for c in &self.columns {
-            cols.push(polars::prelude::Column::new(
-                c.name.as_str().into(),
-                &c.values,
-            ));
-        }
+        let cols: Vec<polars::prelude::Column> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let name = c.name.as_str().into();
+                match &c.data {
+                    Data::Num(v) if c.name == self.time => polars::prelude::Column::new(
+                        name,
+                        v.iter().map(|&x| x as i64).collect::<Vec<i64>>(),
+                    ),
+                    Data::Num(v) => polars::prelude::Column::new(
+                        name,
+                        v.iter()
+                            .map(|&x| Some(x).filter(|x| !x.is_nan()))
+                            .collect::<Vec<Option<f64>>>(),
+                    ),
+                    Data::Cat { codes, levels } => polars::prelude::Column::new(
+                        name,
+                        codes
+                            .iter()
+                            .map(|&k| levels.get(k as usize).map(String::as_str))
+                            .collect::<Vec<Option<&str>>>(),
+                    ),
+                }
+            })
+            .collect();
         DataFrame::new_infer_height(cols).map_err(|e| {
             IngestError::file(Path::new("<panel>"), format!("cannot build table: {e}"))
         })
@@ -96,11 +303,7 @@ impl Panel {
     /// temporary file and renamed, so a failure never leaves a half-written panel behind.
     pub fn write(&self, path: &Path) -> Result<()> {
         let mut df = self.to_dataframe()?;
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = extension(path);
         let tmp = path.with_extension(format!("{ext}.tmp"));
         let io = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot write: {e}"));
         {
@@ -129,113 +332,44 @@ impl Panel {
         let meta = PanelMeta {
             meta: self.meta.clone(),
             sources: self
-                .columns
-                .iter()
+                .variables()
                 .map(|c| (c.name.clone(), c.source.clone()))
                 .collect(),
         };
         let meta_path = meta_path(path);
         let tmp = meta_path.with_extension("json.tmp");
-        let json = serde_json_string(&meta);
+        let json = serde_json::to_string_pretty(&meta).unwrap_or_default() + "\n";
         std::fs::write(&tmp, json).map_err(|e| io(&e))?;
         std::fs::rename(&tmp, &meta_path).map_err(|e| io(&e))?;
         Ok(())
     }
 
-    /// Reads a panel written by [`Panel::write`] or any CSV/Parquet with `iso3` and `year`
-    /// columns and numeric variables.
+    /// Reads a panel written by [`Panel::write`] (keys `iso3` and `year`). Any other file goes
+    /// through [`crate::table::read_panel`] with its keys declared.
     pub fn read(path: &Path) -> Result<Panel> {
-        if !path.exists() {
-            return Err(IngestError::file(path, "panel file not found"));
-        }
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
-        let df = match ext.as_str() {
-            "parquet" => {
-                let f = std::fs::File::open(path).map_err(|e| err(&e))?;
-                ParquetReader::new(f).finish().map_err(|e| err(&e))?
-            }
-            "csv" => CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(None)
-                .try_into_reader_with_file_path(Some(path.into()))
-                .map_err(|e| err(&e))?
-                .finish()
-                .map_err(|e| err(&e))?,
-            _ => {
-                return Err(IngestError::file(
-                    path,
-                    "panel must end in .parquet or .csv",
-                ))
-            }
-        };
-        let mut panel = Panel::from_dataframe(&df, path)?;
+        crate::table::read_panel(path, &crate::table::DatasetSpec::keys("iso3", "year"))
+    }
+
+    /// Attaches the `<file>.meta.json` written beside a panel, if any.
+    pub(crate) fn attach_meta(&mut self, path: &Path) {
         if let Ok(text) = std::fs::read_to_string(meta_path(path)) {
             if let Ok(m) = serde_json::from_str::<PanelMeta>(&text) {
-                panel.meta = m.meta;
-                for c in &mut panel.columns {
+                self.meta = m.meta;
+                for c in &mut self.columns {
                     if let Some(s) = m.sources.get(&c.name) {
                         c.source = s.clone();
                     }
                 }
             }
         }
-        Ok(panel)
     }
+}
 
-    fn from_dataframe(df: &DataFrame, path: &Path) -> Result<Panel> {
-        let colerr = |c: &str, m: String| IngestError {
-            file: path.into(),
-            line: None,
-            column: Some(c.into()),
-            message: m,
-        };
-        let ids = df
-            .column("iso3")
-            .map_err(|_| colerr("iso3", "missing column".into()))?;
-        let ids = ids
-            .str()
-            .map_err(|_| colerr("iso3", "must be text".into()))?;
-        let years = df
-            .column("year")
-            .map_err(|_| colerr("year", "missing column".into()))?;
-        let years = years
-            .cast(&DataType::Int32)
-            .map_err(|e| colerr("year", e.to_string()))?;
-        let years = years.i32().map_err(|e| colerr("year", e.to_string()))?;
-        let mut p = Panel::default();
-        for (row, (id, y)) in ids.iter().zip(years.iter()).enumerate() {
-            let id =
-                id.ok_or_else(|| colerr("iso3", format!("empty value at data row {}", row + 1)))?;
-            let y =
-                y.ok_or_else(|| colerr("year", format!("empty value at data row {}", row + 1)))?;
-            p.ids.push(id.to_string());
-            p.years.push(y);
-        }
-        for c in df.columns() {
-            let name = c.name().as_str();
-            if name == "iso3" || name == "year" {
-                continue;
-            }
-            let Ok(cast) = c.cast(&DataType::Float64) else {
-                continue;
-            };
-            let Ok(ca) = cast.f64() else { continue };
-            if !c.dtype().is_primitive_numeric() && !c.dtype().is_bool() {
-                continue; // text columns are carried by no estimator
-            }
-            p.columns.push(Column {
-                name: name.to_string(),
-                values: ca.iter().collect(),
-                source: String::new(),
-            });
-        }
-        Ok(p)
-    }
+pub(crate) fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -244,12 +378,9 @@ struct PanelMeta {
     sources: BTreeMap<String, String>,
 }
 
-fn meta_path(path: &Path) -> std::path::PathBuf {
+/// `<file>.meta.json`: the provenance written beside a panel file.
+pub fn meta_path(path: &Path) -> std::path::PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(".meta.json");
     s.into()
-}
-
-fn serde_json_string(m: &PanelMeta) -> String {
-    serde_json::to_string_pretty(m).unwrap_or_default() + "\n"
 }

@@ -106,7 +106,7 @@ mod tests {
         }
         let mut p = Panel::balanced(&r.countries, 2010, 2010);
         add(&mut p, &r).unwrap();
-        let v = |n: &str| p.column(n).unwrap().values[0];
+        let v = |n: &str| p.column(n).unwrap().options()[0];
         assert_eq!(v("open"), Some(2.5));
         assert_eq!(v("patents"), Some(100.0));
         assert!((v("ln_pgdp").unwrap() - 1000f64.ln()).abs() < 1e-15);

@@ -99,11 +99,11 @@ pub fn simulate(seed: u64) -> Panel {
     let n = p.nrows();
     let tp = p
         .column("treat_post")
-        .map(|c| c.values.clone())
+        .map(|c| c.options())
         .unwrap_or_default();
     let tp1 = p
         .column("treat_post_l1")
-        .map(|c| c.values.clone())
+        .map(|c| c.options())
         .unwrap_or_default();
     let mut cols: BTreeMap<&str, Vec<Option<f64>>> = BTreeMap::new();
     let mut push = |name: &'static str, v: Option<f64>| cols.entry(name).or_default().push(v);
@@ -244,12 +244,12 @@ mod tests {
         assert_eq!(a.nrows(), 825);
         assert_eq!(a.columns.len(), b.columns.len());
         for (x, y) in a.columns.iter().zip(&b.columns) {
-            assert_eq!(x.values, y.values, "{}", x.name);
+            assert_eq!(x.data, y.data, "{}", x.name);
         }
         assert_eq!(
             a.column("treat")
                 .unwrap()
-                .values
+                .options()
                 .iter()
                 .filter(|v| **v == Some(1.0))
                 .count(),

@@ -67,9 +67,9 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         var_by_year.insert(y, v);
     }
     let sd: Vec<Option<f64>> = panel
-        .ids
+        .ids()
         .iter()
-        .zip(&panel.years)
+        .zip(&panel.years())
         .map(|(id, y)| {
             let x: Vec<_> = wgi
                 .iter()
@@ -107,7 +107,7 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         .collect();
     let china: Vec<_> = dims.iter().map(|d| d.get("CHN").copied()).collect();
     let ks: Vec<Option<f64>> = panel
-        .ids
+        .ids()
         .iter()
         .map(|id| {
             let x: Vec<_> = dims.iter().map(|d| d.get(id).copied()).collect();
@@ -117,7 +117,7 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
     let mode = raw.config.choices.cultural_distance_time;
     let cd: Vec<Option<f64>> = ks
         .iter()
-        .zip(&panel.years)
+        .zip(&panel.years())
         .map(|(ks, y)| match mode {
             CdTime::Interacted => ks.map(|v| v / f64::from(y - raw.first_year + 1)),
             CdTime::Additive => ks.map(|v| v + 1.0 / f64::from(y - raw.first_year + 1)),
@@ -186,14 +186,14 @@ mod tests {
         add(&mut p, &r).unwrap();
         // WGI: variance of {1,3} = 2; AAA: 1/2, BBB: 9/2 on every dimension.
         assert_eq!(
-            p.column("sd").unwrap().values,
+            p.column("sd").unwrap().options(),
             vec![Some(0.5), Some(0.5), Some(4.5), Some(4.5)]
         );
         // Hofstede (4 dims): variance of {10,20} = 50; AAA: mean of (0,1,4,9)/50 = 14/200.
-        let ks = p.column("cd_ks").unwrap().values[0].unwrap();
+        let ks = p.column("cd_ks").unwrap().options()[0].unwrap();
         assert!((ks - 14.0 / 200.0).abs() < 1e-15);
         // interacted (default): / 1 in 2008, / 2 in 2009.
-        let cd = &p.column("cd").unwrap().values;
+        let cd = &p.column("cd").unwrap().options();
         assert!((cd[0].unwrap() - ks).abs() < 1e-15);
         assert!((cd[1].unwrap() - ks / 2.0).abs() < 1e-15);
     }

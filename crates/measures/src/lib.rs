@@ -5,8 +5,11 @@
 pub mod controls;
 pub mod demo;
 pub mod distance;
+pub mod eval;
+pub mod expr;
 pub mod outcomes;
 pub mod treatment;
+pub mod vars;
 
 use ingest::{IngestError, Panel, RawInputs, Series};
 use std::path::Path;
@@ -54,9 +57,9 @@ fn undeclared(name: &str) -> IngestError {
 /// The value of a series at each panel row.
 pub(crate) fn at_rows(panel: &Panel, s: &Series) -> Vec<Option<f64>> {
     panel
-        .ids
+        .ids()
         .iter()
-        .zip(&panel.years)
+        .zip(&panel.years())
         .map(|(id, y)| s.get(&(id.clone(), *y)).copied())
         .collect()
 }

@@ -27,9 +27,9 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         })
         .collect();
     let china: Vec<Option<f64>> = panel
-        .ids
+        .ids()
         .iter()
-        .zip(&panel.years)
+        .zip(&panel.years())
         .map(|(id, y)| {
             china_s
                 .get(&("CHN".to_string(), *y))
@@ -48,13 +48,13 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
     };
     let homic = share(&coop, &china);
     let hosic = share(&coop, &partner);
+    let ids = panel.ids();
     let mut all_zero: BTreeMap<&str, bool> = BTreeMap::new();
-    for (id, c) in panel.ids.iter().zip(&coop) {
+    for (id, c) in ids.iter().zip(&coop) {
         let e = all_zero.entry(id.as_str()).or_insert(true);
         *e &= *c == Some(0.0);
     }
-    let zero: Vec<_> = panel
-        .ids
+    let zero: Vec<_> = ids
         .iter()
         .map(|id| Some(dummy(all_zero[id.as_str()])))
         .collect();
@@ -117,14 +117,14 @@ mod tests {
         );
         let mut p = Panel::balanced(&r.countries, 2015, 2016);
         add(&mut p, &r).unwrap();
-        let homic = &p.column("homic").unwrap().values;
-        let hosic = &p.column("hosic").unwrap().values;
+        let homic = &p.column("homic").unwrap().options();
+        let hosic = &p.column("hosic").unwrap().options();
         // 100*50/2000 = 2.5; 100*80/1600 = 5; BBB absent => 0 works => 0 share.
         assert_eq!(homic, &vec![Some(2.5), Some(5.0), Some(0.0), Some(0.0)]);
         // 100*50/1000 = 5; 100*80/400 = 20; BBB 2016 partner total missing => missing.
         assert_eq!(hosic, &vec![Some(5.0), Some(20.0), Some(0.0), None]);
         assert_eq!(
-            p.column("zero_coop").unwrap().values,
+            p.column("zero_coop").unwrap().options(),
             vec![Some(0.0), Some(0.0), Some(1.0), Some(1.0)]
         );
     }

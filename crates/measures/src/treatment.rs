@@ -40,7 +40,7 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
     let mut trp = Vec::new();
     let mut c16 = Vec::new();
     let mut np = Vec::new();
-    for (id, &y) in panel.ids.iter().zip(&panel.years) {
+    for (id, &y) in panel.ids().iter().zip(&panel.years()) {
         let on_route = route.get(id).copied().unwrap_or(0.0) == 1.0;
         r.push(Some(dummy(on_route)));
         ps.push(Some(dummy(y >= shock)));
@@ -80,7 +80,7 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         .map(|g| g.map(|g| dummy(g >= thr)))
         .collect();
     let income_pre: Vec<_> = panel
-        .ids
+        .ids()
         .iter()
         .map(|id| gni.get(&(id.clone(), base)).map(|g| dummy(*g >= thr)))
         .collect();
@@ -105,7 +105,7 @@ pub(crate) fn add_timing(
     for c in cols.iter_mut() {
         c.reserve(n);
     }
-    for (id, &y) in panel.ids.iter().zip(&panel.years) {
+    for (id, &y) in panel.ids().iter().zip(&panel.years()) {
         let s = signing.get(id).copied();
         let after = |k: i32| Some(dummy(s.is_some_and(|s| y >= s + k)));
         cols[0].push(s.map(f64::from));
@@ -150,7 +150,7 @@ mod tests {
     use crate::testutil::raw;
 
     fn col(p: &Panel, name: &str) -> Vec<Option<f64>> {
-        p.column(name).unwrap().values.clone()
+        p.column(name).unwrap().options()
     }
 
     #[test]

@@ -21,8 +21,29 @@ pub fn load_and_plan(
             Ok(ls) => {
                 match plan::plan_file(&ls) {
                     Err(ds) => diags.extend(ds),
-                    Ok(pms) => {
-                        for m in &pms {
+                    Ok(mut pms) => {
+                        for m in &mut pms {
+                            complete(m, view);
+                            match crate::frame::expand_terms(&m.regressors, view) {
+                                Ok(r) => m.regressors = r,
+                                Err(e) => {
+                                    let d = Diagnostic::new(&ls.path, e).model(&m.name);
+                                    let key = if ls.text.contains("formula:") {
+                                        "formula"
+                                    } else {
+                                        "regressors"
+                                    };
+                                    diags.push(
+                                        match spec::locate(&ls.text, &m.name, Some(key))
+                                            .or_else(|| spec::locate(&ls.text, &m.name, None))
+                                        {
+                                            Some((l, c)) => d.at(&ls.text, l, c),
+                                            None => d,
+                                        },
+                                    );
+                                    continue;
+                                }
+                            }
                             diags.extend(check_model(&ls, m, view));
                         }
                         models.extend(pms);
@@ -48,6 +69,30 @@ pub fn load_and_plan(
     (loaded, models, diags)
 }
 
+/// Estimators that follow units over time default their `unit` and `time` options to the
+/// dataset's keys, so a workspace keyed by `state` and `quarter` needs no options.
+const PANEL_ESTIMATORS: &[&str] = &[
+    "placebo",
+    "psm_did",
+    "bacon",
+    "sun_abraham",
+    "callaway_santanna",
+    "imputation",
+];
+
+fn complete(m: &mut PlannedModel, view: &PanelView) {
+    if PANEL_ESTIMATORS.contains(&m.estimator.as_str()) {
+        let (unit, time) = view.keys();
+        let o = &mut m.options;
+        o.entry("unit".into())
+            .or_insert_with(|| serde_json::Value::String(unit.into()));
+        if m.estimator != "psm_did" {
+            o.entry("time".into())
+                .or_insert_with(|| serde_json::Value::String(time.into()));
+        }
+    }
+}
+
 fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let here = |key: &str, msg: String| {
@@ -60,17 +105,6 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
         }
     };
     let names = view.names();
-    let mut unknown = |key: &str, col: &str| {
-        if !view.has(col) {
-            let hint = suggest(col, names.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            out.push(here(
-                key,
-                format!("unknown column `{col}` in `{key}`{hint}"),
-            ));
-        }
-    };
     let key_of = |default: &'static str| {
         if ls.text.contains("formula:") {
             "formula"
@@ -78,7 +112,18 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
             default
         }
     };
-    unknown(key_of("outcome"), &m.outcome);
+    let mut term = |key: &str, t: &str, numeric: bool| {
+        if let Err(e) = view.check_term(t, numeric) {
+            // "unknown column `x` in `key`; did you mean `y`?"
+            let msg = match e.split_once("; did you mean") {
+                Some((a, b)) => format!("{a} in `{key}`; did you mean{b}"),
+                None if e.starts_with("unknown column") => format!("{e} in `{key}`"),
+                None => format!("{e} (in `{key}`)"),
+            };
+            out.push(here(key, msg));
+        }
+    };
+    term(key_of("outcome"), &m.outcome, true);
     for r in &m.regressors {
         let key = if m.treatment.as_deref() == Some(r) {
             "treatment"
@@ -87,22 +132,16 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
         } else {
             key_of("regressors")
         };
-        for c in r.split(':') {
-            unknown(key, c);
-        }
+        term(key, r, true);
     }
     for f in &m.fe {
-        for c in f.split('^') {
-            unknown(key_of("fe"), c);
-        }
+        term(key_of("fe"), f, false);
     }
     for c in &m.cluster {
-        for c in c.split('^') {
-            unknown("cluster", c);
-        }
+        term("cluster", c, false);
     }
     if let Some(w) = &m.weights {
-        unknown("weights", w);
+        term("weights", w, true);
     }
     if m.estimator == "event_study" {
         match crate::exec::event_options(m) {
@@ -182,11 +221,15 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
                         ));
                     }
                 }
-                if out.len() == before && view.select(Some(&e)).is_empty() {
-                    out.push(here(
-                        "sample",
-                        format!("the sample filter `{s}` selects no rows"),
-                    ));
+                if out.len() == before {
+                    match view.try_select(Some(&e)) {
+                        Err(err) => out.push(here("sample", format!("sample filter `{s}`: {err}"))),
+                        Ok(rows) if rows.is_empty() => out.push(here(
+                            "sample",
+                            format!("the sample filter `{s}` selects no rows"),
+                        )),
+                        Ok(_) => {}
+                    }
                 }
             }
         }

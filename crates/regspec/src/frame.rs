@@ -1,106 +1,460 @@
-//! From the panel to an estimator's columns: the sample filter, products `a:b`, FE and cluster
+//! From the panel to an estimator's columns: the sample filter, products `a:b`, generated terms
+//! (`rel::-3` indicators of fixest's `i()`, `l(x,1)` lags, `f(x,1)` leads) and FE / cluster
 //! codes (`a^b` interactions), each restricted to the model's sample.
+//!
+//! Speed: factor codes are computed once per column (or interaction) for the whole run and
+//! shared by every model through a cache; text columns already are codes, and `a^b` combines
+//! two code columns arithmetically, so no per-row allocation or string hashing happens here.
 
 use crate::expr;
 use crate::plan::PlannedModel;
-use ingest::Panel;
+use ingest::{Data, Panel, MISSING_CODE};
+use measures::eval::Evaluator;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// Column access by name: `iso3` (codes), `year`, and every panel variable.
+type Codes = Arc<(Vec<u32>, usize)>;
+
+/// Column access by name, with per-run caches of codes and generated columns.
 pub struct PanelView<'a> {
     panel: &'a Panel,
-    years: Vec<f64>,
-    ids: Vec<f64>,
+    eval: Evaluator<'a>,
     index: HashMap<&'a str, usize>,
+    codes: Mutex<HashMap<String, Codes>>,
+    generated: Mutex<HashMap<String, Arc<Vec<f64>>>>,
+}
+
+/// A full-length numeric column: borrowed from the panel or generated once and shared.
+pub enum ColRef<'a> {
+    Borrowed(&'a [f64]),
+    Shared(Arc<Vec<f64>>),
+}
+
+impl std::ops::Deref for ColRef<'_> {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        match self {
+            ColRef::Borrowed(s) => s,
+            ColRef::Shared(a) => a,
+        }
+    }
+}
+
+/// Splits a product term `a:b` into its factors; `::` (fixest's level separator) is kept.
+pub fn factors(term: &str) -> Vec<&str> {
+    let b = term.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        if b[i] == b':' {
+            if b.get(i + 1) == Some(&b':') {
+                i += 2;
+                continue;
+            }
+            out.push(&term[start..i]);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push(&term[start..]);
+    out
+}
+
+/// A generated factor: `col::level`, `l(x,k)` or `f(x,k)`.
+enum Factor<'t> {
+    Plain(&'t str),
+    Level(&'t str, &'t str),
+    Shift(&'t str, i64),
+}
+
+fn parse_factor(f: &str) -> Factor<'_> {
+    if let Some((col, level)) = f.split_once("::") {
+        return Factor::Level(col, level);
+    }
+    for (prefix, sign) in [("l(", -1), ("f(", 1)] {
+        if let Some(inner) = f.strip_prefix(prefix).and_then(|s| s.strip_suffix(')')) {
+            let (col, k) = inner.split_once(',').unwrap_or((inner, "1"));
+            if let Ok(k) = k.trim().parse::<i64>() {
+                return Factor::Shift(col.trim(), sign * k);
+            }
+        }
+    }
+    Factor::Plain(f)
 }
 
 impl<'a> PanelView<'a> {
     pub fn new(panel: &'a Panel) -> Self {
-        let mut codes: HashMap<&str, f64> = HashMap::new();
-        let ids = panel
-            .ids
-            .iter()
-            .map(|s| {
-                let n = codes.len() as f64;
-                *codes.entry(s.as_str()).or_insert(n)
-            })
-            .collect();
-        let index = panel
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.as_str(), i))
-            .collect();
         PanelView {
             panel,
-            years: panel.years.iter().map(|&y| f64::from(y)).collect(),
-            ids,
-            index,
+            eval: Evaluator::new(panel),
+            index: panel
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.name.as_str(), i))
+                .collect(),
+            codes: Mutex::new(HashMap::new()),
+            generated: Mutex::new(HashMap::new()),
         }
     }
 
+    pub fn panel(&self) -> &'a Panel {
+        self.panel
+    }
+
+    /// The unit and time key names (the defaults of estimator options).
+    pub fn keys(&self) -> (&'a str, &'a str) {
+        (&self.panel.unit, &self.panel.time)
+    }
+
     pub fn has(&self, name: &str) -> bool {
-        name == "iso3" || name == "year" || self.index.contains_key(name)
+        self.index.contains_key(name)
+    }
+
+    pub fn is_text(&self, name: &str) -> bool {
+        self.col(name).is_some_and(|c| c.is_text())
     }
 
     pub fn names(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = vec!["iso3", "year"];
-        v.extend(self.panel.columns.iter().map(|c| c.name.as_str()));
-        v
+        self.panel.columns.iter().map(|c| c.name.as_str()).collect()
     }
 
     pub fn nrows(&self) -> usize {
         self.panel.nrows()
     }
 
-    /// Value at a row; `None` when missing or unknown.
+    fn col(&self, name: &str) -> Option<&'a ingest::Column> {
+        self.index.get(name).map(|&i| &self.panel.columns[i])
+    }
+
+    /// Value at a row: the number, or the code of a text cell; `None` when missing or unknown.
     pub fn get(&self, name: &str, row: usize) -> Option<f64> {
-        match name {
-            "iso3" => Some(self.ids[row]),
-            "year" => Some(self.years[row]),
-            _ => self.panel.columns[*self.index.get(name)?].values[row],
+        match &self.col(name)?.data {
+            Data::Num(v) => Some(v[row]).filter(|x| !x.is_nan()),
+            Data::Cat { codes, .. } => Some(codes[row])
+                .filter(|c| *c != MISSING_CODE)
+                .map(f64::from),
         }
     }
 
     /// Rows where the filter is true (and evaluates without missing values).
     pub fn select(&self, filter: Option<&expr::Expr>) -> Vec<usize> {
-        (0..self.nrows())
-            .filter(|&r| match filter {
-                None => true,
-                Some(e) => e.eval(&|c| self.get(c, r)).is_some_and(|v| v != 0.0),
-            })
-            .collect()
+        self.try_select(filter).unwrap_or_default()
     }
 
-    /// A numeric term on the given rows: a column, or the product `a:b`. NaN for missing.
+    /// Rows where the filter is true, or why it cannot be evaluated.
+    pub fn try_select(&self, filter: Option<&expr::Expr>) -> Result<Vec<usize>, String> {
+        match filter {
+            None => Ok((0..self.nrows()).collect()),
+            Some(e) => self.eval.select(e).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Checks that a term can be computed: every column exists, and is numeric where a
+    /// number is needed. `numeric` is false for FE and cluster terms.
+    pub fn check_term(&self, term: &str, numeric: bool) -> Result<(), String> {
+        let parts: Vec<&str> = if numeric {
+            factors(term)
+        } else {
+            term.split('^').collect()
+        };
+        for f in parts {
+            let (col, needs_number) = match parse_factor(f) {
+                Factor::Plain(c) => (c, numeric),
+                Factor::Level(c, _) => (c, false),
+                Factor::Shift(c, _) => (c, true),
+            };
+            if !self.has(col) {
+                let hint = crate::diag::suggest(col, self.names())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return Err(format!("unknown column `{col}`{hint}"));
+            }
+            if needs_number && self.is_text(col) {
+                let c = self.col(col).expect("checked");
+                let sample = (0..self.nrows())
+                    .find_map(|r| c.text(r))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "column `{col}` is text (e.g. \"{sample}\") where a number is needed; use it as a fixed effect, a cluster, in `i({col})` or compare it with text in a filter"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A factor over all rows.
+    fn factor(&self, f: &str) -> Option<ColRef<'a>> {
+        match parse_factor(f) {
+            Factor::Plain(c) => match &self.col(c)?.data {
+                Data::Num(v) => Some(ColRef::Borrowed(v)),
+                Data::Cat { .. } => None,
+            },
+            generated => {
+                if let Some(v) = self.generated.lock().ok()?.get(f) {
+                    return Some(ColRef::Shared(v.clone()));
+                }
+                let v = match generated {
+                    Factor::Level(c, level) => match &self.col(c)?.data {
+                        Data::Num(v) => {
+                            let l: f64 = level.parse().ok()?;
+                            v.iter()
+                                .map(|x| if x.is_nan() { f64::NAN } else { b(*x == l) })
+                                .collect()
+                        }
+                        Data::Cat { codes, levels } => {
+                            let k = levels.iter().position(|x| x == level).map(|i| i as u32);
+                            codes
+                                .iter()
+                                .map(|&c| {
+                                    if c == MISSING_CODE {
+                                        f64::NAN
+                                    } else {
+                                        b(Some(c) == k)
+                                    }
+                                })
+                                .collect()
+                        }
+                    },
+                    Factor::Shift(c, k) => {
+                        let x = self.factor(c)?;
+                        self.eval.index().ok()?.shift(&x, k)
+                    }
+                    Factor::Plain(_) => unreachable!(),
+                };
+                let v = Arc::new(v);
+                self.generated.lock().ok()?.insert(f.to_string(), v.clone());
+                Some(ColRef::Shared(v))
+            }
+        }
+    }
+
+    /// A numeric term on the given rows: a column, a generated column, or a product `a:b`.
+    /// NaN for missing.
     pub fn numeric(&self, term: &str, rows: &[usize]) -> Vec<f64> {
+        let fs: Vec<Option<ColRef>> = factors(term).into_iter().map(|f| self.factor(f)).collect();
+        if fs.iter().any(Option::is_none) {
+            return vec![f64::NAN; rows.len()];
+        }
+        let fs: Vec<ColRef> = fs.into_iter().flatten().collect();
+        if fs.len() == 1 && rows.len() == self.nrows() {
+            return fs[0].to_vec();
+        }
         rows.iter()
-            .map(|&r| {
-                term.split(':')
-                    .try_fold(1.0, |acc, c| self.get(c, r).map(|v| acc * v))
-                    .unwrap_or(f64::NAN)
-            })
+            .map(|&r| fs.iter().fold(1.0, |acc, c| acc * c[r]))
             .collect()
     }
 
-    /// Integer codes of a factor on the given rows: a column, or the interaction `a^b`.
+    /// Codes of one column over all rows, computed once per run.
+    fn column_codes(&self, name: &str) -> Codes {
+        if let Some(c) = self.codes.lock().ok().and_then(|m| m.get(name).cloned()) {
+            return c;
+        }
+        let n = self.nrows();
+        let c: Codes = Arc::new(match self.col(name) {
+            None => (vec![MISSING_CODE; n], 0),
+            Some(col) => ingest::table::key_codes(col),
+        });
+        if let Ok(mut m) = self.codes.lock() {
+            m.insert(name.to_string(), c.clone());
+        }
+        c
+    }
+
+    /// Codes of a factor term over all rows: a column, or the interaction `a^b` combined
+    /// arithmetically (pairs numbered in order of first appearance).
+    fn term_codes(&self, term: &str) -> Codes {
+        if let Some(c) = self.codes.lock().ok().and_then(|m| m.get(term).cloned()) {
+            return c;
+        }
+        let mut parts = term.split('^');
+        let first = self.column_codes(parts.next().unwrap_or(""));
+        let combined = parts.fold(first, |acc, p| {
+            let next = self.column_codes(p);
+            Arc::new(interact(&acc.0, &next.0, next.1))
+        });
+        if let Ok(mut m) = self.codes.lock() {
+            m.insert(term.to_string(), combined.clone());
+        }
+        combined
+    }
+
+    /// Integer codes of a factor on the given rows (not renumbered: estimators densify).
     pub fn codes(&self, term: &str, rows: &[usize]) -> Vec<u32> {
-        let mut map: HashMap<Vec<u64>, u32> = HashMap::new();
-        rows.iter()
-            .map(|&r| {
-                let key: Option<Vec<u64>> = term
-                    .split('^')
-                    .map(|c| self.get(c, r).map(f64::to_bits))
-                    .collect();
-                match key {
-                    None => estimators::MISSING,
-                    Some(k) => {
-                        let n = map.len() as u32;
-                        *map.entry(k).or_insert(n)
+        let c = self.term_codes(term);
+        if rows.len() == self.nrows() {
+            return c.0.clone();
+        }
+        rows.iter().map(|&r| c.0[r]).collect()
+    }
+}
+
+/// Codes of the pairs (a, b), numbered densely in order of first appearance.
+fn interact(a: &[u32], b: &[u32], nb: usize) -> (Vec<u32>, usize) {
+    let mut map: HashMap<u64, u32, foldhash::fast::FixedState> = HashMap::default();
+    let codes = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            if x == MISSING_CODE || y == MISSING_CODE {
+                MISSING_CODE
+            } else {
+                let key = u64::from(x) * nb as u64 + u64::from(y);
+                let next = map.len() as u32;
+                *map.entry(key).or_insert(next)
+            }
+        })
+        .collect();
+    (codes, map.len())
+}
+
+fn b(x: bool) -> f64 {
+    if x {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// Expands fixest's formula shorthands in a regressor list, using the data for `i()` levels:
+/// - `i(var, ref = r)` -> one indicator `var::v` per level v of `var` except the references;
+/// - `i(var, x, ref = [r1, r2])` -> `var::v:x` (indicator times x);
+/// - `l(x, 1:2)` -> `l(x,1)`, `l(x,2)`; `l(x)` -> `l(x,1)`; `f(...)` likewise (leads).
+pub fn expand_terms(terms: &[String], view: &PanelView) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for t in terms {
+        let is_call = ["i(", "l(", "f("].iter().any(|p| t.starts_with(p)) && t.ends_with(')');
+        if !is_call {
+            out.push(t.clone());
+            continue;
+        }
+        let e = expr::parse(t).map_err(|e| format!("term `{t}`: {e}"))?;
+        let expr::Expr::Call(c) = e else {
+            return Err(format!("term `{t}` is not a call"));
+        };
+        let col = |e: &expr::Expr| match e {
+            expr::Expr::Col(c) => Ok(c.clone()),
+            _ => Err(format!("term `{t}`: expected a column name")),
+        };
+        match c.name.as_str() {
+            "l" | "f" => {
+                if c.args.is_empty() || c.args.len() > 2 || !c.named.is_empty() {
+                    return Err(format!(
+                        "term `{t}`: usage {}(x, k) or {}(x, k1:k2)",
+                        c.name, c.name
+                    ));
+                }
+                let x = col(&c.args[0])?;
+                let (lo, hi) = match c.args.get(1) {
+                    None => (1, 1),
+                    Some(expr::Expr::Num(k)) => (*k as i64, *k as i64),
+                    Some(expr::Expr::Range(a, z)) => match (&**a, &**z) {
+                        (expr::Expr::Num(a), expr::Expr::Num(z)) => (*a as i64, *z as i64),
+                        _ => return Err(format!("term `{t}`: a range is `k1:k2` of numbers")),
+                    },
+                    _ => return Err(format!("term `{t}`: the lag is a number or `k1:k2`")),
+                };
+                if lo < 0 || hi < lo || hi - lo > 100 {
+                    return Err(format!("term `{t}`: need 0 <= k1 <= k2 (at most 100 lags)"));
+                }
+                out.extend((lo..=hi).map(|k| format!("{}({x},{k})", c.name)));
+            }
+            "i" => {
+                if c.args.is_empty() || c.args.len() > 2 {
+                    return Err(format!(
+                        "term `{t}`: usage i(var, ref = r) or i(var, x, ref = r)"
+                    ));
+                }
+                let var = col(&c.args[0])?;
+                let with = c.args.get(1).map(col).transpose()?;
+                let mut refs: Vec<String> = Vec::new();
+                for (k, v) in &c.named {
+                    if k != "ref" {
+                        return Err(format!("term `{t}`: unknown option `{k}` (known: ref)"));
+                    }
+                    let items = match v {
+                        expr::Expr::List(items) => items.clone(),
+                        other => vec![other.clone()],
+                    };
+                    for it in items {
+                        refs.push(match it {
+                            expr::Expr::Num(x) => ingest::panel::fmt_number(x),
+                            expr::Expr::Text(s) => s,
+                            _ => return Err(format!("term `{t}`: `ref` is a value or a list")),
+                        });
                     }
                 }
-            })
-            .collect()
+                view.check_term(&var, false)?;
+                if let Some(w) = &with {
+                    view.check_term(w, true)?;
+                }
+                let levels = levels_of(view, &var);
+                for r in &refs {
+                    if !levels.contains(r) {
+                        return Err(format!(
+                            "term `{t}`: reference `{r}` is not a value of `{var}` (values: {})",
+                            short_list(&levels)
+                        ));
+                    }
+                }
+                if levels.len() > 1000 {
+                    return Err(format!(
+                        "term `{t}`: `{var}` has {} values; i() is for at most 1000",
+                        levels.len()
+                    ));
+                }
+                for l in levels.iter().filter(|l| !refs.contains(l)) {
+                    if l.contains(':') || l.contains('^') {
+                        return Err(format!(
+                            "term `{t}`: value `{l}` of `{var}` contains `:` or `^`"
+                        ));
+                    }
+                    out.push(match &with {
+                        None => format!("{var}::{l}"),
+                        Some(w) => format!("{var}::{l}:{w}"),
+                    });
+                }
+            }
+            _ => out.push(t.clone()),
+        }
+    }
+    Ok(out)
+}
+
+/// Distinct values of a column as text: numbers ascending, text alphabetically (as fixest).
+fn levels_of(view: &PanelView, var: &str) -> Vec<String> {
+    let Some(c) = view.col(var) else {
+        return vec![];
+    };
+    match &c.data {
+        Data::Num(v) => {
+            let mut s: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            s.sort_by(f64::total_cmp);
+            s.dedup();
+            s.into_iter().map(ingest::panel::fmt_number).collect()
+        }
+        Data::Cat { codes, levels } => {
+            let mut used = vec![false; levels.len()];
+            for &k in codes.iter().filter(|&&k| k != MISSING_CODE) {
+                used[k as usize] = true;
+            }
+            let mut out: Vec<String> = levels
+                .iter()
+                .zip(used)
+                .filter(|(_, u)| *u)
+                .map(|(l, _)| l.clone())
+                .collect();
+            out.sort();
+            out
+        }
+    }
+}
+
+fn short_list(v: &[String]) -> String {
+    if v.len() <= 12 {
+        v.join(", ")
+    } else {
+        format!("{}, ... ({} in all)", v[..12].join(", "), v.len())
     }
 }
 
@@ -124,10 +478,19 @@ impl ModelFrame {
             Some(s) => Some(expr::parse(s).map_err(|e| format!("sample filter: {e}"))?),
             None => None,
         };
-        let rows = view.select(filter.as_ref());
+        let rows = view
+            .try_select(filter.as_ref())
+            .map_err(|e| format!("sample filter: {e}"))?;
+        let all = rows.len() == view.nrows();
         let mut x: Vec<(String, Vec<f64>)> = extra_x
             .into_iter()
-            .map(|(n, v)| (n, rows.iter().map(|&r| v[r]).collect()))
+            .map(|(n, v)| {
+                if all {
+                    (n, v)
+                } else {
+                    (n, rows.iter().map(|&r| v[r]).collect())
+                }
+            })
             .collect();
         x.extend(
             m.regressors
@@ -173,5 +536,24 @@ impl ModelFrame {
                 .map(|(n, v)| (n.clone(), v.as_slice()))
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn products_keep_level_separators() {
+        assert_eq!(factors("a:b"), vec!["a", "b"]);
+        assert_eq!(factors("rel::-3:treat"), vec!["rel::-3", "treat"]);
+        assert_eq!(factors("l(x,1)"), vec!["l(x,1)"]);
+    }
+
+    #[test]
+    fn interactions_are_numbered_by_first_appearance() {
+        let (c, n) = interact(&[0, 1, 0, 1, MISSING_CODE], &[2, 2, 2, 0, 1], 3);
+        assert_eq!(c, vec![0, 1, 0, 2, MISSING_CODE]);
+        assert_eq!(n, 3);
     }
 }

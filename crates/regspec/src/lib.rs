@@ -16,4 +16,5 @@ pub mod plan;
 pub mod run;
 pub mod spec;
 pub mod summary;
+pub mod workspace;
 pub mod yaml;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
     name = "regspec",
     version,
     about = "Declarative regression specs for applied economics",
-    after_help = "Examples:\n  regspec run                                   # every spec in specs/, on the demo panel\n  regspec run --raw-data ../shared/data/raw     # on the real public data\n  regspec run specs/baseline.yaml --only baseline_homic\n  regspec check                                 # validate every spec, estimate nothing\n  regspec list\n  regspec panel --raw-data ../shared/data/raw --out panel.parquet\n  regspec run --shard 2/3 --out out/2 && regspec merge out/1 out/2 out/3"
+    after_help = "Examples:\n  regspec run                                   # every spec in specs/, on the demo panel\n  regspec run --raw-data ../shared/data/raw     # on the real public data\n  regspec init data/states.csv                  # start a workspace for your own data\n  regspec run --data other.parquet              # the same specs on another file\n  regspec run specs/baseline.yaml --only baseline_homic\n  regspec check                                 # validate every spec, estimate nothing\n  regspec list\n  regspec panel --raw-data ../shared/data/raw --out panel.parquet\n  regspec run --shard 2/3 --out out/2 && regspec merge out/1 out/2 out/3"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -19,13 +19,17 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct DataArgs {
-    /// Raw public data directory; without it the simulated demo panel is used.
+    /// A data file (.csv, .parquet, .dta) overriding the one regspec.yaml declares; its keys
+    /// are the declared `unit` and `time`.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Raw public data directory: build the study panel from raw files (data/sources.yaml).
     #[arg(long)]
     raw_data: Option<PathBuf>,
     /// Declaration of the raw sources.
     #[arg(long, default_value = "data/sources.yaml")]
     sources: PathBuf,
-    /// The demo panel used without --raw-data.
+    /// The panel used when neither regspec.yaml, --data nor --raw-data names data.
     #[arg(long, default_value = "data/demo_panel.csv")]
     demo_panel: PathBuf,
     /// Directory of spec files used when no SPEC is given.
@@ -70,6 +74,11 @@ enum Command {
         specs: Vec<PathBuf>,
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Start a workspace for a data file: regspec.yaml (keys guessed) and specs/first.yaml.
+    Init {
+        /// The data file (.csv, .parquet or .dta).
+        data: PathBuf,
     },
     /// Build the study's panel from raw public files (.parquet or .csv by extension).
     Panel {
@@ -131,12 +140,10 @@ fn main() -> ExitCode {
         } => {
             let o = run::RunOptions {
                 specs,
+                source: source(&data),
                 spec_dir: data.spec_dir,
                 only,
                 jobs,
-                raw_data: data.raw_data,
-                sources: data.sources,
-                demo_panel: data.demo_panel,
                 out,
                 quiet,
                 shard,
@@ -169,6 +176,12 @@ fn main() -> ExitCode {
             out,
             sources,
         } => build_panel(&raw_data, &out, &sources),
+        Command::Init { data } => regspec::workspace::init(&data, Path::new(".")).map(|w| {
+            for p in w {
+                println!("wrote {}", p.display());
+            }
+            println!("next: regspec check, then regspec run (reports in reports/index.md)");
+        }),
         Command::Simulate { out, seed } => {
             let p = measures::demo::simulate(seed);
             p.write(&out)
@@ -195,13 +208,33 @@ fn main() -> ExitCode {
     }
 }
 
+fn source(data: &DataArgs) -> run::DataSource {
+    run::DataSource {
+        root: PathBuf::from("."),
+        raw_data: data.raw_data.clone(),
+        sources: data.sources.clone(),
+        data: data.data.clone(),
+        demo_panel: data.demo_panel.clone(),
+    }
+}
+
+/// The panel with its variables, or every problem with them printed.
+fn prepared(files: &[PathBuf], data: &DataArgs) -> Result<run::LoadedPanel, String> {
+    run::prepare(&source(data), files).map_err(|diags| {
+        for d in &diags {
+            eprint!("{d}");
+        }
+        format!("{} problem(s) with the data or its variables", diags.len())
+    })
+}
+
 fn plan_only(
     specs: &[PathBuf],
     data: &DataArgs,
 ) -> Result<Vec<regspec::plan::PlannedModel>, String> {
-    let lp = run::load_panel(data.raw_data.as_deref(), &data.sources, &data.demo_panel)?;
-    let view = PanelView::new(&lp.panel);
     let files = check::spec_files(specs, &data.spec_dir).map_err(|d| d.to_string())?;
+    let lp = prepared(&files, data)?;
+    let view = PanelView::new(&lp.panel);
     let (_, plan, diags) = check::load_and_plan(&files, &view);
     if !diags.is_empty() {
         return Err(format!("{} problem(s) in the specs", diags.len()));
@@ -210,9 +243,9 @@ fn plan_only(
 }
 
 fn check_cmd(specs: &[PathBuf], data: &DataArgs, list: bool) -> Result<(), String> {
-    let lp = run::load_panel(data.raw_data.as_deref(), &data.sources, &data.demo_panel)?;
-    let view = PanelView::new(&lp.panel);
     let files = check::spec_files(specs, &data.spec_dir).map_err(|d| d.to_string())?;
+    let lp = prepared(&files, data)?;
+    let view = PanelView::new(&lp.panel);
     let (loaded, plan, diags) = check::load_and_plan(&files, &view);
     if !diags.is_empty() {
         for d in &diags {

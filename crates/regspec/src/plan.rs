@@ -36,7 +36,7 @@ impl PlannedModel {
     pub fn columns(&self) -> Vec<String> {
         let mut out = vec![self.outcome.clone()];
         for r in &self.regressors {
-            out.extend(r.split(':').map(str::to_string));
+            out.extend(crate::frame::factors(r).into_iter().map(str::to_string));
         }
         for f in self.fe.iter().chain(&self.cluster) {
             out.extend(f.split('^').map(str::to_string));
@@ -65,15 +65,17 @@ pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), Stri
         .ok_or("a formula needs `~` between the outcome and the regressors")?;
     let (xs, fes) = rhs.split_once('|').unwrap_or((rhs, ""));
     let terms = |s: &str| -> Result<Vec<String>, String> {
-        s.split('+')
+        split_terms(s)
+            .into_iter()
             .map(|t| t.trim().replace(' ', ""))
             .filter(|t| !t.is_empty())
             .map(|t| {
-                if t.chars().all(|c| c.is_alphanumeric() || "_:^".contains(c)) {
+                let call = ["i(", "l(", "f("].iter().any(|p| t.starts_with(p)) && t.ends_with(')');
+                if call || t.chars().all(|c| c.is_alphanumeric() || "_:^".contains(c)) {
                     Ok(t)
                 } else {
                     Err(format!(
-                        "formula term `{t}` is not a column name, `a:b` or `a^b`"
+                        "formula term `{t}` is not a column name, `a:b`, `a^b`, `i(...)`, `l(...)` or `f(...)`"
                     ))
                 }
             })
@@ -87,6 +89,25 @@ pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), Stri
         );
     }
     Ok((lhs.to_string(), terms(xs)?, terms(fes)?))
+}
+
+/// Splits on `+` outside parentheses and brackets (`i(rel, ref = [-1, -2]) + x`).
+fn split_terms(s: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            _ => {}
+        }
+        if c == '+' && depth == 0 {
+            out.push(String::new());
+        } else if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+    }
+    out
 }
 
 /// Resolves one file's models into planned models (one per outcome), or diagnostics.
@@ -257,5 +278,10 @@ mod tests {
         assert_eq!(f, vec!["iso3", "iso3^year"]);
         assert!(parse_formula("homic treat_post").is_err());
         assert!(parse_formula("y ~ log(x)").is_err());
+        let (_, x, f) =
+            parse_formula("y ~ i(rel, treat, ref = [-1, -1000]) + l(x, 1:2) | state + region^year")
+                .unwrap();
+        assert_eq!(x, vec!["i(rel,treat,ref=[-1,-1000])", "l(x,1:2)"]);
+        assert_eq!(f, vec!["state", "region^year"]);
     }
 }

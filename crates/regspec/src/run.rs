@@ -4,6 +4,7 @@ use crate::check;
 use crate::exec;
 use crate::frame::PanelView;
 use crate::plan::PlannedModel;
+use crate::workspace::{self, Workspace};
 use estimators::{ModelRecord, TableRecord};
 use indicatif::{ProgressBar, ProgressStyle};
 use ingest::Panel;
@@ -21,14 +22,27 @@ pub struct RunOptions {
     pub spec_dir: PathBuf,
     pub only: Vec<String>,
     pub jobs: Option<usize>,
-    pub raw_data: Option<PathBuf>,
-    pub sources: PathBuf,
-    pub demo_panel: PathBuf,
+    pub source: DataSource,
     pub out: PathBuf,
     pub quiet: bool,
     pub shard: Option<(usize, usize)>,
     /// Workspace templates overriding the built-in defaults, when the directory exists.
     pub templates: PathBuf,
+}
+
+/// Where the panel of a run comes from, as the command line and `regspec.yaml` decide.
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    /// The workspace root (where `regspec.yaml` is).
+    pub root: PathBuf,
+    /// `--raw-data DIR`: build the study panel from raw files.
+    pub raw_data: Option<PathBuf>,
+    /// The raw sources declaration (`--sources`, or the workspace's `data.sources`).
+    pub sources: PathBuf,
+    /// `--data FILE`: a data file overriding the workspace's.
+    pub data: Option<PathBuf>,
+    /// The panel used when no data is declared (the simulated demo).
+    pub demo_panel: PathBuf,
 }
 
 pub fn templates(dir: &Path) -> report::Templates {
@@ -44,10 +58,17 @@ pub struct LoadedPanel {
     pub hash: String,
 }
 
-pub fn load_panel(raw: Option<&Path>, sources: &Path, demo: &Path) -> Result<LoadedPanel, String> {
-    let (panel, description) = match raw {
+/// Loads the data the source names (no variables yet).
+pub fn load_data(src: &DataSource, ws: &Workspace) -> Result<LoadedPanel, String> {
+    let (panel, description) = match &src.raw_data {
         Some(dir) => {
-            let cfg = ingest::SourcesConfig::load(sources).map_err(|e| e.to_string())?;
+            let sources = ws
+                .data
+                .sources
+                .as_ref()
+                .map(|s| src.root.join(s))
+                .unwrap_or_else(|| src.sources.clone());
+            let cfg = ingest::SourcesConfig::load(&sources).map_err(|e| e.to_string())?;
             let inputs = ingest::load(dir, &cfg).map_err(|e| e.to_string())?;
             let p = measures::build_panel(&inputs).map_err(|e| e.to_string())?;
             let d = format!(
@@ -58,39 +79,115 @@ pub fn load_panel(raw: Option<&Path>, sources: &Path, demo: &Path) -> Result<Loa
             (p, d)
         }
         None => {
-            let p = Panel::read(demo).map_err(|e| e.to_string())?;
-            (
-                p,
-                "SIMULATED demo panel (data/demo_panel.csv), not real data".to_string(),
-            )
+            let declared = ws.data.file.as_ref().map(|f| src.root.join(f));
+            let (file, spec) = match (&src.data, declared) {
+                (Some(f), _) => (f.clone(), ws.dataset()),
+                (None, Some(f)) => (f, ws.dataset()),
+                (None, None) => (src.demo_panel.clone(), ws.dataset()),
+            };
+            let p = ingest::read_panel(&file, &spec).map_err(|e| e.to_string())?;
+            let simulated = p.meta.get("data").is_some_and(|d| d.contains("simulated"));
+            let d = if simulated {
+                format!("SIMULATED demo panel ({}), not real data", file.display())
+            } else {
+                format!(
+                    "{} ({} rows; unit `{}`, time `{}`)",
+                    file.display(),
+                    p.nrows(),
+                    p.unit,
+                    p.time
+                )
+            };
+            (p, d)
         }
     };
     let simulated = panel
         .meta
         .get("data")
         .is_some_and(|d| d.contains("simulated"));
-    let hash = panel_hash(&panel);
     Ok(LoadedPanel {
         panel,
         description,
         simulated,
-        hash,
+        hash: String::new(),
     })
 }
 
-pub fn panel_hash(p: &Panel) -> String {
-    let mut h = Sha256::new();
-    for (id, y) in p.ids.iter().zip(&p.years) {
-        h.update(id.as_bytes());
-        h.update(y.to_le_bytes());
-    }
-    for c in &p.columns {
-        h.update(c.name.as_bytes());
-        for v in &c.values {
-            h.update(v.map_or(u64::MAX, f64::to_bits).to_le_bytes());
+/// Loads the data, computes the workspace's and the spec files' variables, and hashes the
+/// result. Variable errors come back as diagnostics (every one of them).
+pub fn prepare(
+    src: &DataSource,
+    spec_files: &[PathBuf],
+) -> Result<LoadedPanel, Vec<crate::diag::Diagnostic>> {
+    let one = |e: String| vec![crate::diag::Diagnostic::new(&src.root, e)];
+    let ws = Workspace::load(&src.root).map_err(|d| vec![d])?;
+    let mut lp = load_data(src, &ws).map_err(one)?;
+    let mut diags = Vec::new();
+    if let Some(f) = &ws.file {
+        if let Err(errs) = measures::vars::apply(&mut lp.panel, &ws.variables, workspace::FILE_NAME)
+        {
+            diags.extend(workspace::var_diagnostics(
+                f,
+                &ws.text,
+                &ws.variables,
+                &errs,
+            ));
         }
     }
-    hex(&h.finalize())[..16].to_string()
+    for f in spec_files {
+        // Parse errors of spec files are reported by `check`; here only their variables.
+        if let Ok(ls) = crate::spec::load(f) {
+            if ls.spec.variables.0.is_empty() {
+                continue;
+            }
+            let origin = f.display().to_string();
+            if let Err(errs) = measures::vars::apply(&mut lp.panel, &ls.spec.variables, &origin) {
+                diags.extend(workspace::var_diagnostics(
+                    f,
+                    &ls.text,
+                    &ls.spec.variables,
+                    &errs,
+                ));
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    lp.hash = panel_hash(&lp.panel);
+    Ok(lp)
+}
+
+/// A hash of every key and value of the panel (xxh3: fast enough to hash 1e8 cells in well
+/// under a second, and only used to key the cache, not for security).
+pub fn panel_hash(p: &Panel) -> String {
+    use xxhash_rust::xxh3::Xxh3;
+    let mut h = Xxh3::new();
+    h.update(p.unit.as_bytes());
+    h.update(p.time.as_bytes());
+    for c in &p.columns {
+        h.update(c.name.as_bytes());
+        h.update(&[0]);
+        match &c.data {
+            ingest::Data::Num(v) => {
+                for x in v {
+                    // Every NaN hashes alike: missing is missing.
+                    let bits = if x.is_nan() { u64::MAX } else { x.to_bits() };
+                    h.update(&bits.to_le_bytes());
+                }
+            }
+            ingest::Data::Cat { codes, levels } => {
+                for l in levels {
+                    h.update(l.as_bytes());
+                    h.update(&[0]);
+                }
+                for k in codes {
+                    h.update(&k.to_le_bytes());
+                }
+            }
+        }
+    }
+    format!("{:016x}", h.digest())
 }
 
 fn hex(b: &[u8]) -> String {
@@ -125,9 +222,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
-    let lp = load_panel(o.raw_data.as_deref(), &o.sources, &o.demo_panel)?;
-    let view = PanelView::new(&lp.panel);
     let files = check::spec_files(&o.specs, &o.spec_dir).map_err(|d| d.to_string())?;
+    let lp = prepare(&o.source, &files).map_err(|diags| {
+        let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        format!(
+            "{} problem(s) with the data or its variables; nothing was estimated\n{}",
+            diags.len(),
+            text.join("")
+        )
+    })?;
+    let view = PanelView::new(&lp.panel);
     let (loaded, plan, diags) = check::load_and_plan(&files, &view);
     if !diags.is_empty() {
         let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();

@@ -155,6 +155,9 @@ pub struct SpecFile {
     pub models: Vec<ModelSpec>,
     #[serde(default)]
     pub grid: Vec<GridSpec>,
+    /// Variables this file adds to the panel (computed after the workspace's).
+    #[serde(default)]
+    pub variables: measures::vars::Definitions,
 }
 
 /// A spec file as loaded: its text (for diagnostics) and its parsed content.
@@ -198,6 +201,7 @@ const FILE_FIELDS: &[&str] = &[
     "fragments",
     "models",
     "grid",
+    "variables",
 ];
 
 pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostic> {

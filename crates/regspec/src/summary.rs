@@ -6,8 +6,9 @@ use std::fmt::Write;
 
 pub fn panel_summary(p: &Panel) -> String {
     let mut s = String::new();
-    let countries: BTreeSet<&str> = p.ids.iter().map(String::as_str).collect();
-    let years: BTreeSet<i32> = p.years.iter().copied().collect();
+    let ids = p.ids();
+    let countries: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let years: BTreeSet<i32> = p.years().iter().copied().collect();
     let _ = writeln!(
         s,
         "panel: {} rows, {} countries, years {}-{}",
@@ -22,9 +23,9 @@ pub fn panel_summary(p: &Panel) -> String {
     if let Some(sign) = p.column("sign_year") {
         let mut by_year: BTreeMap<i64, BTreeSet<&str>> = BTreeMap::new();
         let mut never = BTreeSet::new();
-        for (id, v) in p.ids.iter().zip(&sign.values) {
+        for (id, v) in ids.iter().zip(sign.options()) {
             match v {
-                Some(y) => by_year.entry(*y as i64).or_default().insert(id.as_str()),
+                Some(y) => by_year.entry(y as i64).or_default().insert(id.as_str()),
                 None => never.insert(id.as_str()),
             };
         }

@@ -1,0 +1,463 @@
+//! A user's data file (`.csv`, `.parquet`, Stata `.dta`) read into a [`Panel`]: the unit and
+//! time keys under whatever names and types the file uses, text kept as categoricals, and the
+//! keys checked (present, integral time, unique (unit, time)) before anything else runs.
+
+use crate::error::{IngestError, Result};
+use crate::panel::{extension, fmt_number, Column, Data, Panel, MISSING_CODE};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// How a time key that is a date becomes an integral period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    /// The calendar year: 2010.
+    #[default]
+    Year,
+    /// Quarters counted as `4 * year + quarter - 1`, so lags of one are one quarter.
+    Quarter,
+    /// Months counted as `12 * year + month - 1`.
+    Month,
+    /// Days since 1970-01-01.
+    Day,
+}
+
+/// One dataset of a workspace: the file and its keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSpec {
+    /// The data file, relative to the workspace root.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// The column identifying units (text or integer).
+    pub unit: String,
+    /// The column identifying periods (integer, integral numbers, text integers or a date).
+    pub time: String,
+    /// For a date time key: how dates map to periods (default: year).
+    #[serde(default)]
+    pub period: Option<Period>,
+    /// Field separator of a CSV file (default `,`).
+    #[serde(default)]
+    pub delimiter: Option<char>,
+}
+
+impl DatasetSpec {
+    /// A spec naming only the keys.
+    pub fn keys(unit: &str, time: &str) -> DatasetSpec {
+        DatasetSpec {
+            file: None,
+            unit: unit.into(),
+            time: time.into(),
+            period: None,
+            delimiter: None,
+        }
+    }
+}
+
+/// Cells that mean "no value" in a CSV (R's `NA`, Stata's `.`, pandas' `nan`, empty).
+pub const CSV_MISSING: &[&str] = &["", "NA", "N/A", "NaN", "nan", "NULL", "null", "."];
+
+/// Reads every column of a data file as it is (no key checks): for guessing keys.
+pub fn read_columns(path: &Path) -> Result<Vec<(String, Data)>> {
+    read_any(path, &DatasetSpec::keys("", "")).map(|(c, _)| c)
+}
+
+fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Vec<(String, Data)>, Option<usize>)> {
+    if !path.exists() {
+        return Err(IngestError::file(path, "data file not found"));
+    }
+    let ext = extension(path);
+    Ok(match ext.as_str() {
+        "csv" | "tsv" | "txt" => (read_csv(path, spec)?, Some(2)),
+        "parquet" | "pq" => (read_parquet(path)?, None),
+        "dta" => (crate::dta::read_dta(path)?, None),
+        _ => {
+            return Err(IngestError::file(
+                path,
+                format!("unsupported data file type `.{ext}`; use .csv, .parquet or .dta"),
+            ))
+        }
+    })
+}
+
+/// Reads a data file and checks its keys.
+pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
+    let (cols, first_line) = read_any(path, spec)?;
+    let mut panel = assemble(path, cols, spec, first_line)?;
+    panel.meta.insert("file".into(), path.display().to_string());
+    if let Some(l) = first_line {
+        panel.meta.insert("first_data_line".into(), l.to_string());
+    }
+    panel.attach_meta(path);
+    Ok(panel)
+}
+
+/// Where a data row is in its file: `line N` for text files, `row N` otherwise.
+pub fn locate_row(panel: &Panel, row: usize) -> String {
+    match panel
+        .meta
+        .get("first_data_line")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
+        Some(first) => format!("line {}", row + first),
+        None => format!("row {}", row + 1),
+    }
+}
+
+fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
+    let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
+    let sep = spec
+        .delimiter
+        .unwrap_or(if extension(path) == "tsv" { '\t' } else { ',' });
+    let nulls = NullValues::AllColumns(CSV_MISSING.iter().map(|s| (*s).into()).collect());
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(None)
+        .map_parse_options(|o| {
+            o.with_separator(sep as u8)
+                .with_null_values(Some(nulls.clone()))
+        })
+        .try_into_reader_with_file_path(Some(path.into()))
+        .map_err(|e| err(&e))?
+        .finish()
+        .map_err(|e| err(&e))?;
+    frame_columns(path, df)
+}
+
+fn read_parquet(path: &Path) -> Result<Vec<(String, Data)>> {
+    let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
+    let f = std::fs::File::open(path).map_err(|e| err(&e))?;
+    let df = ParquetReader::new(f).finish().map_err(|e| err(&e))?;
+    frame_columns(path, df)
+}
+
+/// Converts a polars frame column by column, releasing each polars column once converted, so
+/// the peak memory is one copy of the data plus one column.
+fn frame_columns(path: &Path, df: DataFrame) -> Result<Vec<(String, Data)>> {
+    let mut out = Vec::with_capacity(df.width());
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut cols = df.into_columns();
+    cols.reverse();
+    for name in names {
+        let c = cols.pop().expect("one column per name");
+        let colerr = |m: String| IngestError {
+            file: path.into(),
+            line: None,
+            column: Some(name.clone()),
+            message: m,
+        };
+        let data = match c.dtype() {
+            DataType::String => {
+                let ca = c.str().map_err(|e| colerr(e.to_string()))?;
+                Data::from_text(ca.iter())
+            }
+            DataType::Date => {
+                // Days since the epoch; the time key maps them to periods, other columns stay
+                // numeric days.
+                let days = c
+                    .cast(&DataType::Int32)
+                    .map_err(|e| colerr(e.to_string()))?;
+                let ca = days.i32().map_err(|e| colerr(e.to_string()))?;
+                Data::Num(
+                    ca.iter()
+                        .map(|v| v.map_or(f64::NAN, |d| date_tag(d as i64)))
+                        .collect(),
+                )
+            }
+            dt if dt.is_primitive_numeric() || dt.is_bool() => {
+                let cast = c
+                    .cast(&DataType::Float64)
+                    .map_err(|e| colerr(e.to_string()))?;
+                let ca = cast.f64().map_err(|e| colerr(e.to_string()))?;
+                let mut v = Vec::with_capacity(ca.len());
+                for arr in ca.downcast_iter() {
+                    match arr.validity() {
+                        None => v.extend_from_slice(arr.values()),
+                        Some(_) => v.extend(arr.iter().map(|x| x.copied().unwrap_or(f64::NAN))),
+                    }
+                }
+                Data::Num(v)
+            }
+            DataType::Null => Data::Num(vec![f64::NAN; c.len()]),
+            other => {
+                let cast = c
+                    .cast(&DataType::String)
+                    .map_err(|_| colerr(format!("cannot read a column of type {other}")))?;
+                let ca = cast.str().map_err(|e| colerr(e.to_string()))?;
+                Data::from_text(ca.iter())
+            }
+        };
+        out.push((name, data));
+    }
+    Ok(out)
+}
+
+/// Dates travel as days since the epoch offset by a tag far outside any year or id, so the
+/// time key can tell a date column from an integer one without a second type.
+pub(crate) const DATE_TAG: f64 = 1e12;
+
+fn date_tag(days: i64) -> f64 {
+    DATE_TAG + days as f64
+}
+
+fn period_of(days: i64, p: Period) -> f64 {
+    // Civil-from-days (Howard Hinnant's algorithm): exact for the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (match p {
+        Period::Year => year,
+        Period::Quarter => 4 * year + (month - 1) / 3,
+        Period::Month => 12 * year + month - 1,
+        Period::Day => days,
+    }) as f64
+}
+
+/// Builds the panel from converted columns: keys located, typed and checked.
+pub(crate) fn assemble(
+    path: &Path,
+    cols: Vec<(String, Data)>,
+    spec: &DatasetSpec,
+    first_line: Option<usize>,
+) -> Result<Panel> {
+    let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+    for key in [&spec.unit, &spec.time] {
+        if !names.contains(&key.as_str()) {
+            let hint = crate::suggest(key, names.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(IngestError {
+                file: path.into(),
+                line: None,
+                column: Some(key.clone()),
+                message: format!("key column not found (columns: {}){hint}", names.join(", ")),
+            });
+        }
+    }
+    if spec.unit == spec.time {
+        return Err(IngestError::file(
+            path,
+            "unit and time must be two different columns",
+        ));
+    }
+    let at = |row: usize| match first_line {
+        Some(f) => format!("line {}", row + f),
+        None => format!("row {}", row + 1),
+    };
+    let keyerr = |col: &str, row: Option<usize>, m: String| IngestError {
+        file: path.into(),
+        line: row.and_then(|r| first_line.map(|f| (r + f) as u64)),
+        column: Some(col.into()),
+        message: match (row, first_line) {
+            (Some(r), None) => format!("{} ({})", m, at(r)),
+            _ => m,
+        },
+    };
+    let mut columns = Vec::with_capacity(cols.len());
+    for (name, data) in cols {
+        let data = if name == spec.time {
+            time_key(data, spec.period.unwrap_or_default())
+                .map_err(|(row, m)| keyerr(&name, row, m))?
+        } else {
+            if name == spec.unit {
+                let missing = match &data {
+                    Data::Num(v) => v.iter().position(|x| x.is_nan()),
+                    Data::Cat { codes, .. } => codes.iter().position(|c| *c == MISSING_CODE),
+                };
+                if let Some(r) = missing {
+                    return Err(keyerr(&name, Some(r), "empty unit key".into()));
+                }
+            }
+            data
+        };
+        columns.push(Column {
+            source: path.display().to_string(),
+            name,
+            data,
+        });
+    }
+    let mut panel = Panel {
+        unit: spec.unit.clone(),
+        time: spec.time.clone(),
+        columns,
+        meta: Default::default(),
+    };
+    if let Some((a, b)) = duplicate_key(&panel) {
+        let u = panel.column(&panel.unit).and_then(|c| c.text(a));
+        let t = panel.column(&panel.time).and_then(|c| c.text(a));
+        return Err(keyerr(
+            &spec.unit,
+            Some(b),
+            format!(
+                "duplicate ({}, {}) = ({}, {}): {} and {}",
+                spec.unit,
+                spec.time,
+                u.unwrap_or_default(),
+                t.unwrap_or_default(),
+                at(a),
+                at(b)
+            ),
+        ));
+    }
+    panel.meta.insert("rows".into(), panel.nrows().to_string());
+    Ok(panel)
+}
+
+/// The time key as integral numbers, or (row, message).
+fn time_key(data: Data, period: Period) -> std::result::Result<Data, (Option<usize>, String)> {
+    let v = match data {
+        Data::Num(v) => v,
+        Data::Cat { codes, levels } => {
+            // Text periods that are integers ("2010") are read as numbers.
+            let parsed: Vec<Option<f64>> = levels
+                .iter()
+                .map(|l| l.trim().parse::<i64>().ok().map(|x| x as f64))
+                .collect();
+            if let Some(i) = parsed.iter().position(Option::is_none) {
+                let row = codes.iter().position(|&c| c as usize == i);
+                return Err((
+                    row,
+                    format!(
+                        "the time key is text (`{}`); use integer periods or a date column",
+                        levels[i]
+                    ),
+                ));
+            }
+            codes
+                .iter()
+                .map(|&c| {
+                    if c == MISSING_CODE {
+                        f64::NAN
+                    } else {
+                        parsed[c as usize].unwrap_or(f64::NAN)
+                    }
+                })
+                .collect()
+        }
+    };
+    let mut out = v;
+    for (r, x) in out.iter_mut().enumerate() {
+        if x.is_nan() {
+            return Err((Some(r), "empty time key".into()));
+        }
+        if *x >= DATE_TAG / 2.0 {
+            *x = period_of((*x - DATE_TAG) as i64, period);
+        } else if x.fract() != 0.0 {
+            return Err((
+                Some(r),
+                format!("time must be an integer period, found {}", fmt_number(*x)),
+            ));
+        }
+    }
+    Ok(Data::Num(out))
+}
+
+/// Dense codes of a key column (unit codes as they are; numbers ranked).
+pub fn key_codes(c: &Column) -> (Vec<u32>, usize) {
+    match &c.data {
+        Data::Cat { codes, levels } => (codes.clone(), levels.len()),
+        Data::Num(v) => {
+            let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            sorted.sort_by(f64::total_cmp);
+            sorted.dedup();
+            let codes = v
+                .iter()
+                .map(|x| {
+                    sorted
+                        .binary_search_by(|p| p.total_cmp(x))
+                        .map_or(MISSING_CODE, |i| i as u32)
+                })
+                .collect();
+            (codes, sorted.len())
+        }
+    }
+}
+
+/// Rows sorted by (unit code, time): the order panel functions (lags, first treatment) walk,
+/// and where duplicate keys sit side by side.
+pub fn key_order(panel: &Panel) -> (Vec<u32>, Vec<f64>, Vec<u32>) {
+    let (units, _) = panel.column(&panel.unit).map(key_codes).unwrap_or_default();
+    let times: Vec<f64> = panel
+        .column(&panel.time)
+        .and_then(|c| c.numbers().map(<[f64]>::to_vec))
+        .unwrap_or_default();
+    let mut order: Vec<u32> = (0..units.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (a as usize, b as usize);
+        units[a]
+            .cmp(&units[b])
+            .then(times[a].total_cmp(&times[b]))
+            .then(a.cmp(&b))
+    });
+    (order, times, units)
+}
+
+/// The first pair of rows (earlier, later) sharing a (unit, time) key.
+pub fn duplicate_key(panel: &Panel) -> Option<(usize, usize)> {
+    let (order, times, units) = key_order(panel);
+    order.windows(2).find_map(|w| {
+        let (a, b) = (w[0] as usize, w[1] as usize);
+        (units[a] == units[b] && times[a] == times[b]).then_some((a.min(b), a.max(b)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_map_to_periods() {
+        // 2010-05-17 is day 14746 since the epoch.
+        assert_eq!(period_of(14746, Period::Year), 2010.0);
+        assert_eq!(period_of(14746, Period::Quarter), 4.0 * 2010.0 + 1.0);
+        assert_eq!(period_of(14746, Period::Month), 12.0 * 2010.0 + 4.0);
+        assert_eq!(period_of(0, Period::Year), 1970.0);
+        assert_eq!(period_of(-1, Period::Month), 12.0 * 1969.0 + 11.0);
+    }
+
+    fn cols(time: Vec<f64>) -> Vec<(String, Data)> {
+        vec![
+            (
+                "state".into(),
+                Data::from_text(["CA", "CA", "TX"].iter().map(|s| Some(*s))),
+            ),
+            ("t".into(), Data::Num(time)),
+        ]
+    }
+
+    #[test]
+    fn keys_are_checked() {
+        let p = Path::new("x.csv");
+        let spec = DatasetSpec::keys("state", "t");
+        assert!(assemble(p, cols(vec![1.0, 2.0, 1.0]), &spec, Some(2)).is_ok());
+        let e = assemble(p, cols(vec![1.0, 1.0, 1.0]), &spec, Some(2)).unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(
+            e.message
+                .contains("duplicate (state, t) = (CA, 1): line 2 and line 3"),
+            "{e}"
+        );
+        let e = assemble(p, cols(vec![1.0, 1.5, 1.0]), &spec, Some(2)).unwrap_err();
+        assert!(e.message.contains("integer period, found 1.5"), "{e}");
+        let e = assemble(p, cols(vec![1.0, f64::NAN, 1.0]), &spec, None).unwrap_err();
+        assert!(e.message.contains("empty time key (row 2)"), "{e}");
+        let e = assemble(
+            p,
+            cols(vec![1.0, 2.0, 1.0]),
+            &DatasetSpec::keys("stat", "t"),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("did you mean `state`"), "{e}");
+    }
+}

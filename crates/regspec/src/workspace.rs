@@ -1,0 +1,245 @@
+//! The workspace file `regspec.yaml`: which data a workspace runs on and the variables it
+//! declares. Without the file, a workspace is the study's layout (the simulated demo panel
+//! `data/demo_panel.csv`, keys `iso3` and `year`; `--raw-data` builds the real panel from
+//! `data/sources.yaml`).
+//!
+//! ```yaml
+//! data:
+//!   file: data/states.csv      # .csv, .parquet or .dta, relative to the workspace
+//!   unit: state                # any name, text or integer
+//!   time: year                 # integer periods, or a date with `period: year|quarter|month`
+//! variables:                   # computed in order; later ones may use earlier ones
+//!   ln_income: log(income)
+//!   cohort: first_treated(treated)
+//!   rel: rel_time(cohort)
+//! ```
+
+use crate::diag::Diagnostic;
+use ingest::{DatasetSpec, Period};
+use measures::vars::{Definitions, VarError};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "regspec.yaml";
+
+/// The data declaration of a workspace.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataDecl {
+    /// The data file (relative to the workspace root).
+    pub file: Option<PathBuf>,
+    pub unit: Option<String>,
+    pub time: Option<String>,
+    pub period: Option<Period>,
+    pub delimiter: Option<char>,
+    /// The declaration of raw sources that `--raw-data DIR` builds a panel from.
+    pub sources: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkspaceFile {
+    #[serde(default)]
+    data: DataDecl,
+    #[serde(default)]
+    variables: Definitions,
+}
+
+/// A loaded workspace.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    /// `regspec.yaml`, when the workspace has one.
+    pub file: Option<PathBuf>,
+    pub text: String,
+    pub data: DataDecl,
+    pub variables: Definitions,
+}
+
+impl Workspace {
+    /// Reads `regspec.yaml` in `root`, or the study defaults when there is none.
+    pub fn load(root: &Path) -> Result<Workspace, Diagnostic> {
+        let path = root.join(FILE_NAME);
+        if !path.exists() {
+            return Ok(Workspace::default());
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Diagnostic::new(&path, format!("cannot read: {e}")))?;
+        let wf: WorkspaceFile = crate::yaml::from_str(&text).map_err(|e| {
+            let mut msg = e.message.clone();
+            if msg.contains("unknown field") {
+                msg.push_str(" (a workspace file has `data` and `variables`)");
+            }
+            let d = Diagnostic::new(&path, msg);
+            match (e.line, e.column) {
+                (Some(l), Some(c)) => d.at(&text, l, c),
+                _ => d,
+            }
+        })?;
+        Ok(Workspace {
+            file: Some(path),
+            text,
+            data: wf.data,
+            variables: wf.variables,
+        })
+    }
+
+    /// How to read a data file: keys from the declaration, or the study's `iso3`/`year`.
+    pub fn dataset(&self) -> DatasetSpec {
+        DatasetSpec {
+            file: self.data.file.clone(),
+            unit: self.data.unit.clone().unwrap_or_else(|| "iso3".into()),
+            time: self.data.time.clone().unwrap_or_else(|| "year".into()),
+            period: self.data.period,
+            delimiter: self.data.delimiter,
+        }
+    }
+}
+
+/// Turns variable errors into diagnostics at `file:line:col` of the definition.
+pub fn var_diagnostics(
+    file: &Path,
+    text: &str,
+    defs: &Definitions,
+    errs: &[VarError],
+) -> Vec<Diagnostic> {
+    errs.iter()
+        .map(|e| {
+            let d = Diagnostic::new(file, format!("variable `{}`: {}", e.name, e.message));
+            match locate_variable(text, &e.name) {
+                Some((line, col)) => {
+                    // Point into the expression when the error knows where.
+                    let expr = &defs.0[e.index].1;
+                    let col = match (e.pos, text.lines().nth(line - 1)) {
+                        (Some(p), Some(l)) => l
+                            .find(expr.as_str())
+                            .map(|i| l[..i].chars().count() + p + 1)
+                            .unwrap_or(col),
+                        _ => col,
+                    };
+                    d.at(text, line, col)
+                }
+                None => d,
+            }
+        })
+        .collect()
+}
+
+/// The line and column of `name:` inside a `variables:` block.
+fn locate_variable(text: &str, name: &str) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_end() == "variables:" || l.starts_with("variables:"))?;
+    for (i, l) in lines.iter().enumerate().skip(start + 1) {
+        let t = l.trim_start();
+        if !l.is_empty() && !l.starts_with(' ') && !l.starts_with('#') {
+            break; // the next top-level key
+        }
+        let key = t.trim_start_matches(['"', '\'']);
+        if key.starts_with(&format!("{name}:"))
+            || key.starts_with(&format!("{name}\":"))
+            || key.starts_with(&format!("{name}':"))
+        {
+            return Some((i + 1, l.len() - t.len() + 1));
+        }
+    }
+    Some((start + 1, 1))
+}
+
+/// What `regspec init DATAFILE` writes: a workspace file with guessed keys, a first spec.
+pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
+    let ws_file = root.join(FILE_NAME);
+    if ws_file.exists() {
+        return Err(format!(
+            "{} exists already; edit it, or run `regspec init` in an empty directory",
+            ws_file.display()
+        ));
+    }
+    // Read every column as it is, keys unchecked, to guess them.
+    let cols = ingest::table::read_columns(data).map_err(|e| e.to_string())?;
+    let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+    let time = guess(
+        &names,
+        &[
+            "year", "time", "period", "date", "quarter", "month", "yr", "t",
+        ],
+    )
+    .ok_or_else(|| {
+        format!(
+            "{}: cannot guess the time column among {}; write regspec.yaml by hand (see README)",
+            data.display(),
+            names.join(", ")
+        )
+    })?;
+    let unit = guess(
+        &names,
+        &[
+            "id",
+            "unit",
+            "iso3",
+            "country",
+            "state",
+            "county",
+            "firm",
+            "firm_id",
+            "county_id",
+            "state_id",
+            "code",
+            "name",
+        ],
+    )
+    .or_else(|| names.iter().find(|n| **n != time).map(|s| s.to_string()))
+    .ok_or_else(|| format!("{}: needs at least two columns", data.display()))?;
+    let spec = DatasetSpec::keys(&unit, &time);
+    let file_rel = pathdiff(data, root);
+    // Check the guess now, so the first `regspec check` is not the first to fail.
+    let panel = ingest::read_panel(data, &spec).map_err(|e| {
+        format!("{e}\n(guessed unit `{unit}` and time `{time}`; fix them in regspec.yaml)")
+    })?;
+    let numeric: Vec<&str> = panel
+        .variables()
+        .filter(|c| !c.is_text())
+        .map(|c| c.name.as_str())
+        .collect();
+    let outcome = numeric.first().copied().unwrap_or("y");
+    let regressor = numeric.get(1).copied().unwrap_or("x");
+    let yaml = format!(
+        "# regspec workspace (written by `regspec init`): the data and the variables every spec sees.\n\
+         data:\n  file: {}\n  unit: {unit}\n  time: {time}\n\
+         # Variables computed from the data, in order (see specs/README.md for the functions).\n\
+         variables:\n  {outcome}_l1: lag({outcome}, 1)\n",
+        file_rel.display()
+    );
+    let first = format!(
+        "# A first table (written by `regspec init`): edit the outcome and regressors.\n\
+         title: \"First regressions\"\n\
+         models:\n  - name: pooled\n    outcome: {outcome}\n    regressors: [{regressor}]\n    cluster: {unit}\n  \
+         - name: twfe\n    extends: pooled\n    fe: [{unit}, {time}]\n"
+    );
+    let spec_dir = root.join("specs");
+    std::fs::create_dir_all(&spec_dir).map_err(|e| format!("{}: {e}", spec_dir.display()))?;
+    let spec_file = spec_dir.join("first.yaml");
+    if spec_file.exists() {
+        return Err(format!("{} exists already", spec_file.display()));
+    }
+    std::fs::write(&ws_file, yaml).map_err(|e| format!("{}: {e}", ws_file.display()))?;
+    std::fs::write(&spec_file, first).map_err(|e| format!("{}: {e}", spec_file.display()))?;
+    Ok(vec![ws_file, spec_file])
+}
+
+fn guess(names: &[&str], wanted: &[&str]) -> Option<String> {
+    wanted.iter().find_map(|w| {
+        names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(w))
+            .map(|s| s.to_string())
+    })
+}
+
+/// `data` relative to `root` when it is inside it, else as given.
+fn pathdiff(data: &Path, root: &Path) -> PathBuf {
+    match (data.canonicalize(), root.canonicalize()) {
+        (Ok(d), Ok(r)) => d.strip_prefix(&r).map(Path::to_path_buf).unwrap_or(d),
+        _ => data.to_path_buf(),
+    }
+}
