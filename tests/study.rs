@@ -193,46 +193,12 @@ fn event_study_figure_has_its_essential_content() {
 
 #[test]
 fn latex_tables_compile() {
-    let have = std::process::Command::new("pdflatex")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("REGSPEC_REQUIRE_LATEX").is_none(),
-            "REGSPEC_REQUIRE_LATEX is set but pdflatex is missing"
-        );
-        eprintln!("skipped: pdflatex not installed");
+    if !common::have_pdflatex() {
         return;
     }
     let dir = workspace("latex");
     assert!(regspec(&dir, &["run", "--quiet"]).0);
-    let tex_dir = dir.join("latex");
-    std::fs::create_dir_all(&tex_dir).unwrap();
-    for e in std::fs::read_dir(dir.join("reports")).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_none_or(|x| x != "tex") {
-            continue;
-        }
-        let body = std::fs::read_to_string(&p).unwrap();
-        let doc = format!("\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\usepackage{{graphicx}}\n\\begin{{document}}\n{body}\n\\end{{document}}\n");
-        let name = p.file_stem().unwrap().to_string_lossy().to_string();
-        std::fs::write(tex_dir.join(format!("{name}.tex")), doc).unwrap();
-        let out = std::process::Command::new("pdflatex")
-            .args([
-                "-interaction=nonstopmode",
-                "-halt-on-error",
-                &format!("{name}.tex"),
-            ])
-            .current_dir(&tex_dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}.tex does not compile:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
+    common::compile_tables(&dir.join("reports"), &dir.join("latex"));
 }
 
 #[test]

@@ -47,3 +47,45 @@ pub fn regspec(dir: &Path, args: &[&str]) -> (bool, String, String) {
 pub fn read(dir: &Path, rel: &str) -> String {
     std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
+
+/// Whether pdflatex is installed; fails when `REGSPEC_REQUIRE_LATEX` is set and it is not.
+pub fn have_pdflatex() -> bool {
+    let have = Command::new("pdflatex").arg("--version").output().is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("REGSPEC_REQUIRE_LATEX").is_none(),
+            "REGSPEC_REQUIRE_LATEX is set but pdflatex is missing"
+        );
+        eprintln!("skipped: pdflatex not installed");
+    }
+    have
+}
+
+/// Compiles every .tex table of `reports` in a minimal article under `scratch`.
+pub fn compile_tables(reports: &Path, scratch: &Path) {
+    std::fs::create_dir_all(scratch).unwrap();
+    for e in std::fs::read_dir(reports).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "tex") {
+            continue;
+        }
+        let body = std::fs::read_to_string(&p).unwrap();
+        let doc = format!("\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\usepackage{{graphicx}}\n\\begin{{document}}\n{body}\n\\end{{document}}\n");
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        std::fs::write(scratch.join(format!("{name}.tex")), doc).unwrap();
+        let out = Command::new("pdflatex")
+            .args([
+                "-interaction=nonstopmode",
+                "-halt-on-error",
+                &format!("{name}.tex"),
+            ])
+            .current_dir(scratch)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}.tex does not compile:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

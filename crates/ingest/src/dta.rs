@@ -76,7 +76,8 @@ pub(crate) fn read_dta(path: &Path) -> Result<Vec<(String, Data)>> {
             }
         }
     }
-    let strings = records.into_long_string_reader().map_err(|e| err(&e))?;
+    let mut strings = records.into_long_string_reader().map_err(|e| err(&e))?;
+    strings.skip_to_end().map_err(|e| err(&e))?;
     let mut labels_reader = strings.into_value_label_reader().map_err(|e| err(&e))?;
     let mut labels = ValueLabelTable::new();
     labels_reader

@@ -63,7 +63,11 @@ pub fn read_columns(path: &Path) -> Result<Vec<(String, Data)>> {
     read_any(path, &DatasetSpec::keys("", "")).map(|(c, _)| c)
 }
 
-fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Vec<(String, Data)>, Option<usize>)> {
+/// Named columns as read from a file.
+pub type Columns = Vec<(String, Data)>;
+
+/// The columns of a file and the line of its first data row (text files only).
+fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>)> {
     if !path.exists() {
         return Err(IngestError::file(path, "data file not found"));
     }

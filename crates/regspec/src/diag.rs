@@ -43,6 +43,10 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A problem with no file of its own (the message names the data file) prints bare.
+        if self.file.as_os_str().is_empty() {
+            return writeln!(f, "{}", self.message);
+        }
         write!(f, "{}", self.file.display())?;
         if let Some(l) = self.line {
             write!(f, ":{l}")?;

@@ -58,6 +58,15 @@ pub struct LoadedPanel {
     pub hash: String,
 }
 
+/// A workspace-relative path as the user wrote it when the root is the current directory.
+fn rooted(root: &Path, p: &Path) -> PathBuf {
+    if root == Path::new(".") {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
 /// Loads the data the source names (no variables yet).
 pub fn load_data(src: &DataSource, ws: &Workspace) -> Result<LoadedPanel, String> {
     let (panel, description) = match &src.raw_data {
@@ -66,7 +75,7 @@ pub fn load_data(src: &DataSource, ws: &Workspace) -> Result<LoadedPanel, String
                 .data
                 .sources
                 .as_ref()
-                .map(|s| src.root.join(s))
+                .map(|s| rooted(&src.root, s))
                 .unwrap_or_else(|| src.sources.clone());
             let cfg = ingest::SourcesConfig::load(&sources).map_err(|e| e.to_string())?;
             let inputs = ingest::load(dir, &cfg).map_err(|e| e.to_string())?;
@@ -79,7 +88,7 @@ pub fn load_data(src: &DataSource, ws: &Workspace) -> Result<LoadedPanel, String
             (p, d)
         }
         None => {
-            let declared = ws.data.file.as_ref().map(|f| src.root.join(f));
+            let declared = ws.data.file.as_ref().map(|f| rooted(&src.root, f));
             let (file, spec) = match (&src.data, declared) {
                 (Some(f), _) => (f.clone(), ws.dataset()),
                 (None, Some(f)) => (f, ws.dataset()),
@@ -91,7 +100,7 @@ pub fn load_data(src: &DataSource, ws: &Workspace) -> Result<LoadedPanel, String
                 format!("SIMULATED demo panel ({}), not real data", file.display())
             } else {
                 format!(
-                    "{} ({} rows; unit `{}`, time `{}`)",
+                    "{} ({} rows; unit {}, time {})",
                     file.display(),
                     p.nrows(),
                     p.unit,
@@ -119,7 +128,7 @@ pub fn prepare(
     src: &DataSource,
     spec_files: &[PathBuf],
 ) -> Result<LoadedPanel, Vec<crate::diag::Diagnostic>> {
-    let one = |e: String| vec![crate::diag::Diagnostic::new(&src.root, e)];
+    let one = |e: String| vec![crate::diag::Diagnostic::new(Path::new(""), e)];
     let ws = Workspace::load(&src.root).map_err(|d| vec![d])?;
     let mut lp = load_data(src, &ws).map_err(one)?;
     let mut diags = Vec::new();

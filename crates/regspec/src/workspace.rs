@@ -58,7 +58,11 @@ pub struct Workspace {
 impl Workspace {
     /// Reads `regspec.yaml` in `root`, or the study defaults when there is none.
     pub fn load(root: &Path) -> Result<Workspace, Diagnostic> {
-        let path = root.join(FILE_NAME);
+        let path = if root == Path::new(".") {
+            PathBuf::from(FILE_NAME)
+        } else {
+            root.join(FILE_NAME)
+        };
         if !path.exists() {
             return Ok(Workspace::default());
         }
@@ -109,7 +113,12 @@ pub fn var_diagnostics(
                 Some((line, col)) => {
                     // Point into the expression when the error knows where.
                     let expr = &defs.0[e.index].1;
-                    let col = match (e.pos, text.lines().nth(line - 1)) {
+                    // Without a position, point at the first name the message quotes.
+                    let pos = e.pos.or_else(|| {
+                        let quoted = e.message.split('`').nth(1)?;
+                        expr.find(quoted).map(|i| expr[..i].chars().count())
+                    });
+                    let col = match (pos, text.lines().nth(line - 1)) {
                         (Some(p), Some(l)) => l
                             .find(expr.as_str())
                             .map(|i| l[..i].chars().count() + p + 1)

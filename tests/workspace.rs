@@ -1,0 +1,229 @@
+//! A workspace of a user's own panel, end to end: a state-year CSV (text key `state`, text
+//! `region`) and its Stata twin, variables declared in `regspec.yaml` (gap-aware lag, log,
+//! first_treated, rel_time), FE `region^year`, clustering by region, a sample filter on text,
+//! and an event study written with fixest's `i()`. Numbers are checked against pyfixest with
+//! every derived variable computed independently (tests/reference/make_states_reference.py).
+
+mod common;
+
+use common::{read, regspec, root};
+use estimators::TableRecord;
+use std::path::{Path, PathBuf};
+
+/// A scratch copy of tests/fixtures/states.
+fn states(name: &str) -> PathBuf {
+    let src = root().join("tests/fixtures/states");
+    let dir = std::env::temp_dir().join(format!("regspec-ws-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&src, &dir);
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+fn table(dir: &Path, out: &str, t: &str) -> TableRecord {
+    serde_json::from_str(&read(dir, &format!("{out}/{t}.json"))).unwrap()
+}
+
+fn reference() -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/states_reference.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn close(a: f64, b: f64, what: &str) {
+    assert!(
+        (a - b).abs() <= 1e-8 * b.abs().max(1e-12),
+        "{what}: {a} vs reference {b}"
+    );
+}
+
+/// Every coefficient and SE of every model against pyfixest, 1e-8 relative.
+fn assert_matches_reference(dir: &Path, out: &str) {
+    let reference = reference();
+    for (tbl, model) in [
+        ("main", "twfe"),
+        ("main", "lagged"),
+        ("main", "west"),
+        ("event_study", "es"),
+    ] {
+        let t = table(dir, out, tbl);
+        let m = t.models.iter().find(|m| m.name == model).unwrap();
+        let r = &reference[model];
+        assert_eq!(
+            m.result.nobs as u64,
+            r["nobs"].as_u64().unwrap(),
+            "{model} nobs"
+        );
+        let coefs = r["coefficients"].as_object().unwrap();
+        assert_eq!(
+            m.result.coefficients.len(),
+            coefs.len(),
+            "{model}: coefficient count"
+        );
+        for (name, v) in coefs {
+            let c = m
+                .result
+                .coef(name)
+                .unwrap_or_else(|| panic!("{model}: no coefficient {name}"));
+            close(
+                c.estimate,
+                v["estimate"].as_f64().unwrap(),
+                &format!("{model} {name}"),
+            );
+            close(
+                c.std_error,
+                v["std_error"].as_f64().unwrap(),
+                &format!("{model} {name} se"),
+            );
+        }
+    }
+}
+
+#[test]
+fn state_panel_matches_pyfixest_and_tables_are_pinned() {
+    let dir = states("csv");
+    let (ok, out, err) = regspec(&dir, &["check"]);
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    assert_matches_reference(&dir, "reports");
+    for n in ["main.md", "main.tex", "event_study.md", "event_study.tex"] {
+        insta::assert_snapshot!(
+            format!("states_{}", n.replace('.', "_")),
+            read(&dir, &format!("reports/{n}"))
+        );
+    }
+    if common::have_pdflatex() {
+        common::compile_tables(&dir.join("reports"), &dir.join("latex"));
+    }
+    // The data note names the file actually used and does not call it simulated.
+    let t = table(&dir, "reports", "main");
+    assert!(!t.data_simulated);
+    assert!(
+        t.data_source.contains("data/states.csv"),
+        "{}",
+        t.data_source
+    );
+}
+
+#[test]
+fn stata_twin_gives_the_same_numbers() {
+    let dir = states("dta");
+    let (ok, _, err) = regspec(
+        &dir,
+        &[
+            "run",
+            "--quiet",
+            "--data",
+            "data/states.dta",
+            "--out",
+            "dta",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_matches_reference(&dir, "dta");
+    let t = table(&dir, "dta", "main");
+    assert!(t.data_source.contains("states.dta"), "{}", t.data_source);
+}
+
+#[test]
+fn stata_reader_keeps_labels_widens_floats_and_reads_missing() {
+    let d = root().join("tests/fixtures/states/data");
+    let spec = ingest::DatasetSpec::keys("state", "year");
+    let csv = ingest::read_panel(&d.join("states.csv"), &spec).unwrap();
+    let dta = ingest::read_panel(&d.join("states.dta"), &spec).unwrap();
+    assert_eq!(csv.nrows(), dta.nrows());
+    // Value labels become the same text categories as the CSV's text column.
+    assert_eq!(
+        csv.column("region").unwrap().data,
+        dta.column("region").unwrap().data
+    );
+    // float32 cells widen exactly (the values lie on a 1/64 grid).
+    assert_eq!(csv.column("x").unwrap().data, dta.column("x").unwrap().data);
+    // `.a` (extended missing) and `.` are missing, like the CSV's empty cells.
+    assert_eq!(
+        csv.column("pop").unwrap().data,
+        dta.column("pop").unwrap().data
+    );
+    assert_eq!(dta.column("pop").unwrap().missing(), 1);
+    assert_eq!(dta.column("y").unwrap().missing(), 1);
+}
+
+#[test]
+fn bad_variables_and_text_as_numbers_are_check_errors() {
+    let dir = states("bad");
+    let ws = read(&dir, "regspec.yaml")
+        .replace("ln_x: log(x)", "ln_x: lgo(x)")
+        .replace("y_l1: lag(y, 1) ", "y_l1: lag(yy, 1)");
+    std::fs::write(dir.join("regspec.yaml"), ws).unwrap();
+    let (ok, _, err) = regspec(&dir, &["check"]);
+    assert!(!ok);
+    insta::assert_snapshot!("states_bad_variables", err);
+
+    let dir = states("text");
+    let spec = read(&dir, "specs/main.yaml").replace(
+        "treat_post + ln_x | state + year",
+        "treat_post + region | state + year",
+    );
+    std::fs::write(dir.join("specs/main.yaml"), spec).unwrap();
+    let (ok, _, err) = regspec(&dir, &["check"]);
+    assert!(!ok);
+    insta::assert_snapshot!("states_text_as_number", err);
+}
+
+#[test]
+fn duplicate_keys_name_the_unit_the_period_and_both_lines() {
+    let dir = states("dup");
+    let csv = read(&dir, "data/states.csv");
+    let second = csv.lines().nth(2).unwrap().to_string();
+    std::fs::write(dir.join("data/states.csv"), format!("{csv}{second}\n")).unwrap();
+    let (ok, _, err) = regspec(&dir, &["check"]);
+    assert!(!ok);
+    assert!(
+        err.contains("duplicate (state, year) = (CT, 2001): line 3 and line 641"),
+        "{err}"
+    );
+}
+
+#[test]
+fn init_starts_a_workspace_that_runs() {
+    let dir = std::env::temp_dir().join(format!("regspec-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/states/data/states.csv"),
+        dir.join("data/states.csv"),
+    )
+    .unwrap();
+    let (ok, out, err) = regspec(&dir, &["init", "data/states.csv"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("wrote ./regspec.yaml") || out.contains("regspec.yaml"),
+        "{out}"
+    );
+    let ws = read(&dir, "regspec.yaml");
+    assert!(
+        ws.contains("unit: state") && ws.contains("time: year"),
+        "{ws}"
+    );
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    let t = table(&dir, "reports", "first");
+    assert_eq!(t.models.len(), 2);
+    // A second init refuses to overwrite.
+    let (ok, _, err) = regspec(&dir, &["init", "data/states.csv"]);
+    assert!(!ok && err.contains("exists already"), "{err}");
+}
