@@ -366,23 +366,28 @@ fn time_key(data: Data, period: Period) -> std::result::Result<Data, (Option<usi
     Ok(Data::Num(out))
 }
 
-/// Dense codes of a key column (unit codes as they are; numbers ranked).
+/// Codes of a column for grouping: text codes as they are; numbers numbered in order of first
+/// appearance (one hash lookup a row, no sort). Missing is [`MISSING_CODE`].
 pub fn key_codes(c: &Column) -> (Vec<u32>, usize) {
     match &c.data {
         Data::Cat { codes, levels } => (codes.clone(), levels.len()),
         Data::Num(v) => {
-            let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-            sorted.sort_by(f64::total_cmp);
-            sorted.dedup();
+            let mut map: std::collections::HashMap<u64, u32, foldhash::fast::FixedState> =
+                Default::default();
             let codes = v
                 .iter()
                 .map(|x| {
-                    sorted
-                        .binary_search_by(|p| p.total_cmp(x))
-                        .map_or(MISSING_CODE, |i| i as u32)
+                    if x.is_nan() {
+                        MISSING_CODE
+                    } else {
+                        // +0.0 and -0.0 are one group.
+                        let bits = if *x == 0.0 { 0 } else { x.to_bits() };
+                        let next = map.len() as u32;
+                        *map.entry(bits).or_insert(next)
+                    }
                 })
                 .collect();
-            (codes, sorted.len())
+            (codes, map.len())
         }
     }
 }
@@ -406,8 +411,36 @@ pub fn key_order(panel: &Panel) -> (Vec<u32>, Vec<f64>, Vec<u32>) {
     (order, times, units)
 }
 
-/// The first pair of rows (earlier, later) sharing a (unit, time) key.
+/// The first pair of rows (earlier, later) sharing a (unit, time) key. With a compact time
+/// range this is one pass over a bitmap of (unit, period) cells; otherwise a sort.
 pub fn duplicate_key(panel: &Panel) -> Option<(usize, usize)> {
+    let (units, nu) = panel.column(&panel.unit).map(key_codes)?;
+    let times = panel.column(&panel.time)?.numbers()?;
+    let (lo, hi) = times
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
+            (a.min(t), b.max(t))
+        });
+    let span = if times.is_empty() { 0.0 } else { hi - lo + 1.0 };
+    let cells = span * nu as f64;
+    if cells > 0.0 && cells <= (1u64 << 32) as f64 {
+        let span = span as usize;
+        let mut seen = vec![0u64; (nu * span).div_ceil(64)];
+        let mut first: Option<usize> = None;
+        for (r, (&u, &t)) in units.iter().zip(times).enumerate() {
+            let cell = u as usize * span + (t - lo) as usize;
+            let (w, b) = (cell / 64, 1u64 << (cell % 64));
+            if seen[w] & b != 0 {
+                first = Some(r);
+                break;
+            }
+            seen[w] |= b;
+        }
+        // The earlier row of the pair, found only when there is one.
+        let later = first?;
+        let earlier = (0..later).find(|&r| units[r] == units[later] && times[r] == times[later])?;
+        return Some((earlier, later));
+    }
     let (order, times, units) = key_order(panel);
     order.windows(2).find_map(|w| {
         let (a, b) = (w[0] as usize, w[1] as usize);

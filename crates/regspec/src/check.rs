@@ -7,10 +7,21 @@ use crate::plan::{self, PlannedModel};
 use crate::spec::{self, LoadedSpec};
 use std::path::Path;
 
-/// Loads and plans every file; returns the plan and the loaded files, or every diagnostic.
+/// Loads and plans every file and checks the plan against the panel; returns the loaded
+/// files, the plan and every diagnostic.
 pub fn load_and_plan(
     files: &[std::path::PathBuf],
     view: &PanelView,
+) -> (Vec<LoadedSpec>, Vec<PlannedModel>, Vec<Diagnostic>) {
+    let (loaded, mut models, mut diags) = load_static(files);
+    diags.extend(check_plan(&loaded, &mut models, view));
+    (loaded, models, diags)
+}
+
+/// What can be known without the data: every file parsed and planned, table names unique.
+/// Each planned model carries its cache key (the hash of the plan as written).
+pub fn load_static(
+    files: &[std::path::PathBuf],
 ) -> (Vec<LoadedSpec>, Vec<PlannedModel>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut loaded = Vec::new();
@@ -23,28 +34,7 @@ pub fn load_and_plan(
                     Err(ds) => diags.extend(ds),
                     Ok(mut pms) => {
                         for m in &mut pms {
-                            complete(m, view);
-                            match crate::frame::expand_terms(&m.regressors, view) {
-                                Ok(r) => m.regressors = r,
-                                Err(e) => {
-                                    let d = Diagnostic::new(&ls.path, e).model(&m.name);
-                                    let key = if ls.text.contains("formula:") {
-                                        "formula"
-                                    } else {
-                                        "regressors"
-                                    };
-                                    diags.push(
-                                        match spec::locate(&ls.text, &m.name, Some(key))
-                                            .or_else(|| spec::locate(&ls.text, &m.name, None))
-                                        {
-                                            Some((l, c)) => d.at(&ls.text, l, c),
-                                            None => d,
-                                        },
-                                    );
-                                    continue;
-                                }
-                            }
-                            diags.extend(check_model(&ls, m, view));
+                            m.key = crate::run::spec_hash(m);
                         }
                         models.extend(pms);
                     }
@@ -67,6 +57,47 @@ pub fn load_and_plan(
         }
     }
     (loaded, models, diags)
+}
+
+/// Completes the plan from the data (default keys, `i()` levels) and checks every model
+/// against the panel's columns.
+pub fn check_plan(
+    loaded: &[LoadedSpec],
+    models: &mut [PlannedModel],
+    view: &PanelView,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for m in models.iter_mut() {
+        let Some(ls) = loaded
+            .iter()
+            .find(|l| l.path.display().to_string() == m.spec_file)
+        else {
+            continue;
+        };
+        complete(m, view);
+        match crate::frame::expand_terms(&m.regressors, view) {
+            Ok(r) => m.regressors = r,
+            Err(e) => {
+                let d = Diagnostic::new(&ls.path, e).model(&m.name);
+                let key = if ls.text.contains("formula:") {
+                    "formula"
+                } else {
+                    "regressors"
+                };
+                diags.push(
+                    match spec::locate(&ls.text, &m.name, Some(key))
+                        .or_else(|| spec::locate(&ls.text, &m.name, None))
+                    {
+                        Some((l, c)) => d.at(&ls.text, l, c),
+                        None => d,
+                    },
+                );
+                continue;
+            }
+        }
+        diags.extend(check_model(ls, m, view));
+    }
+    diags
 }
 
 /// Estimators that follow units over time default their `unit` and `time` options to the

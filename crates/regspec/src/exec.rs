@@ -58,14 +58,25 @@ pub fn estimate(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras
     }
 }
 
-/// Models that can share their demeaned columns: OLS models with the same sample filter, FE,
-/// clusters, weights and inference options, and the same rows complete in all their columns.
-/// `None` for models estimated on their own.
-pub fn share_key(view: &PanelView, m: &PlannedModel) -> Option<String> {
-    use std::hash::{Hash, Hasher};
+/// The part of [`share_key`] that needs no data: OLS models with the same sample filter, FE,
+/// clusters, weights and inference options. `None` for models estimated on their own.
+pub fn share_group(m: &PlannedModel) -> Option<String> {
     if m.estimator != "ols" || !m.options.is_empty() {
         return None;
     }
+    let ssc = serde_json::to_string(&m.ssc).unwrap_or_default();
+    Some(format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{ssc}",
+        m.sample, m.fe, m.cluster, m.weights, m.vcov
+    ))
+}
+
+/// Models that can share their demeaned columns: the same [`share_group`] and the same rows
+/// complete in all their columns. Computing it reads every column of the model, so the runner
+/// asks only when two or more models share a group.
+pub fn share_key(view: &PanelView, m: &PlannedModel) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let group = share_group(m)?;
     let filter = match &m.sample {
         Some(s) => Some(crate::expr::parse(s).ok()?),
         None => None,
@@ -85,16 +96,7 @@ pub fn share_key(view: &PanelView, m: &PlannedModel) -> Option<String> {
             && codes.iter().all(|c| c[r] != estimators::MISSING);
         complete.hash(&mut h);
     }
-    let ssc = serde_json::to_string(&m.ssc).unwrap_or_default();
-    Some(format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{ssc}|{:x}",
-        m.sample,
-        m.fe,
-        m.cluster,
-        m.weights,
-        m.vcov,
-        h.finish()
-    ))
+    Some(format!("{group}|{:x}", h.finish()))
 }
 
 /// Estimates OLS models that share a [`share_key`]: the sample and FE structure are prepared

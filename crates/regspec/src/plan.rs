@@ -29,6 +29,10 @@ pub struct PlannedModel {
     pub options: BTreeMap<String, serde_json::Value>,
     pub ssc: Ssc,
     pub panel: Option<String>,
+    /// The cache key of the model as written (before the data completes it): lets a rerun
+    /// find its results without reading the data.
+    #[serde(skip)]
+    pub key: String,
 }
 
 impl PlannedModel {
@@ -262,6 +266,7 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             options: m.options.clone().unwrap_or_default(),
             ssc: m.ssc.unwrap_or_default(),
             panel: m.panel.clone(),
+            key: String::new(),
         })
         .collect())
 }

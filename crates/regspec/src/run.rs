@@ -174,15 +174,20 @@ pub fn panel_hash(p: &Panel) -> String {
     let mut h = Xxh3::new();
     h.update(p.unit.as_bytes());
     h.update(p.time.as_bytes());
+    let mut buf: Vec<u8> = Vec::with_capacity(8 * 4096);
     for c in &p.columns {
         h.update(c.name.as_bytes());
         h.update(&[0]);
         match &c.data {
             ingest::Data::Num(v) => {
-                for x in v {
-                    // Every NaN hashes alike: missing is missing.
-                    let bits = if x.is_nan() { u64::MAX } else { x.to_bits() };
-                    h.update(&bits.to_le_bytes());
+                for chunk in v.chunks(4096) {
+                    buf.clear();
+                    for x in chunk {
+                        // Every NaN hashes alike: missing is missing.
+                        let bits = if x.is_nan() { u64::MAX } else { x.to_bits() };
+                        buf.extend_from_slice(&bits.to_le_bytes());
+                    }
+                    h.update(&buf);
                 }
             }
             ingest::Data::Cat { codes, levels } => {
@@ -190,8 +195,12 @@ pub fn panel_hash(p: &Panel) -> String {
                     h.update(l.as_bytes());
                     h.update(&[0]);
                 }
-                for k in codes {
-                    h.update(&k.to_le_bytes());
+                for chunk in codes.chunks(8192) {
+                    buf.clear();
+                    for k in chunk {
+                        buf.extend_from_slice(&k.to_le_bytes());
+                    }
+                    h.update(&buf);
                 }
             }
         }
@@ -230,18 +239,60 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// What the reports say about the data, cached beside the results so that a rerun that needs
+/// no estimation needs no data either.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DataInfo {
+    pub description: String,
+    pub simulated: bool,
+    /// The key of the data in the cache.
+    pub hash: String,
+}
+
+/// The cache key of a data file without reading it as a table: its bytes, how it is keyed,
+/// and every variable definition (workspace and spec files). `None` for the raw-source build,
+/// whose key is the hash of the built panel.
+pub fn data_key(
+    src: &DataSource,
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+) -> Option<String> {
+    use xxhash_rust::xxh3::Xxh3;
+    if src.raw_data.is_some() {
+        return None;
+    }
+    let file = match (&src.data, &ws.data.file) {
+        (Some(f), _) => f.clone(),
+        (None, Some(f)) => rooted(&src.root, f),
+        (None, None) => src.demo_panel.clone(),
+    };
+    let bytes = std::fs::read(&file).ok()?;
+    let mut h = Xxh3::new();
+    h.update(&bytes);
+    h.update(serde_json::to_string(&ws.dataset()).ok()?.as_bytes());
+    h.update(file.display().to_string().as_bytes());
+    h.update(&std::fs::read(ingest::panel::meta_path(&file)).unwrap_or_default());
+    h.update(serde_json::to_string(&ws.variables).ok()?.as_bytes());
+    for ls in loaded {
+        h.update(serde_json::to_string(&ls.spec.variables).ok()?.as_bytes());
+    }
+    Some(format!("f{:015x}", h.digest() >> 4))
+}
+
+fn cache_file(dir: &Path, m: &PlannedModel, data: &str) -> PathBuf {
+    dir.join(format!("{}-{data}-{VERSION}.json", m.key))
+}
+
+fn read_cached(path: &Path) -> Option<ModelRecord> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<ModelRecord>(&t).ok())
+}
+
 pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     let files = check::spec_files(&o.specs, &o.spec_dir).map_err(|d| d.to_string())?;
-    let lp = prepare(&o.source, &files).map_err(|diags| {
-        let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
-        format!(
-            "{} problem(s) with the data or its variables; nothing was estimated\n{}",
-            diags.len(),
-            text.join("")
-        )
-    })?;
-    let view = PanelView::new(&lp.panel);
-    let (loaded, plan, diags) = check::load_and_plan(&files, &view);
+    let ws = Workspace::load(&o.source.root).map_err(|d| d.to_string())?;
+    let (loaded, mut plan, diags) = check::load_static(&files);
     if !diags.is_empty() {
         let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
         return Err(format!(
@@ -250,10 +301,11 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             text.join("")
         ));
     }
-    let mut selected: Vec<(usize, &PlannedModel)> = plan
+    let mut selected: Vec<usize> = plan
         .iter()
         .enumerate()
         .filter(|(_, m)| o.only.is_empty() || o.only.iter().any(|n| n == &m.name || n == &m.table))
+        .map(|(i, _)| i)
         .collect();
     if let Some((k, n)) = o.shard {
         selected = selected
@@ -263,6 +315,53 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             .map(|(_, m)| m)
             .collect();
     }
+    let cache_dir = o.out.join(".cache");
+    // Everything cached: render from the cache without reading the data.
+    let key = data_key(&o.source, &ws, &loaded);
+    if let Some(k) = &key {
+        let info: Option<DataInfo> =
+            std::fs::read_to_string(cache_dir.join(format!("data-{k}.json")))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok());
+        let hits: Option<BTreeMap<usize, ModelRecord>> = selected
+            .iter()
+            .map(|&i| read_cached(&cache_file(&cache_dir, &plan[i], k)).map(|r| (i, r)))
+            .collect();
+        if let (Some(info), Some(by_index)) = (info, hits) {
+            let records = tables(&loaded, &plan, by_index, &info);
+            let written = crate::output::write_outputs(&o.out, &records, &templates(&o.templates))?;
+            return Ok(RunSummary {
+                estimated: 0,
+                cached: selected.len(),
+                tables: written,
+                records,
+            });
+        }
+    }
+    let lp = prepare(&o.source, &files).map_err(|diags| {
+        let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        format!(
+            "{} problem(s) with the data or its variables; nothing was estimated\n{}",
+            diags.len(),
+            text.join("")
+        )
+    })?;
+    let info = DataInfo {
+        description: lp.description.clone(),
+        simulated: lp.simulated,
+        hash: key.clone().unwrap_or_else(|| lp.hash.clone()),
+    };
+    let view = PanelView::new(&lp.panel);
+    let diags = check::check_plan(&loaded, &mut plan, &view);
+    if !diags.is_empty() {
+        let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        return Err(format!(
+            "{} problem(s) in the specs; nothing was estimated\n{}",
+            diags.len(),
+            text.join("")
+        ));
+    }
+    let selected: Vec<(usize, &PlannedModel)> = selected.iter().map(|&i| (i, &plan[i])).collect();
     let cache_dir = o.out.join(".cache");
     let total = selected.len();
     let show_bar = !o.quiet && std::io::stderr().is_terminal();
@@ -292,29 +391,38 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     };
     // Cache hits first; the rest is estimated.
     let mut results: Vec<Result<(usize, ModelRecord), String>> = Vec::new();
-    let mut todo: Vec<(usize, &PlannedModel, String, PathBuf)> = Vec::new();
+    let mut todo: Vec<(usize, &PlannedModel, PathBuf)> = Vec::new();
     for (i, m) in &selected {
-        let sh = spec_hash(m);
-        let cache_file = cache_dir.join(format!("{sh}-{}-{VERSION}.json", lp.hash));
-        match std::fs::read_to_string(&cache_file)
-            .ok()
-            .and_then(|t| serde_json::from_str::<ModelRecord>(&t).ok())
-        {
+        let cache_file = cache_file(&cache_dir, m, &info.hash);
+        match read_cached(&cache_file) {
             Some(rec) => {
                 cached.fetch_add(1, Ordering::Relaxed);
                 progress(m);
                 results.push(Ok((*i, rec)));
             }
-            None => todo.push((*i, m, sh, cache_file)),
+            None => todo.push((*i, m, cache_file)),
         }
     }
     // Models with the same sample, FE, clusters and weights share their demeaned columns.
-    let mut shared: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut candidates: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (j, (_, m, _, _)) in todo.iter().enumerate() {
-        match exec::share_key(&view, m) {
-            Some(key) => shared.entry(key).or_default().push(j),
+    for (j, (_, m, _)) in todo.iter().enumerate() {
+        match exec::share_group(m) {
+            Some(g) => candidates.entry(g).or_default().push(j),
             None => groups.push(vec![j]),
+        }
+    }
+    let mut shared: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for js in candidates.into_values() {
+        if js.len() == 1 {
+            groups.push(js);
+            continue;
+        }
+        for j in js {
+            match exec::share_key(&view, todo[j].1) {
+                Some(key) => shared.entry(key).or_default().push(j),
+                None => groups.push(vec![j]),
+            }
         }
     }
     groups.extend(shared.into_values());
@@ -331,11 +439,11 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
                 g.iter()
                     .zip(outs)
                     .map(|(&j, out)| {
-                        let (i, m, sh, cache_file) = &todo[j];
+                        let (i, m, cache_file) = &todo[j];
                         let (result, extras) = out.map_err(|e| {
                             format!("{}: model `{}` ({}): {e}", m.spec_file, m.name, m.table)
                         })?;
-                        let rec = record(m, sh, &lp.hash, result, extras);
+                        let rec = record(m, &info.hash, result, extras);
                         let json = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
                         write_atomic(cache_file, json.as_bytes())?;
                         progress(m);
@@ -366,7 +474,11 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             errors.join("\n  ")
         ));
     }
-    let records = tables(&loaded, &plan, by_index, &lp);
+    if let Some(k) = &key {
+        let json = serde_json::to_string(&info).map_err(|e| e.to_string())?;
+        write_atomic(&cache_dir.join(format!("data-{k}.json")), json.as_bytes())?;
+    }
+    let records = tables(&loaded, &plan, by_index, &info);
     let written = crate::output::write_outputs(&o.out, &records, &templates(&o.templates))?;
     let cached = cached.into_inner();
     Ok(RunSummary {
@@ -379,7 +491,6 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
 
 fn record(
     m: &PlannedModel,
-    spec_hash: &str,
     data_hash: &str,
     result: estimators::OlsResult,
     extras: exec::Extras,
@@ -389,7 +500,7 @@ fn record(
         label: m.label.clone(),
         table: m.table.clone(),
         spec_file: m.spec_file.clone(),
-        spec_hash: spec_hash.to_string(),
+        spec_hash: m.key.clone(),
         data_hash: data_hash.to_string(),
         estimator: m.estimator.clone(),
         outcome: m.outcome.clone(),
@@ -417,7 +528,7 @@ fn tables(
     loaded: &[crate::spec::LoadedSpec],
     plan: &[PlannedModel],
     mut recs: BTreeMap<usize, ModelRecord>,
-    lp: &LoadedPanel,
+    lp: &DataInfo,
 ) -> Vec<TableRecord> {
     let mut out = Vec::new();
     for ls in loaded {
