@@ -156,7 +156,15 @@ fn regspec_matches_the_estimators_crate() {
         .result;
     assert!(t.data_simulated && t.data_source.contains("SIMULATED"));
 
-    let panel = ingest::Panel::read(&root().join("data/demo_panel.csv")).unwrap();
+    // The demo panel with the workspace's variables, as the CLI computes them.
+    let src = regspec::run::DataSource {
+        root: root(),
+        raw_data: None,
+        sources: root().join("data/sources.yaml"),
+        data: None,
+        demo_panel: root().join("data/demo_panel.csv"),
+    };
+    let panel = regspec::run::prepare(&src, &[]).unwrap_or_else(|_| panic!("prepare")).panel;
     let col = |n: &str| {
         panel
             .column(n)

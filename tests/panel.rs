@@ -39,10 +39,19 @@ fn raw_dir() -> Option<PathBuf> {
     }
 }
 
+/// The real panel with the study's variables (regspec.yaml), as `regspec run --raw-data` sees it.
 fn build(raw: &Path) -> ingest::Panel {
-    let cfg = ingest::SourcesConfig::load(&root().join("data/sources.yaml")).unwrap();
-    let inputs = ingest::load(raw, &cfg).unwrap();
-    measures::build_panel(&inputs).unwrap()
+    let src = regspec::run::DataSource {
+        root: root(),
+        raw_data: Some(raw.to_path_buf()),
+        sources: root().join("data/sources.yaml"),
+        data: None,
+        demo_panel: root().join("data/demo_panel.csv"),
+    };
+    match regspec::run::prepare(&src, &[]) {
+        Ok(lp) => lp.panel,
+        Err(d) => panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()),
+    }
 }
 
 fn value(p: &ingest::Panel, iso: &str, year: i32, col: &str) -> Option<f64> {

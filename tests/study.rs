@@ -502,19 +502,18 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
     p.set("y", y, "simulated");
     p.write(&dir.join("data/hetero.csv")).unwrap();
     std::fs::write(
+        dir.join("regspec.yaml"),
+        "data: {file: data/hetero.csv, unit: iso3, time: year}\n",
+    )
+    .unwrap();
+    std::fs::write(
         dir.join("specs/hetero.yaml"),
         "models:\n  - name: twfe\n    outcome: y\n    treatment: treat_post\n    fe: [iso3, year]\n    cluster: iso3\n  - name: sa\n    outcome: y\n    estimator: sun_abraham\n    fe: [iso3, year]\n    cluster: iso3\n  - name: cs\n    outcome: y\n    estimator: callaway_santanna\n  - name: bjs\n    outcome: y\n    estimator: imputation\n    cluster: iso3\n",
     )
     .unwrap();
     let (ok, _, err) = regspec(
         &dir,
-        &[
-            "run",
-            "--quiet",
-            "--demo-panel",
-            "data/hetero.csv",
-            "specs/hetero.yaml",
-        ],
+        &["run", "--quiet", "specs/hetero.yaml"],
     );
     assert!(ok, "{err}");
     let t = table(&dir, "hetero");

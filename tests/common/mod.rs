@@ -12,7 +12,7 @@ pub fn root() -> PathBuf {
         .unwrap()
 }
 
-/// A scratch workspace: a copy of specs/ and the demo panel.
+/// A scratch workspace: a copy of regspec.yaml, specs/ and the demo panel.
 pub fn workspace(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("regspec-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -27,6 +27,7 @@ pub fn workspace(name: &str) -> PathBuf {
     for f in ["demo_panel.csv", "demo_panel.csv.meta.json"] {
         std::fs::copy(root().join("data").join(f), dir.join("data").join(f)).unwrap();
     }
+    std::fs::copy(root().join("regspec.yaml"), dir.join("regspec.yaml")).unwrap();
     dir
 }
 

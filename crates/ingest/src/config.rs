@@ -45,20 +45,6 @@ pub struct Choices {
     pub hofstede_dimensions: u8,
     #[serde(default)]
     pub cultural_distance_time: CdTime,
-    pub income_threshold: f64,
-    /// The year of the common shock for the route-country alternative treatment.
-    #[serde(default = "default_shock")]
-    pub route_shock_year: i32,
-    /// Base year of the pre-period income split used by `income_pre`.
-    #[serde(default = "default_income_base")]
-    pub income_base_year: i32,
-}
-
-fn default_shock() -> i32 {
-    2013
-}
-fn default_income_base() -> i32 {
-    2012
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]

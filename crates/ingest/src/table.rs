@@ -227,6 +227,36 @@ fn period_of(days: i64, p: Period) -> f64 {
     }) as f64
 }
 
+/// Days since 1970-01-01 of a date written as `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY-MM` (the
+/// month's first day) or `YYYYQn` / `YYYY-Qn` (the quarter's first day).
+fn text_date(s: &str) -> Option<i64> {
+    let up = s.to_ascii_uppercase();
+    if let Some((y, q)) = up.split_once('Q') {
+        let y: i64 = y.trim_end_matches('-').parse().ok()?;
+        let q: i64 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+        return Some(days_from_civil(y, 3 * q - 2, 1));
+    }
+    let parts: Vec<&str> = s.split(['-', '/']).collect();
+    let num = |i: usize| parts.get(i).and_then(|p| p.parse::<i64>().ok());
+    let (y, m) = (num(0)?, num(1)?);
+    let d = if parts.len() == 2 { 1 } else { num(2)? };
+    if parts.len() > 3 || parts[0].len() != 4 || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Builds the panel from converted columns: keys located, typed and checked.
 pub(crate) fn assemble(
     path: &Path,
@@ -322,17 +352,24 @@ fn time_key(data: Data, period: Period) -> std::result::Result<Data, (Option<usi
     let v = match data {
         Data::Num(v) => v,
         Data::Cat { codes, levels } => {
-            // Text periods that are integers ("2010") are read as numbers.
+            // Text periods that are integers ("2010") are read as numbers; dates ("2010-05-17",
+            // "2010-05", "2010Q2") become periods.
             let parsed: Vec<Option<f64>> = levels
                 .iter()
-                .map(|l| l.trim().parse::<i64>().ok().map(|x| x as f64))
+                .map(|l| {
+                    let l = l.trim();
+                    l.parse::<i64>()
+                        .ok()
+                        .map(|x| x as f64)
+                        .or_else(|| text_date(l).map(|d| period_of(d, period)))
+                })
                 .collect();
             if let Some(i) = parsed.iter().position(Option::is_none) {
                 let row = codes.iter().position(|&c| c as usize == i);
                 return Err((
                     row,
                     format!(
-                        "the time key is text (`{}`); use integer periods or a date column",
+                        "the time key is text (`{}`); use integer periods or dates (2010-05-17, 2010-05, 2010Q2)",
                         levels[i]
                     ),
                 ));
@@ -460,6 +497,30 @@ mod tests {
         assert_eq!(period_of(14746, Period::Month), 12.0 * 2010.0 + 4.0);
         assert_eq!(period_of(0, Period::Year), 1970.0);
         assert_eq!(period_of(-1, Period::Month), 12.0 * 1969.0 + 11.0);
+        assert_eq!(text_date("2010-05-17"), Some(14746));
+        assert_eq!(text_date("1970-01-01"), Some(0));
+        assert_eq!(text_date("2010/05/17"), Some(14746));
+        assert_eq!(text_date("2010-05").map(|d| period_of(d, Period::Month)), Some(12.0 * 2010.0 + 4.0));
+        assert_eq!(text_date("2010Q2").map(|d| period_of(d, Period::Quarter)), Some(4.0 * 2010.0 + 1.0));
+        assert_eq!(text_date("2010-q3").map(|d| period_of(d, Period::Quarter)), Some(4.0 * 2010.0 + 2.0));
+        assert_eq!(text_date("2010-13-01"), None);
+        assert_eq!(text_date("abc"), None);
+    }
+
+    #[test]
+    fn text_dates_become_periods() {
+        let cols = vec![
+            ("firm".to_string(), Data::from_text(["a", "a", "b"].iter().map(|s| Some(*s)))),
+            (
+                "date".to_string(),
+                Data::from_text(["2010-01-15", "2010-04-02", "2010-01-31"].iter().map(|s| Some(*s))),
+            ),
+        ];
+        let mut spec = DatasetSpec::keys("firm", "date");
+        spec.period = Some(Period::Quarter);
+        let p = assemble(Path::new("x.csv"), cols, &spec, Some(2)).unwrap();
+        let q = 4.0 * 2010.0;
+        assert_eq!(p.column("date").unwrap().numbers().unwrap(), &[q, q + 1.0, q]);
     }
 
     fn cols(time: Vec<f64>) -> Vec<(String, Data)> {

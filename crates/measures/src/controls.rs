@@ -1,19 +1,20 @@
 //! Controls, student flows and innovation capabilities.
 
-use crate::{at_rows, ln, provenance, series};
+use crate::{at_rows, provenance, series};
 use ingest::{IngestError, Panel, RawInputs};
 
-/// Adds:
-/// - `pgdp` = GDP per capita (current US$), `ln_pgdp` = ln(pgdp);
+/// Adds (levels only: their logs, `ln_pgdp`, `talex1`, `talex1_oecd`, `talex2`, `ln_patents`,
+/// `ln_articles`, are declared in the workspace's `regspec.yaml`):
+/// - `pgdp` = GDP per capita (current US$);
 /// - `adv` = manufacturing value added, % of GDP (the declared proxy: UNSD SDG 9.2.1);
 /// - `labor` = population 15-64, % of total; `urban` = urban population, %;
 /// - `open` = 100 x FDI net inflows (US$) / GDP (US$), the World Bank's own definition of
 ///   BX.KLT.DINV.WD.GD.ZS, from the same vintage as GDP;
-/// - `talex1` = ln(Chinese students in j) (UIS), `talex1_oecd` = the same from OECD bilateral
-///   enrolment (40 hosts, 2013-2019), and `talex2` = ln(outbound mobile students of j), the
-///   documented proxies for student flows;
-/// - `patents` = resident + nonresident applications, `ln_patents`; `articles`, `ln_articles`;
-///   `rd_gdp` = R&D expenditure, % of GDP.
+/// - `students_from_china` = Chinese students in j (UIS), `students_from_china_oecd` = the same
+///   from OECD bilateral enrolment (40 hosts, 2013-2019), `students_outbound` = outbound mobile
+///   students of j: the documented proxies for student flows;
+/// - `patents` = resident + nonresident applications; `articles`; `rd_gdp` = R&D expenditure, %
+///   of GDP.
 pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
     let col = |name: &str| -> Result<Vec<Option<f64>>, IngestError> {
         Ok(at_rows(panel, series(raw, name)?))
@@ -44,36 +45,19 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
         .zip(&nres)
         .map(|(a, b)| Some((*a)? + (*b)?))
         .collect();
-    let logs = |v: &[Option<f64>]| v.iter().map(|x| ln(*x)).collect::<Vec<_>>();
-
-    panel.set(
-        "ln_pgdp",
-        logs(&pgdp),
-        format!("ln({})", provenance(raw, "gdp_pc")),
-    );
     panel.set("pgdp", pgdp, provenance(raw, "gdp_pc"));
     panel.set("adv", adv, provenance(raw, "manufacturing_share"));
     panel.set("labor", labor, provenance(raw, "labor_share"));
     panel.set("urban", urban, provenance(raw, "urban_share"));
     panel.set("open", open, "100 x fdi_usd / gdp_usd");
-    panel.set(
-        "talex1",
-        logs(&s1),
-        format!("ln({})", provenance(raw, "students_from_china")),
-    );
-    panel.set(
-        "talex1_oecd",
-        logs(&s1_oecd),
-        format!("ln({})", provenance(raw, "students_from_china_oecd")),
-    );
-    panel.set(
-        "talex2",
-        logs(&s2),
-        format!("ln({})", provenance(raw, "students_outbound")),
-    );
-    panel.set("ln_patents", logs(&patents), "ln(patents)");
+    for (name, v) in [
+        ("students_from_china", s1),
+        ("students_from_china_oecd", s1_oecd),
+        ("students_outbound", s2),
+    ] {
+        panel.set(name, v, provenance(raw, name));
+    }
     panel.set("patents", patents, "patents_resident + patents_nonresident");
-    panel.set("ln_articles", logs(&articles), "ln(articles)");
     panel.set("articles", articles, provenance(raw, "articles"));
     panel.set("rd_gdp", rd, provenance(raw, "rd_gdp"));
     Ok(())
@@ -109,9 +93,9 @@ mod tests {
         let v = |n: &str| p.column(n).unwrap().options()[0];
         assert_eq!(v("open"), Some(2.5));
         assert_eq!(v("patents"), Some(100.0));
-        assert!((v("ln_pgdp").unwrap() - 1000f64.ln()).abs() < 1e-15);
-        assert_eq!(v("ln_articles"), Some(0.0));
-        assert_eq!(v("talex1"), None, "ln(0) is missing, not zero");
+        assert_eq!(v("pgdp"), Some(1000.0));
+        assert_eq!(v("students_from_china"), Some(0.0));
+        assert_eq!(v("students_from_china_oecd"), Some(100.0));
         assert_eq!(v("adv"), Some(12.5));
     }
 }

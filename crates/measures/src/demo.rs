@@ -97,22 +97,16 @@ pub fn simulate(seed: u64) -> Panel {
         .collect();
 
     let n = p.nrows();
-    let tp = p
-        .column("treat_post")
-        .map(|c| c.options())
-        .unwrap_or_default();
-    let tp1 = p
-        .column("treat_post_l1")
-        .map(|c| c.options())
-        .unwrap_or_default();
     let mut cols: BTreeMap<&str, Vec<Option<f64>>> = BTreeMap::new();
     let mut push = |name: &'static str, v: Option<f64>| cols.entry(name).or_default().push(v);
     for r in 0..n {
         let i = r / 11;
         let t = r % 11;
         let yr = first + t as i32;
-        let d = tp[r].unwrap_or(0.0);
-        let d1 = tp1[r].unwrap_or(0.0);
+        // D_it = 1[t >= s_i] and its lag 1[t >= s_i + 1] (regspec.yaml's treat_post and
+        // treat_post_l1).
+        let d = f64::from(u8::from(cohort[i].is_some_and(|s| yr >= s)));
+        let d1 = f64::from(u8::from(cohort[i].is_some_and(|s| yr > s)));
         let fe = a[i] + b[t];
         let mut e = || 0.5 * normal(&mut rng);
         let cd = cd_ks[i] / (t as f64 + 1.0);
@@ -121,23 +115,8 @@ pub fn simulate(seed: u64) -> Panel {
         let china_total = 1.0e5 * 1.15f64.powi(t as i32);
         let coop = homic * china_total / 100.0;
         push("route", Some(f64::from(u8::from(route[i]))));
-        push("post_shock", Some(f64::from(u8::from(yr >= 2013))));
-        push(
-            "treat_post_route",
-            Some(f64::from(u8::from(route[i] && yr >= 2013))),
-        );
         push("cee16", Some(f64::from(u8::from(cee[i]))));
-        push(
-            "nonpart_post",
-            Some(f64::from(u8::from(cohort[i].is_none() && yr >= 2013))),
-        );
-        let gni = gni0[i] * 1.03f64.powi(t as i32);
-        push("gni_pc", Some(gni));
-        push("income", Some(f64::from(u8::from(gni >= 3896.0))));
-        push(
-            "income_pre",
-            Some(f64::from(u8::from(gni0[i] * 1.03f64.powi(4) >= 3896.0))),
-        );
+        push("gni_pc", Some(gni0[i] * 1.03f64.powi(t as i32)));
         push("coop", Some(coop));
         push("coop_china_total", Some(china_total));
         push("coop_partner_total", Some(coop * 100.0 / hosic));
@@ -148,7 +127,6 @@ pub fn simulate(seed: u64) -> Panel {
         push("cd_ks", Some(cd_ks[i]));
         push("cd", Some(cd));
         let lp = 9.5 + 0.5 * a[i] + 0.02 * t as f64 + 0.05 * e();
-        push("ln_pgdp", Some(lp));
         push("pgdp", Some(lp.exp()));
         push("adv", Some(15.0 + 3.0 * a[i] + 2.0 * e()));
         push("labor", Some(65.0 + 2.0 * a[i] + e()));
@@ -171,24 +149,21 @@ pub fn simulate(seed: u64) -> Panel {
             miss(&mut rng, talex2),
             miss(&mut rng, rd),
         );
-        push("talex1", t1);
-        push("talex1_oecd", if yr >= 2013 { t1 } else { None });
-        push("talex2", t2);
+        // Levels: their logs (talex1, talex2, ln_patents, ...) are declared in regspec.yaml.
+        push("students_from_china", t1.map(f64::exp));
+        push(
+            "students_from_china_oecd",
+            if yr >= 2013 { t1.map(f64::exp) } else { None },
+        );
+        push("students_outbound", t2.map(f64::exp));
         push("rd_gdp", rdv);
-        push("ln_patents", Some(lpat));
         push("patents", Some(lpat.exp()));
-        push("ln_articles", Some(lart));
         push("articles", Some(lart.exp()));
     }
     let order = [
         "route",
-        "post_shock",
-        "treat_post_route",
-        "nonpart_post",
         "cee16",
         "gni_pc",
-        "income",
-        "income_pre",
         "coop",
         "coop_china_total",
         "coop_partner_total",
@@ -198,18 +173,15 @@ pub fn simulate(seed: u64) -> Panel {
         "sd",
         "cd_ks",
         "cd",
-        "ln_pgdp",
         "pgdp",
         "adv",
         "labor",
         "urban",
         "open",
-        "talex1",
-        "talex1_oecd",
-        "talex2",
-        "ln_patents",
+        "students_from_china",
+        "students_from_china_oecd",
+        "students_outbound",
         "patents",
-        "ln_articles",
         "articles",
         "rd_gdp",
     ];
@@ -247,11 +219,11 @@ mod tests {
             assert_eq!(x.data, y.data, "{}", x.name);
         }
         assert_eq!(
-            a.column("treat")
+            a.column("sign_year")
                 .unwrap()
                 .options()
                 .iter()
-                .filter(|v| **v == Some(1.0))
+                .filter(|v| v.is_some())
                 .count(),
             52 * 11
         );

@@ -66,6 +66,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("min_by", "min_by(x, group)"),
     ("max_by", "max_by(x, group)"),
     (
+        "at",
+        "at(x, t): x of the same unit at time t (a base-year value); missing if absent",
+    ),
+    (
         "first_treated",
         "first_treated(d): first time d != 0 for the unit; missing if never",
     ),
@@ -516,6 +520,31 @@ impl<'p> Evaluator<'p> {
                 let x = full(self.num(&c.args[0])?, n);
                 let (groups, ng) = self.groups(&c.args[1])?;
                 Ok(Val::Num(Cow::Owned(group_stat(name, &x, &groups, ng))))
+            }
+            "at" => {
+                arity(2, 2)?;
+                let t = match &c.args[1] {
+                    Expr::Num(t) if t.fract() == 0.0 => *t,
+                    _ => {
+                        return Err(EvalError::at(
+                            c.pos,
+                            format!("`at` takes a whole-number time; usage: {usage}"),
+                        ))
+                    }
+                };
+                let x = full(self.num(&c.args[0])?, n);
+                let idx = self.index()?;
+                let mut out = vec![f64::NAN; n];
+                for &(s, e) in &idx.runs {
+                    let run = &idx.order[s..e];
+                    let v = run
+                        .binary_search_by(|&q| idx.times[q as usize].total_cmp(&t))
+                        .map_or(f64::NAN, |j| x[run[j] as usize]);
+                    for &r in run {
+                        out[r as usize] = v;
+                    }
+                }
+                Ok(Val::Num(Cow::Owned(out)))
             }
             "first_treated" => {
                 arity(1, 1)?;

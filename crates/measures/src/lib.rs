@@ -76,11 +76,6 @@ pub(crate) fn dummy(b: bool) -> f64 {
     }
 }
 
-/// Natural log, missing for non-positive values (a log of zero is no number, not a zero).
-pub(crate) fn ln(v: Option<f64>) -> Option<f64> {
-    v.filter(|x| *x > 0.0).map(f64::ln)
-}
-
 #[cfg(test)]
 pub(crate) mod testutil {
     use ingest::config::*;
@@ -91,7 +86,7 @@ pub(crate) mod testutil {
     pub fn raw(countries: &[&str], first: i32, last: i32) -> RawInputs {
         let yaml = r#"
 sample: {countries: {file: x}, first_year: 2008, last_year: 2018}
-choices: {signing_list: a, wdi_vintage: w, hofstede_dimensions: 4, income_threshold: 3896}
+choices: {signing_list: a, wdi_vintage: w, hofstede_dimensions: 4}
 signing_lists: {a: {file: x}}
 wdi_vintages: {w: {file: x}}
 variables: {}

@@ -274,6 +274,8 @@ mod tests {
                 ("lo", "min_by(x, unit)"),
                 ("hi", "max_by(x, unit)"),
                 ("g", "first_treated(d)"),
+                ("x11", "at(x, 2011)"),
+                ("x12", "at(x, 2012)"),
                 ("rel", "rel_time(g)"),
             ],
         )

@@ -120,7 +120,10 @@ pub fn estimate_shared(
             }
         }
     }
-    let cols: Vec<Vec<f64>> = terms.iter().map(|t| view.numeric(t, &frame.rows)).collect();
+    let cols: Vec<crate::frame::Shared<f64>> = terms
+        .iter()
+        .map(|t| view.numeric_shared(t, &frame.rows))
+        .collect();
     let col = |t: &str| terms.iter().position(|x| x == t).unwrap_or(0);
     let data = estimators::OlsData {
         y_name: m0.outcome.clone(),
@@ -147,7 +150,7 @@ pub fn estimate_shared(
         Ok(p) => p,
         Err(e) => return fail(e.to_string()),
     };
-    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
     let transformed = prepared.transform(&refs);
     models
         .iter()

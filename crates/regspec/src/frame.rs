@@ -13,7 +13,8 @@ use measures::eval::Evaluator;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-type Codes = Arc<(Vec<u32>, usize)>;
+/// Codes of a factor over all rows and the number of codes; cloned cheaply from the cache.
+type Codes = (Arc<Vec<u32>>, usize);
 
 /// Column access by name, with per-run caches of codes and generated columns.
 pub struct PanelView<'a> {
@@ -37,6 +38,31 @@ impl std::ops::Deref for ColRef<'_> {
             ColRef::Borrowed(s) => s,
             ColRef::Shared(a) => a,
         }
+    }
+}
+
+/// A column of a model: borrowed from the panel, shared with the run's caches, or owned when
+/// the model's sample or a product made a new one. A model copies a column only when it must.
+pub enum Shared<'a, T> {
+    Borrowed(&'a [T]),
+    Arc(Arc<Vec<T>>),
+    Owned(Vec<T>),
+}
+
+impl<T> std::ops::Deref for Shared<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            Shared::Borrowed(s) => s,
+            Shared::Arc(a) => a,
+            Shared::Owned(v) => v,
+        }
+    }
+}
+
+impl<T> Shared<'_, T> {
+    pub fn as_slice(&self) -> &[T] {
+        self
     }
 }
 
@@ -232,17 +258,30 @@ impl<'a> PanelView<'a> {
     /// A numeric term on the given rows: a column, a generated column, or a product `a:b`.
     /// NaN for missing.
     pub fn numeric(&self, term: &str, rows: &[usize]) -> Vec<f64> {
+        match self.numeric_shared(term, rows) {
+            Shared::Owned(v) => v,
+            other => other.to_vec(),
+        }
+    }
+
+    /// [`PanelView::numeric`] without a copy when the term is one column over every row.
+    pub fn numeric_shared(&self, term: &str, rows: &[usize]) -> Shared<'a, f64> {
         let fs: Vec<Option<ColRef>> = factors(term).into_iter().map(|f| self.factor(f)).collect();
         if fs.iter().any(Option::is_none) {
-            return vec![f64::NAN; rows.len()];
+            return Shared::Owned(vec![f64::NAN; rows.len()]);
         }
-        let fs: Vec<ColRef> = fs.into_iter().flatten().collect();
+        let mut fs: Vec<ColRef> = fs.into_iter().flatten().collect();
         if fs.len() == 1 && rows.len() == self.nrows() {
-            return fs[0].to_vec();
+            return match fs.remove(0) {
+                ColRef::Borrowed(s) => Shared::Borrowed(s),
+                ColRef::Shared(a) => Shared::Arc(a),
+            };
         }
-        rows.iter()
-            .map(|&r| fs.iter().fold(1.0, |acc, c| acc * c[r]))
-            .collect()
+        Shared::Owned(
+            rows.iter()
+                .map(|&r| fs.iter().fold(1.0, |acc, c| acc * c[r]))
+                .collect(),
+        )
     }
 
     /// Codes of one column over all rows, computed once per run.
@@ -251,10 +290,11 @@ impl<'a> PanelView<'a> {
             return c;
         }
         let n = self.nrows();
-        let c: Codes = Arc::new(match self.col(name) {
+        let (codes, k) = match self.col(name) {
             None => (vec![MISSING_CODE; n], 0),
             Some(col) => ingest::table::key_codes(col),
-        });
+        };
+        let c: Codes = (Arc::new(codes), k);
         if let Ok(mut m) = self.codes.lock() {
             m.insert(name.to_string(), c.clone());
         }
@@ -271,7 +311,8 @@ impl<'a> PanelView<'a> {
         let first = self.column_codes(parts.next().unwrap_or(""));
         let combined = parts.fold(first, |acc, p| {
             let next = self.column_codes(p);
-            Arc::new(interact(&acc.0, &next.0, next.1))
+            let (codes, k) = interact(&acc.0, &next.0, next.1);
+            (Arc::new(codes), k)
         });
         if let Ok(mut m) = self.codes.lock() {
             m.insert(term.to_string(), combined.clone());
@@ -281,11 +322,16 @@ impl<'a> PanelView<'a> {
 
     /// Integer codes of a factor on the given rows (not renumbered: estimators densify).
     pub fn codes(&self, term: &str, rows: &[usize]) -> Vec<u32> {
-        let c = self.term_codes(term);
+        self.codes_shared(term, rows).to_vec()
+    }
+
+    /// [`PanelView::codes`] without a copy when the model uses every row.
+    pub fn codes_shared(&self, term: &str, rows: &[usize]) -> Shared<'a, u32> {
+        let (codes, _) = self.term_codes(term);
         if rows.len() == self.nrows() {
-            return c.0.clone();
+            return Shared::Arc(codes);
         }
-        rows.iter().map(|&r| c.0[r]).collect()
+        Shared::Owned(rows.iter().map(|&r| codes[r]).collect())
     }
 }
 
@@ -458,22 +504,23 @@ fn short_list(v: &[String]) -> String {
     }
 }
 
-/// The columns of one model, owned, restricted to its sample.
-pub struct ModelFrame {
+/// The columns of one model, restricted to its sample; copied only where the sample or a
+/// product requires it.
+pub struct ModelFrame<'a> {
     pub rows: Vec<usize>,
-    pub y: Vec<f64>,
-    pub x: Vec<(String, Vec<f64>)>,
-    pub fe: Vec<(String, Vec<u32>)>,
-    pub cluster: Vec<(String, Vec<u32>)>,
-    pub weights: Option<Vec<f64>>,
+    pub y: Shared<'a, f64>,
+    pub x: Vec<(String, Shared<'a, f64>)>,
+    pub fe: Vec<(String, Shared<'a, u32>)>,
+    pub cluster: Vec<(String, Shared<'a, u32>)>,
+    pub weights: Option<Shared<'a, f64>>,
 }
 
-impl ModelFrame {
+impl<'a> ModelFrame<'a> {
     pub fn build(
-        view: &PanelView,
+        view: &PanelView<'a>,
         m: &PlannedModel,
         extra_x: Vec<(String, Vec<f64>)>,
-    ) -> Result<ModelFrame, String> {
+    ) -> Result<ModelFrame<'a>, String> {
         let filter = match &m.sample {
             Some(s) => Some(expr::parse(s).map_err(|e| format!("sample filter: {e}"))?),
             None => None,
@@ -482,35 +529,35 @@ impl ModelFrame {
             .try_select(filter.as_ref())
             .map_err(|e| format!("sample filter: {e}"))?;
         let all = rows.len() == view.nrows();
-        let mut x: Vec<(String, Vec<f64>)> = extra_x
+        let mut x: Vec<(String, Shared<'a, f64>)> = extra_x
             .into_iter()
             .map(|(n, v)| {
                 if all {
-                    (n, v)
+                    (n, Shared::Owned(v))
                 } else {
-                    (n, rows.iter().map(|&r| v[r]).collect())
+                    (n, Shared::Owned(rows.iter().map(|&r| v[r]).collect()))
                 }
             })
             .collect();
         x.extend(
             m.regressors
                 .iter()
-                .map(|t| (t.clone(), view.numeric(t, &rows))),
+                .map(|t| (t.clone(), view.numeric_shared(t, &rows))),
         );
         Ok(ModelFrame {
-            y: view.numeric(&m.outcome, &rows),
+            y: view.numeric_shared(&m.outcome, &rows),
             x,
             fe: m
                 .fe
                 .iter()
-                .map(|t| (t.clone(), view.codes(t, &rows)))
+                .map(|t| (t.clone(), view.codes_shared(t, &rows)))
                 .collect(),
             cluster: m
                 .cluster
                 .iter()
-                .map(|t| (t.clone(), view.codes(t, &rows)))
+                .map(|t| (t.clone(), view.codes_shared(t, &rows)))
                 .collect(),
-            weights: m.weights.as_ref().map(|w| view.numeric(w, &rows)),
+            weights: m.weights.as_ref().map(|w| view.numeric_shared(w, &rows)),
             rows,
         })
     }

@@ -1,0 +1,36 @@
+"""Data for the end-to-end benchmark (BENCHMARKS.md, "regspec run against pyfixest"):
+fixest's benchmark design as a panel file, written by this script (simulated, seeded).
+
+    python tests/bench/make_e2e_data.py N OUT.parquet
+
+Columns: `unit` (text key "u0000123", N/20 levels, 20 periods each), `t` (1..20, the time key),
+`firm` (integer, sqrt(N) levels, random), `x1`, `x2`, `y` = x1 + 0.05 x2 + unit effect + firm
+effect + noise.
+"""
+import sys
+
+import numpy as np
+import pandas as pd
+
+n = int(float(sys.argv[1]))
+out = sys.argv[2]
+rng = np.random.default_rng(42)
+units = n // 20
+u = np.repeat(np.arange(units), 20)
+t = np.tile(np.arange(1, 21), units)
+firm = rng.integers(0, int(np.sqrt(n)), n)
+x1 = rng.normal(size=n)
+x2 = rng.normal(size=n) ** 2
+a = rng.normal(size=units)
+b = rng.normal(size=int(np.sqrt(n)))
+y = x1 + 0.05 * x2 + a[u] + b[firm] + rng.normal(size=n)
+df = pd.DataFrame({
+    "unit": pd.Series(u).map(lambda k: f"u{k:07d}") if n <= 10**7 else np.char.add("u", np.char.zfill(u.astype(str), 7)),
+    "t": t.astype(np.int32),
+    "firm": firm.astype(np.int64),
+    "x1": x1,
+    "x2": x2,
+    "y": y,
+})
+df.to_parquet(out, index=False)
+print(f"wrote {n} rows to {out}")
