@@ -164,7 +164,9 @@ fn regspec_matches_the_estimators_crate() {
         data: None,
         demo_panel: root().join("data/demo_panel.csv"),
     };
-    let panel = regspec::run::prepare(&src, &[]).unwrap_or_else(|_| panic!("prepare")).panel;
+    let panel = regspec::run::prepare(&src, &[])
+        .unwrap_or_else(|_| panic!("prepare"))
+        .panel;
     let col = |n: &str| {
         panel
             .column(n)

@@ -511,10 +511,7 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
         "models:\n  - name: twfe\n    outcome: y\n    treatment: treat_post\n    fe: [iso3, year]\n    cluster: iso3\n  - name: sa\n    outcome: y\n    estimator: sun_abraham\n    fe: [iso3, year]\n    cluster: iso3\n  - name: cs\n    outcome: y\n    estimator: callaway_santanna\n  - name: bjs\n    outcome: y\n    estimator: imputation\n    cluster: iso3\n",
     )
     .unwrap();
-    let (ok, _, err) = regspec(
-        &dir,
-        &["run", "--quiet", "specs/hetero.yaml"],
-    );
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/hetero.yaml"]);
     assert!(ok, "{err}");
     let t = table(&dir, "hetero");
     let twfe = coef(&t, "twfe", "treat_post");

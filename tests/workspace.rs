@@ -227,3 +227,61 @@ fn init_starts_a_workspace_that_runs() {
     let (ok, _, err) = regspec(&dir, &["init", "data/states.csv"]);
     assert!(!ok && err.contains("exists already"), "{err}");
 }
+
+#[test]
+fn a_spec_file_chooses_a_named_dataset() {
+    let dir = states("datasets");
+    // A second dataset, keyed differently: region-year (written here, by hand).
+    let mut csv = String::from("region,period,z,w\n");
+    for (k, r) in ["North", "South", "East", "West"].iter().enumerate() {
+        for t in 1..=6 {
+            let w = (k * 7 + t * 3) % 5;
+            let z = 1.0 + 0.5 * w as f64 + k as f64 + 0.1 * t as f64 + ((k + t) % 3) as f64 * 0.01;
+            csv.push_str(&format!("{r},{t},{z},{w}\n"));
+        }
+    }
+    std::fs::write(dir.join("data/regions.csv"), csv).unwrap();
+    let ws = read(&dir, "regspec.yaml")
+        + "datasets:\n  regions:\n    file: data/regions.csv\n    unit: region\n    time: period\n    variables:\n      w_l1: lag(w)\n";
+    std::fs::write(dir.join("regspec.yaml"), ws).unwrap();
+    std::fs::write(
+        dir.join("specs/regions.yaml"),
+        "data: regions\nmodels:\n  - name: r\n    formula: \"z ~ w + w_l1 | region\"\n    cluster: region\n",
+    )
+    .unwrap();
+    let (ok, out, err) = regspec(&dir, &["check"]);
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    let t = table(&dir, "reports", "regions");
+    assert!(
+        t.data_source.contains("data/regions.csv"),
+        "{}",
+        t.data_source
+    );
+    // 4 regions x 6 periods, the first period has no lag.
+    assert_eq!(t.models[0].result.nobs, 20);
+    let main = table(&dir, "reports", "main");
+    assert!(
+        main.data_source.contains("data/states.csv"),
+        "{}",
+        main.data_source
+    );
+    // A rerun needs neither dataset: everything is cached.
+    let (ok, out, _) = regspec(&dir, &["run"]);
+    assert!(ok && out.contains("0 estimated, 5 cached"), "{out}");
+
+    std::fs::write(
+        dir.join("specs/regions.yaml"),
+        "data: regionz\nmodels:\n  - name: r\n    formula: \"z ~ w | region\"\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["check"]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "unknown dataset `regionz` (regspec.yaml declares: regions); did you mean `regions`?"
+        ),
+        "{err}"
+    );
+}

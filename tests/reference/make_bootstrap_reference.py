@@ -13,9 +13,10 @@ import pathlib
 import pandas as pd
 import statsmodels.formula.api as smf
 from wildboottest.wildboottest import wildboottest
+from demo_panel import load_demo  # the demo panel with the study's variables
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-df = pd.read_csv(ROOT / "data" / "demo_panel.csv")
+df = load_demo()
 out = {}
 for y in ["homic", "hosic", "sd"]:
     for wt in ["rademacher", "webb"]:

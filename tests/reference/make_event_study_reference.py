@@ -13,9 +13,10 @@ import pathlib
 import numpy as np
 import pandas as pd
 import pyfixest as pf
+from demo_panel import load_demo  # the demo panel with the study's variables
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-df = pd.read_csv(ROOT / "data" / "demo_panel.csv")
+df = load_demo()
 df["rel_b"] = df["rel_time"].clip(-5, 4).fillna(-1).astype(int)
 controls = "ln_pgdp + adv + labor + urban + open"
 out = {}

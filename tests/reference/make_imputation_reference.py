@@ -18,7 +18,7 @@ import pandas as pd
 import pyfixest as pf
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-df = pd.read_csv(ROOT / "data" / "demo_panel.csv")
+df = load_demo()
 df["treated"] = (df["sign_year"].notna() & (df["year"] >= df["sign_year"])).astype(bool)
 df["rel"] = (df["year"] - df["sign_year"]).where(df["treated"])
 events = sorted(int(e) for e in df["rel"].dropna().unique())
@@ -50,6 +50,7 @@ print(json.dumps(out["homic"], indent=1)[:600], out["homic_overall"])
 # BJS's pre-trend test: untreated observations only, unit and year FE, dummies for the 3
 # periods before adoption, clustered by unit; Wald statistic of the leads.
 import numpy as np  # noqa: E402
+from demo_panel import load_demo  # the demo panel with the study's variables
 
 for y in ["homic", "hosic"]:
     d = df[~df["treated"]].copy()

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 import pyfixest as pf
 import statsmodels.api as sm
+from demo_panel import load_demo  # the demo panel with the study's variables
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-df = pd.read_csv(ROOT / "data" / "demo_panel.csv")
+df = load_demo()
 cov = ["ln_pgdp", "adv", "labor", "urban", "open"]
 units = list(dict.fromkeys(df["iso3"]))  # order of first appearance
 pre = df[df["year"] <= 2012].groupby("iso3")[cov].mean().reindex(units)

@@ -9,9 +9,10 @@ import pathlib
 
 import pandas as pd
 import pyfixest as pf
+from demo_panel import load_demo  # the demo panel with the study's variables
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-df = pd.read_csv(ROOT / "data" / "demo_panel.csv")
+df = load_demo()
 df["g"] = df["sign_year"].fillna(0).astype(int)
 df["unit"] = pd.factorize(df["iso3"])[0]
 out = {}

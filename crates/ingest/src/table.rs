@@ -500,9 +500,18 @@ mod tests {
         assert_eq!(text_date("2010-05-17"), Some(14746));
         assert_eq!(text_date("1970-01-01"), Some(0));
         assert_eq!(text_date("2010/05/17"), Some(14746));
-        assert_eq!(text_date("2010-05").map(|d| period_of(d, Period::Month)), Some(12.0 * 2010.0 + 4.0));
-        assert_eq!(text_date("2010Q2").map(|d| period_of(d, Period::Quarter)), Some(4.0 * 2010.0 + 1.0));
-        assert_eq!(text_date("2010-q3").map(|d| period_of(d, Period::Quarter)), Some(4.0 * 2010.0 + 2.0));
+        assert_eq!(
+            text_date("2010-05").map(|d| period_of(d, Period::Month)),
+            Some(12.0 * 2010.0 + 4.0)
+        );
+        assert_eq!(
+            text_date("2010Q2").map(|d| period_of(d, Period::Quarter)),
+            Some(4.0 * 2010.0 + 1.0)
+        );
+        assert_eq!(
+            text_date("2010-q3").map(|d| period_of(d, Period::Quarter)),
+            Some(4.0 * 2010.0 + 2.0)
+        );
         assert_eq!(text_date("2010-13-01"), None);
         assert_eq!(text_date("abc"), None);
     }
@@ -510,17 +519,27 @@ mod tests {
     #[test]
     fn text_dates_become_periods() {
         let cols = vec![
-            ("firm".to_string(), Data::from_text(["a", "a", "b"].iter().map(|s| Some(*s)))),
+            (
+                "firm".to_string(),
+                Data::from_text(["a", "a", "b"].iter().map(|s| Some(*s))),
+            ),
             (
                 "date".to_string(),
-                Data::from_text(["2010-01-15", "2010-04-02", "2010-01-31"].iter().map(|s| Some(*s))),
+                Data::from_text(
+                    ["2010-01-15", "2010-04-02", "2010-01-31"]
+                        .iter()
+                        .map(|s| Some(*s)),
+                ),
             ),
         ];
         let mut spec = DatasetSpec::keys("firm", "date");
         spec.period = Some(Period::Quarter);
         let p = assemble(Path::new("x.csv"), cols, &spec, Some(2)).unwrap();
         let q = 4.0 * 2010.0;
-        assert_eq!(p.column("date").unwrap().numbers().unwrap(), &[q, q + 1.0, q]);
+        assert_eq!(
+            p.column("date").unwrap().numbers().unwrap(),
+            &[q, q + 1.0, q]
+        );
     }
 
     fn cols(time: Vec<f64>) -> Vec<(String, Data)> {

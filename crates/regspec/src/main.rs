@@ -1,7 +1,7 @@
 //! The `regspec` command line.
 
 use clap::{Parser, Subcommand};
-use regspec::{check, frame::PanelView, run, summary};
+use regspec::{check, run, summary};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -218,13 +218,24 @@ fn source(data: &DataArgs) -> run::DataSource {
     }
 }
 
-/// The panel with its variables, or every problem with them printed.
-fn prepared(files: &[PathBuf], data: &DataArgs) -> Result<run::LoadedPanel, String> {
-    run::prepare(&source(data), files).map_err(|diags| {
-        for d in &diags {
+/// The plan checked against every dataset, or every problem printed.
+fn checked(files: &[PathBuf], data: &DataArgs) -> Result<run::Checked, String> {
+    run::check_workspace(&source(data), files).map_err(|f| {
+        for d in &f.diags {
             eprint!("{d}");
         }
-        format!("{} problem(s) with the data or its variables", diags.len())
+        if f.data_only {
+            format!(
+                "{} problem(s) with the data or its variables",
+                f.diags.len()
+            )
+        } else {
+            format!(
+                "{} problem(s) in {} spec file(s)",
+                f.diags.len(),
+                files.len()
+            )
+        }
     })
 }
 
@@ -233,41 +244,28 @@ fn plan_only(
     data: &DataArgs,
 ) -> Result<Vec<regspec::plan::PlannedModel>, String> {
     let files = check::spec_files(specs, &data.spec_dir).map_err(|d| d.to_string())?;
-    let lp = prepared(&files, data)?;
-    let view = PanelView::new(&lp.panel);
-    let (_, plan, diags) = check::load_and_plan(&files, &view);
-    if !diags.is_empty() {
-        return Err(format!("{} problem(s) in the specs", diags.len()));
-    }
-    Ok(plan)
+    Ok(checked(&files, data)?.plan)
 }
 
 fn check_cmd(specs: &[PathBuf], data: &DataArgs, list: bool) -> Result<(), String> {
     let files = check::spec_files(specs, &data.spec_dir).map_err(|d| d.to_string())?;
-    let lp = prepared(&files, data)?;
-    let view = PanelView::new(&lp.panel);
-    let (loaded, plan, diags) = check::load_and_plan(&files, &view);
-    if !diags.is_empty() {
-        for d in &diags {
-            eprint!("{d}");
-        }
-        return Err(format!(
-            "{} problem(s) in {} spec file(s)",
-            diags.len(),
-            files.len()
-        ));
-    }
+    let c = checked(&files, data)?;
     if list {
-        println!("data: {}", lp.description);
-        for m in &plan {
+        for p in &c.prepared {
+            match &p.name {
+                None => println!("data: {}", p.lp.description),
+                Some(n) => println!("data `{n}`: {}", p.lp.description),
+            }
+        }
+        for m in &c.plan {
             println!("{}", check::describe(m));
         }
     }
     println!(
         "{} spec file(s), {} table(s), {} model(s): ok",
         files.len(),
-        loaded.len(),
-        plan.len()
+        c.loaded.len(),
+        c.plan.len()
     );
     Ok(())
 }

@@ -67,10 +67,30 @@ fn rooted(root: &Path, p: &Path) -> PathBuf {
     }
 }
 
-/// Loads the data the source names (no variables yet).
-pub fn load_data(src: &DataSource, ws: &Workspace) -> Result<LoadedPanel, String> {
-    let (panel, description) = match &src.raw_data {
-        Some(dir) => {
+/// The data file of a dataset: `--data` overrides the default dataset's file.
+fn data_file(
+    src: &DataSource,
+    ws: &Workspace,
+    name: Option<&str>,
+) -> Result<(PathBuf, ingest::DatasetSpec), String> {
+    let decl = ws.decl(name)?;
+    let declared = decl.file.as_ref().map(|f| rooted(&src.root, f));
+    Ok(match (name, &src.data, declared) {
+        (None, Some(f), _) => (f.clone(), ws.dataset()),
+        (_, _, Some(f)) => (f, workspace::spec_of(decl)),
+        (_, _, None) => (src.demo_panel.clone(), ws.dataset()),
+    })
+}
+
+/// Loads a dataset (no variables yet): the default one (`None`, which `--raw-data` and `--data`
+/// override) or a named one of `regspec.yaml`.
+pub fn load_data(
+    src: &DataSource,
+    ws: &Workspace,
+    name: Option<&str>,
+) -> Result<LoadedPanel, String> {
+    let (panel, description) = match (&src.raw_data, name) {
+        (Some(dir), None) => {
             let sources = ws
                 .data
                 .sources
@@ -87,13 +107,8 @@ pub fn load_data(src: &DataSource, ws: &Workspace) -> Result<LoadedPanel, String
             );
             (p, d)
         }
-        None => {
-            let declared = ws.data.file.as_ref().map(|f| rooted(&src.root, f));
-            let (file, spec) = match (&src.data, declared) {
-                (Some(f), _) => (f.clone(), ws.dataset()),
-                (None, Some(f)) => (f, ws.dataset()),
-                (None, None) => (src.demo_panel.clone(), ws.dataset()),
-            };
+        _ => {
+            let (file, spec) = data_file(src, ws, name)?;
             let p = ingest::read_panel(&file, &spec).map_err(|e| e.to_string())?;
             let simulated = p.meta.get("data").is_some_and(|d| d.contains("simulated"));
             let d = if simulated {
@@ -122,42 +137,48 @@ pub fn load_data(src: &DataSource, ws: &Workspace) -> Result<LoadedPanel, String
     })
 }
 
-/// Loads the data, computes the workspace's and the spec files' variables, and hashes the
-/// result. Variable errors come back as diagnostics (every one of them).
+/// Loads the default dataset with its variables and those of every spec file on it.
 pub fn prepare(
     src: &DataSource,
     spec_files: &[PathBuf],
 ) -> Result<LoadedPanel, Vec<crate::diag::Diagnostic>> {
-    let one = |e: String| vec![crate::diag::Diagnostic::new(Path::new(""), e)];
     let ws = Workspace::load(&src.root).map_err(|d| vec![d])?;
-    let mut lp = load_data(src, &ws).map_err(one)?;
+    let loaded: Vec<crate::spec::LoadedSpec> = spec_files
+        .iter()
+        .filter_map(|f| crate::spec::load(f).ok())
+        .collect();
+    prepare_dataset(src, &ws, &loaded, None)
+}
+
+/// Loads a dataset, computes the workspace's variables of it and those of the spec files that
+/// run on it, and hashes the result. Variable errors come back as diagnostics (all of them).
+pub fn prepare_dataset(
+    src: &DataSource,
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+    name: Option<&str>,
+) -> Result<LoadedPanel, Vec<crate::diag::Diagnostic>> {
+    let one = |e: String| vec![crate::diag::Diagnostic::new(Path::new(""), e)];
+    let mut lp = load_data(src, ws, name).map_err(one)?;
     let mut diags = Vec::new();
     if let Some(f) = &ws.file {
-        if let Err(errs) = measures::vars::apply(&mut lp.panel, &ws.variables, workspace::FILE_NAME)
-        {
-            diags.extend(workspace::var_diagnostics(
-                f,
-                &ws.text,
-                &ws.variables,
-                &errs,
-            ));
+        let defs = ws.variables_of(name);
+        if let Err(errs) = measures::vars::apply(&mut lp.panel, defs, workspace::FILE_NAME) {
+            diags.extend(workspace::var_diagnostics(f, &ws.text, defs, &errs));
         }
     }
-    for f in spec_files {
-        // Parse errors of spec files are reported by `check`; here only their variables.
-        if let Ok(ls) = crate::spec::load(f) {
-            if ls.spec.variables.0.is_empty() {
-                continue;
-            }
-            let origin = f.display().to_string();
-            if let Err(errs) = measures::vars::apply(&mut lp.panel, &ls.spec.variables, &origin) {
-                diags.extend(workspace::var_diagnostics(
-                    f,
-                    &ls.text,
-                    &ls.spec.variables,
-                    &errs,
-                ));
-            }
+    for ls in loaded.iter().filter(|l| l.spec.data.as_deref() == name) {
+        if ls.spec.variables.0.is_empty() {
+            continue;
+        }
+        let origin = ls.path.display().to_string();
+        if let Err(errs) = measures::vars::apply(&mut lp.panel, &ls.spec.variables, &origin) {
+            diags.extend(workspace::var_diagnostics(
+                &ls.path,
+                &ls.text,
+                &ls.spec.variables,
+                &errs,
+            ));
         }
     }
     if !diags.is_empty() {
@@ -165,6 +186,139 @@ pub fn prepare(
     }
     lp.hash = panel_hash(&lp.panel);
     Ok(lp)
+}
+
+/// Every dataset named by a spec file exists in `regspec.yaml`.
+pub fn check_datasets(
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+) -> Vec<crate::diag::Diagnostic> {
+    loaded
+        .iter()
+        .filter_map(|ls| {
+            let name = ls.spec.data.as_deref()?;
+            let e = ws.decl(Some(name)).err()?;
+            let d = crate::diag::Diagnostic::new(&ls.path, e);
+            Some(match ls.text.lines().position(|l| l.starts_with("data:")) {
+                Some(i) => d.at(&ls.text, i + 1, 7),
+                None => d,
+            })
+        })
+        .collect()
+}
+
+/// The datasets the models use, default first.
+pub fn datasets_of(
+    loaded: &[crate::spec::LoadedSpec],
+    models: &[&PlannedModel],
+) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = models.iter().map(|m| dataset_of(loaded, m)).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The dataset of a model: its spec file's `data:`.
+pub fn dataset_of(loaded: &[crate::spec::LoadedSpec], m: &PlannedModel) -> Option<String> {
+    loaded
+        .iter()
+        .find(|l| l.path.display().to_string() == m.spec_file)
+        .and_then(|l| l.spec.data.clone())
+}
+
+/// Everything `regspec check` and `list` need: the plan checked against every dataset.
+pub struct Checked {
+    pub loaded: Vec<crate::spec::LoadedSpec>,
+    pub plan: Vec<PlannedModel>,
+    pub prepared: Vec<Prepared>,
+}
+
+/// Problems found by [`check_workspace`]: every diagnostic, and whether all of them are about
+/// the data or its variables (for the closing line).
+pub struct CheckFailure {
+    pub diags: Vec<crate::diag::Diagnostic>,
+    pub data_only: bool,
+}
+
+/// Plans every spec file and checks it against every dataset it uses, collecting every
+/// problem of every stage.
+pub fn check_workspace(src: &DataSource, files: &[PathBuf]) -> Result<Checked, CheckFailure> {
+    let ws = Workspace::load(&src.root).map_err(|d| CheckFailure {
+        diags: vec![d],
+        data_only: true,
+    })?;
+    let (loaded, mut plan, mut diags) = check::load_static(files);
+    diags.extend(check_datasets(&ws, &loaded));
+    let static_problems = !diags.is_empty();
+    let names = datasets_of(&loaded, &plan.iter().collect::<Vec<_>>());
+    let names = if names.is_empty() { vec![None] } else { names };
+    match prepare_all(src, &ws, &loaded, &mut plan, &names) {
+        Ok(prepared) if !static_problems => Ok(Checked {
+            loaded,
+            plan,
+            prepared,
+        }),
+        Ok(_) => Err(CheckFailure {
+            diags,
+            data_only: false,
+        }),
+        Err(d) => {
+            let data_only = !static_problems
+                && d.iter().all(|x| {
+                    x.message.starts_with("variable `")
+                        || x.file.as_os_str().is_empty()
+                        || x.file.ends_with(workspace::FILE_NAME)
+                });
+            diags.extend(d);
+            Err(CheckFailure { diags, data_only })
+        }
+    }
+}
+
+/// A dataset loaded and its models checked against it.
+pub struct Prepared {
+    pub name: Option<String>,
+    pub lp: LoadedPanel,
+}
+
+/// Loads every named dataset, computes its variables and checks the plan's models on it
+/// (completing them: default keys, `i()` levels). Every problem of every dataset is returned.
+pub fn prepare_all(
+    src: &DataSource,
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+    plan: &mut [PlannedModel],
+    names: &[Option<String>],
+) -> Result<Vec<Prepared>, Vec<crate::diag::Diagnostic>> {
+    let mut diags = check_datasets(ws, loaded);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut out = Vec::new();
+    for name in names {
+        match prepare_dataset(src, ws, loaded, name.as_deref()) {
+            Err(d) => diags.extend(d),
+            Ok(lp) => {
+                let view = PanelView::new(&lp.panel);
+                let mine: Vec<crate::spec::LoadedSpec> = loaded
+                    .iter()
+                    .filter(|l| l.spec.data == *name)
+                    .cloned()
+                    .collect();
+                diags.extend(check::check_plan(&mine, plan, &view));
+                drop(view);
+                out.push(Prepared {
+                    name: name.clone(),
+                    lp,
+                });
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
 }
 
 /// A hash of every key and value of the panel (xxh3: fast enough to hash 1e8 cells in well
@@ -249,31 +403,32 @@ pub struct DataInfo {
     pub hash: String,
 }
 
-/// The cache key of a data file without reading it as a table: its bytes, how it is keyed,
-/// and every variable definition (workspace and spec files). `None` for the raw-source build,
+/// The cache key of a dataset without reading it as a table: the file's bytes, how it is
+/// keyed, and every variable definition that applies to it. `None` for the raw-source build,
 /// whose key is the hash of the built panel.
 pub fn data_key(
     src: &DataSource,
     ws: &Workspace,
     loaded: &[crate::spec::LoadedSpec],
+    name: Option<&str>,
 ) -> Option<String> {
     use xxhash_rust::xxh3::Xxh3;
-    if src.raw_data.is_some() {
+    if src.raw_data.is_some() && name.is_none() {
         return None;
     }
-    let file = match (&src.data, &ws.data.file) {
-        (Some(f), _) => f.clone(),
-        (None, Some(f)) => rooted(&src.root, f),
-        (None, None) => src.demo_panel.clone(),
-    };
+    let (file, spec) = data_file(src, ws, name).ok()?;
     let bytes = std::fs::read(&file).ok()?;
     let mut h = Xxh3::new();
     h.update(&bytes);
-    h.update(serde_json::to_string(&ws.dataset()).ok()?.as_bytes());
+    h.update(serde_json::to_string(&spec).ok()?.as_bytes());
     h.update(file.display().to_string().as_bytes());
     h.update(&std::fs::read(ingest::panel::meta_path(&file)).unwrap_or_default());
-    h.update(serde_json::to_string(&ws.variables).ok()?.as_bytes());
-    for ls in loaded {
+    h.update(
+        serde_json::to_string(ws.variables_of(name))
+            .ok()?
+            .as_bytes(),
+    );
+    for ls in loaded.iter().filter(|l| l.spec.data.as_deref() == name) {
         h.update(serde_json::to_string(&ls.spec.variables).ok()?.as_bytes());
     }
     Some(format!("f{:015x}", h.digest() >> 4))
@@ -292,14 +447,10 @@ fn read_cached(path: &Path) -> Option<ModelRecord> {
 pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     let files = check::spec_files(&o.specs, &o.spec_dir).map_err(|d| d.to_string())?;
     let ws = Workspace::load(&o.source.root).map_err(|d| d.to_string())?;
-    let (loaded, mut plan, diags) = check::load_static(&files);
+    let (loaded, mut plan, mut diags) = check::load_static(&files);
+    diags.extend(check_datasets(&ws, &loaded));
     if !diags.is_empty() {
-        let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
-        return Err(format!(
-            "{} problem(s) in the specs; nothing was estimated\n{}",
-            diags.len(),
-            text.join("")
-        ));
+        return Err(problems(&diags, "in the specs"));
     }
     let mut selected: Vec<usize> = plan
         .iter()
@@ -316,53 +467,43 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             .collect();
     }
     let cache_dir = o.out.join(".cache");
-    // Everything cached: render from the cache without reading the data.
-    let key = data_key(&o.source, &ws, &loaded);
-    if let Some(k) = &key {
-        let info: Option<DataInfo> =
-            std::fs::read_to_string(cache_dir.join(format!("data-{k}.json")))
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok());
-        let hits: Option<BTreeMap<usize, ModelRecord>> = selected
+    let names = datasets_of(
+        &loaded,
+        &selected.iter().map(|&i| &plan[i]).collect::<Vec<_>>(),
+    );
+    // A dataset whose every selected model is cached is not read at all.
+    let mut infos: BTreeMap<Option<String>, DataInfo> = BTreeMap::new();
+    let mut by_index: BTreeMap<usize, ModelRecord> = BTreeMap::new();
+    let mut need: Vec<Option<String>> = Vec::new();
+    for name in &names {
+        let mine: Vec<usize> = selected
             .iter()
-            .map(|&i| read_cached(&cache_file(&cache_dir, &plan[i], k)).map(|r| (i, r)))
+            .copied()
+            .filter(|&i| dataset_of(&loaded, &plan[i]) == *name)
             .collect();
-        if let (Some(info), Some(by_index)) = (info, hits) {
-            let records = tables(&loaded, &plan, by_index, &info);
-            let written = crate::output::write_outputs(&o.out, &records, &templates(&o.templates))?;
-            return Ok(RunSummary {
-                estimated: 0,
-                cached: selected.len(),
-                tables: written,
-                records,
-            });
+        let hit = data_key(&o.source, &ws, &loaded, name.as_deref()).and_then(|k| {
+            let info: DataInfo = serde_json::from_str(
+                &std::fs::read_to_string(cache_dir.join(format!("data-{k}.json"))).ok()?,
+            )
+            .ok()?;
+            let recs: Option<Vec<(usize, ModelRecord)>> = mine
+                .iter()
+                .map(|&i| read_cached(&cache_file(&cache_dir, &plan[i], &k)).map(|r| (i, r)))
+                .collect();
+            Some((info, recs?))
+        });
+        match hit {
+            Some((info, recs)) => {
+                infos.insert(name.clone(), info);
+                by_index.extend(recs);
+            }
+            None => need.push(name.clone()),
         }
     }
-    let lp = prepare(&o.source, &files).map_err(|diags| {
-        let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
-        format!(
-            "{} problem(s) with the data or its variables; nothing was estimated\n{}",
-            diags.len(),
-            text.join("")
-        )
-    })?;
-    let info = DataInfo {
-        description: lp.description.clone(),
-        simulated: lp.simulated,
-        hash: key.clone().unwrap_or_else(|| lp.hash.clone()),
-    };
-    let view = PanelView::new(&lp.panel);
-    let diags = check::check_plan(&loaded, &mut plan, &view);
-    if !diags.is_empty() {
-        let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
-        return Err(format!(
-            "{} problem(s) in the specs; nothing was estimated\n{}",
-            diags.len(),
-            text.join("")
-        ));
-    }
-    let selected: Vec<(usize, &PlannedModel)> = selected.iter().map(|&i| (i, &plan[i])).collect();
-    let cache_dir = o.out.join(".cache");
+    let cached_without_data = by_index.len();
+    // Every other dataset is read and every model on it checked before anything is estimated.
+    let prepared = prepare_all(&o.source, &ws, &loaded, &mut plan, &need)
+        .map_err(|d| problems(&d, "with the specs or the data; nothing was estimated"))?;
     let total = selected.len();
     let show_bar = !o.quiet && std::io::stderr().is_terminal();
     let bar = if show_bar {
@@ -371,12 +512,13 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             ProgressStyle::with_template("{bar:40} {pos}/{len} models {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
+        b.inc(cached_without_data as u64);
         Some(b)
     } else {
         None
     };
-    let cached = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
+    let cached = AtomicUsize::new(cached_without_data);
+    let done = AtomicUsize::new(cached_without_data);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(o.jobs.unwrap_or(0))
         .build()
@@ -389,11 +531,76 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             None => {}
         }
     };
-    // Cache hits first; the rest is estimated.
+    let mut errors = Vec::new();
+    for p in &prepared {
+        let key = data_key(&o.source, &ws, &loaded, p.name.as_deref());
+        let info = DataInfo {
+            description: p.lp.description.clone(),
+            simulated: p.lp.simulated,
+            hash: key.clone().unwrap_or_else(|| p.lp.hash.clone()),
+        };
+        let view = PanelView::new(&p.lp.panel);
+        let mine: Vec<(usize, &PlannedModel)> = selected
+            .iter()
+            .filter(|&&i| dataset_of(&loaded, &plan[i]) == p.name)
+            .map(|&i| (i, &plan[i]))
+            .collect();
+        let results = estimate_all(&view, &info, &mine, &cache_dir, &pool, &progress, &cached);
+        for r in results {
+            match r {
+                Ok((i, rec)) => {
+                    by_index.insert(i, rec);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(k) = &key {
+            let json = serde_json::to_string(&info).map_err(|e| e.to_string())?;
+            write_atomic(&cache_dir.join(format!("data-{k}.json")), json.as_bytes())?;
+        }
+        infos.insert(p.name.clone(), info);
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if !errors.is_empty() {
+        return Err(format!(
+            "{} model(s) failed; no report was written\n  {}",
+            errors.len(),
+            errors.join("\n  ")
+        ));
+    }
+    let records = tables(&loaded, &plan, by_index, &infos);
+    let written = crate::output::write_outputs(&o.out, &records, &templates(&o.templates))?;
+    let cached = cached.into_inner();
+    Ok(RunSummary {
+        estimated: total - cached,
+        cached,
+        tables: written,
+        records,
+    })
+}
+
+fn problems(diags: &[crate::diag::Diagnostic], what: &str) -> String {
+    let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    format!("{} problem(s) {what}\n{}", diags.len(), text.join(""))
+}
+
+/// Estimates the models of one dataset: cache hits first, then the misses in parallel, models
+/// that can share demeaned columns together. Each result is written to the cache.
+fn estimate_all(
+    view: &PanelView,
+    info: &DataInfo,
+    selected: &[(usize, &PlannedModel)],
+    cache_dir: &Path,
+    pool: &rayon::ThreadPool,
+    progress: &(dyn Fn(&PlannedModel) + Sync),
+    cached: &AtomicUsize,
+) -> Vec<Result<(usize, ModelRecord), String>> {
     let mut results: Vec<Result<(usize, ModelRecord), String>> = Vec::new();
     let mut todo: Vec<(usize, &PlannedModel, PathBuf)> = Vec::new();
-    for (i, m) in &selected {
-        let cache_file = cache_file(&cache_dir, m, &info.hash);
+    for (i, m) in selected {
+        let cache_file = cache_file(cache_dir, m, &info.hash);
         match read_cached(&cache_file) {
             Some(rec) => {
                 cached.fetch_add(1, Ordering::Relaxed);
@@ -419,7 +626,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             continue;
         }
         for j in js {
-            match exec::share_key(&view, todo[j].1) {
+            match exec::share_key(view, todo[j].1) {
                 Some(key) => shared.entry(key).or_default().push(j),
                 None => groups.push(vec![j]),
             }
@@ -432,9 +639,9 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             .map(|g| {
                 let models: Vec<&PlannedModel> = g.iter().map(|&j| todo[j].1).collect();
                 let outs = if models.len() > 1 {
-                    exec::estimate_shared(&view, &models)
+                    exec::estimate_shared(view, &models)
                 } else {
-                    vec![exec::estimate(&view, models[0])]
+                    vec![exec::estimate(view, models[0])]
                 };
                 g.iter()
                     .zip(outs)
@@ -454,39 +661,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             .collect()
     });
     results.extend(estimated.into_iter().flatten());
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    let mut errors = Vec::new();
-    let mut by_index = BTreeMap::new();
-    for r in results {
-        match r {
-            Ok((i, rec)) => {
-                by_index.insert(i, rec);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(format!(
-            "{} model(s) failed; no report was written\n  {}",
-            errors.len(),
-            errors.join("\n  ")
-        ));
-    }
-    if let Some(k) = &key {
-        let json = serde_json::to_string(&info).map_err(|e| e.to_string())?;
-        write_atomic(&cache_dir.join(format!("data-{k}.json")), json.as_bytes())?;
-    }
-    let records = tables(&loaded, &plan, by_index, &info);
-    let written = crate::output::write_outputs(&o.out, &records, &templates(&o.templates))?;
-    let cached = cached.into_inner();
-    Ok(RunSummary {
-        estimated: total - cached,
-        cached,
-        tables: written,
-        records,
-    })
+    results
 }
 
 fn record(
@@ -528,7 +703,7 @@ fn tables(
     loaded: &[crate::spec::LoadedSpec],
     plan: &[PlannedModel],
     mut recs: BTreeMap<usize, ModelRecord>,
-    lp: &DataInfo,
+    infos: &BTreeMap<Option<String>, DataInfo>,
 ) -> Vec<TableRecord> {
     let mut out = Vec::new();
     for ls in loaded {
@@ -542,6 +717,9 @@ fn tables(
             continue;
         }
         let s = &ls.spec;
+        let Some(lp) = infos.get(&s.data) else {
+            continue;
+        };
         out.push(TableRecord {
             table: ls.table.clone(),
             title: s.title.clone(),

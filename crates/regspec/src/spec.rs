@@ -158,6 +158,8 @@ pub struct SpecFile {
     /// Variables this file adds to the panel (computed after the workspace's).
     #[serde(default)]
     pub variables: measures::vars::Definitions,
+    /// The dataset of `regspec.yaml` this file's models run on (default: the default dataset).
+    pub data: Option<String>,
 }
 
 /// A spec file as loaded: its text (for diagnostics) and its parsed content.
@@ -202,6 +204,7 @@ const FILE_FIELDS: &[&str] = &[
     "models",
     "grid",
     "variables",
+    "data",
 ];
 
 pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostic> {

@@ -12,6 +12,12 @@
 //!   ln_income: log(income)
 //!   cohort: first_treated(treated)
 //!   rel: rel_time(cohort)
+//! datasets:                    # further datasets; a spec file picks one with `data: firms`
+//!   firms:
+//!     file: data/firms.parquet
+//!     unit: firm_id
+//!     time: year
+//!     variables: {ln_sales: log(sales)}
 //! ```
 
 use crate::diag::Diagnostic;
@@ -34,6 +40,9 @@ pub struct DataDecl {
     pub delimiter: Option<char>,
     /// The declaration of raw sources that `--raw-data DIR` builds a panel from.
     pub sources: Option<PathBuf>,
+    /// Variables of a named dataset (the default dataset's are the top-level `variables`).
+    #[serde(default)]
+    pub variables: Definitions,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -43,6 +52,8 @@ struct WorkspaceFile {
     data: DataDecl,
     #[serde(default)]
     variables: Definitions,
+    #[serde(default)]
+    datasets: std::collections::BTreeMap<String, DataDecl>,
 }
 
 /// A loaded workspace.
@@ -53,6 +64,8 @@ pub struct Workspace {
     pub text: String,
     pub data: DataDecl,
     pub variables: Definitions,
+    /// Named datasets besides the default one.
+    pub datasets: std::collections::BTreeMap<String, DataDecl>,
 }
 
 impl Workspace {
@@ -71,7 +84,7 @@ impl Workspace {
         let wf: WorkspaceFile = crate::yaml::from_str(&text).map_err(|e| {
             let mut msg = e.message.clone();
             if msg.contains("unknown field") {
-                msg.push_str(" (a workspace file has `data` and `variables`)");
+                msg.push_str(" (a workspace file has `data`, `variables` and `datasets`)");
             }
             let d = Diagnostic::new(&path, msg);
             match (e.line, e.column) {
@@ -79,23 +92,82 @@ impl Workspace {
                 _ => d,
             }
         })?;
+        if !wf.data.variables.0.is_empty() {
+            let d = Diagnostic::new(
+                &path,
+                "the default dataset's variables go in the top-level `variables:` block",
+            );
+            return Err(
+                match text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("variables:") && l.starts_with(' '))
+                {
+                    Some(i) => d.at(&text, i + 1, 3),
+                    None => d,
+                },
+            );
+        }
+        for (name, decl) in &wf.datasets {
+            if decl.file.is_none() || decl.unit.is_none() || decl.time.is_none() {
+                return Err(Diagnostic::new(
+                    &path,
+                    format!("dataset `{name}` needs `file`, `unit` and `time`"),
+                ));
+            }
+        }
         Ok(Workspace {
             file: Some(path),
             text,
             data: wf.data,
             variables: wf.variables,
+            datasets: wf.datasets,
         })
     }
 
-    /// How to read a data file: keys from the declaration, or the study's `iso3`/`year`.
-    pub fn dataset(&self) -> DatasetSpec {
-        DatasetSpec {
-            file: self.data.file.clone(),
-            unit: self.data.unit.clone().unwrap_or_else(|| "iso3".into()),
-            time: self.data.time.clone().unwrap_or_else(|| "year".into()),
-            period: self.data.period,
-            delimiter: self.data.delimiter,
+    /// The declaration of a dataset: the default one (`None`) or a named one.
+    pub fn decl(&self, name: Option<&str>) -> Result<&DataDecl, String> {
+        match name {
+            None => Ok(&self.data),
+            Some(n) => self.datasets.get(n).ok_or_else(|| {
+                let hint = crate::diag::suggest(n, self.datasets.keys().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let known: Vec<&str> = self.datasets.keys().map(String::as_str).collect();
+                format!(
+                    "unknown dataset `{n}` (regspec.yaml declares: {}){hint}",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            }),
         }
+    }
+
+    /// The variables of a dataset.
+    pub fn variables_of(&self, name: Option<&str>) -> &Definitions {
+        match name.and_then(|n| self.datasets.get(n)) {
+            Some(d) => &d.variables,
+            None => &self.variables,
+        }
+    }
+
+    /// How to read the default dataset's file: keys from the declaration, or the study's
+    /// `iso3`/`year`.
+    pub fn dataset(&self) -> DatasetSpec {
+        spec_of(&self.data)
+    }
+}
+
+/// How to read a declared file.
+pub fn spec_of(d: &DataDecl) -> DatasetSpec {
+    DatasetSpec {
+        file: d.file.clone(),
+        unit: d.unit.clone().unwrap_or_else(|| "iso3".into()),
+        time: d.time.clone().unwrap_or_else(|| "year".into()),
+        period: d.period,
+        delimiter: d.delimiter,
     }
 }
 
