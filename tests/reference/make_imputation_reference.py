@@ -16,6 +16,7 @@ import pathlib
 
 import pandas as pd
 import pyfixest as pf
+from demo_panel import load_demo  # the demo panel with the study's variables
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 df = load_demo()
@@ -50,7 +51,6 @@ print(json.dumps(out["homic"], indent=1)[:600], out["homic_overall"])
 # BJS's pre-trend test: untreated observations only, unit and year FE, dummies for the 3
 # periods before adoption, clustered by unit; Wald statistic of the leads.
 import numpy as np  # noqa: E402
-from demo_panel import load_demo  # the demo panel with the study's variables
 
 for y in ["homic", "hosic"]:
     d = df[~df["treated"]].copy()
