@@ -285,3 +285,41 @@ fn a_spec_file_chooses_a_named_dataset() {
         "{err}"
     );
 }
+
+#[test]
+fn formula_lags_equal_declared_lags() {
+    let dir = states("lterm");
+    std::fs::write(
+        dir.join("specs/lags.yaml"),
+        "models:\n  - name: declared\n    formula: \"y ~ treat_post + y_l1 | state + year\"\n    cluster: state\n  - name: formula\n    formula: \"y ~ treat_post + l(y, 1:2) | state + year\"\n    cluster: state\n  - name: lead\n    formula: \"y ~ treat_post + f(y) | state + year\"\n    cluster: state\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/lags.yaml"]);
+    assert!(ok, "{err}");
+    let t = table(&dir, "reports", "lags");
+    let m = |n: &str| t.models.iter().find(|m| m.name == n).unwrap();
+    // l(y, 1:2) expands to l(y,1) and l(y,2); a two-lag model has fewer rows than the one-lag one.
+    let f = m("formula");
+    assert!(f.result.coef("l(y,1)").is_some() && f.result.coef("l(y,2)").is_some());
+    assert!(f.result.nobs < m("declared").result.nobs);
+    // Gap-aware as the declared lag: the one-lag model by formula has the same sample and
+    // numbers as the declared variable.
+    std::fs::write(
+        dir.join("specs/lags.yaml"),
+        "models:\n  - name: declared\n    formula: \"y ~ treat_post + y_l1 | state + year\"\n    cluster: state\n  - name: formula\n    formula: \"y ~ treat_post + l(y) | state + year\"\n    cluster: state\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/lags.yaml"]);
+    assert!(ok, "{err}");
+    let t = table(&dir, "reports", "lags");
+    let (d, f) = (&t.models[0].result, &t.models[1].result);
+    assert_eq!(d.nobs, f.nobs);
+    assert_eq!(
+        d.coef("y_l1").unwrap().estimate,
+        f.coef("l(y,1)").unwrap().estimate
+    );
+    assert_eq!(
+        d.coef("treat_post").unwrap().std_error,
+        f.coef("treat_post").unwrap().std_error
+    );
+}

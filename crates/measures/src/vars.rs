@@ -219,9 +219,25 @@ mod tests {
                 ("cmp", "x >= 2 and not d"),
                 ("m", "is_missing(x)"),
                 ("co", "coalesce(x, 0)"),
+                ("fl", "floor(x / 4)"),
+                ("ce", "ceil(x / 4)"),
+                ("ro", "round(x / 4)"),
             ],
         )
         .unwrap();
+        // x / 4 = 0.5, 2.5, 0.25, NA, 1, 7.5 (round half away from zero).
+        assert_eq!(
+            col(&p, "fl"),
+            [Some(0.0), Some(2.0), Some(0.0), NA, Some(1.0), Some(7.0)]
+        );
+        assert_eq!(
+            col(&p, "ce"),
+            [Some(1.0), Some(3.0), Some(1.0), NA, Some(1.0), Some(8.0)]
+        );
+        assert_eq!(
+            col(&p, "ro"),
+            [Some(1.0), Some(3.0), Some(0.0), NA, Some(1.0), Some(8.0)]
+        );
         let e1 = std::f64::consts::E;
         assert_eq!(col(&p, "lx")[1], Some(10f64.ln()));
         assert_eq!(col(&p, "lx")[3], NA);
