@@ -27,7 +27,9 @@ a = rng.normal(size=units)
 b = rng.normal(size=int(np.sqrt(n)))
 y = x1 + 0.05 * x2 + a[u] + b[firm] + rng.normal(size=n)
 # "u0000123": built in Arrow (no Python string per row), so 1e8 rows fit in memory.
-unit = pc.binary_join_element_wise("u", pc.utf8_lpad(pc.cast(pa.array(u), pa.large_string()), 7, "0"), "")
+ls = pa.large_string()
+digits = pc.utf8_lpad(pc.cast(pa.array(u), ls), 7, "0")
+unit = pc.binary_join_element_wise(pa.scalar("u", ls), digits, pa.scalar("", ls))
 table = pa.table({
     "unit": unit,
     "t": pa.array(t.astype(np.int32)),

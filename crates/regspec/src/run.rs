@@ -417,9 +417,17 @@ pub fn data_key(
         return None;
     }
     let (file, spec) = data_file(src, ws, name).ok()?;
-    let bytes = std::fs::read(&file).ok()?;
     let mut h = Xxh3::new();
-    h.update(&bytes);
+    // Streamed: a 1e8-row file is hashed without holding it in memory.
+    let mut f = std::fs::File::open(&file).ok()?;
+    let mut buf = vec![0u8; 1 << 22];
+    loop {
+        let k = std::io::Read::read(&mut f, &mut buf).ok()?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+    }
     h.update(serde_json::to_string(&spec).ok()?.as_bytes());
     h.update(file.display().to_string().as_bytes());
     h.update(&std::fs::read(ingest::panel::meta_path(&file)).unwrap_or_default());
