@@ -323,27 +323,7 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates and insists on numbers; text gets an error naming the column and a value.
     fn num(&self, e: &Expr) -> Result<Val<'p>, EvalError> {
-        match self.eval(e)? {
-            v @ (Val::Num(_) | Val::Scalar(_)) => Ok(v),
-            Val::Cat(codes, levels) => {
-                let what = match e {
-                    Expr::Col(c) => format!("column `{c}`"),
-                    _ => "this expression".into(),
-                };
-                let sample = codes
-                    .iter()
-                    .find(|&&k| k != MISSING_CODE)
-                    .and_then(|&k| levels.get(k as usize))
-                    .cloned()
-                    .unwrap_or_default();
-                Err(EvalError::new(format!(
-                    "{what} is text (e.g. \"{sample}\") where a number is needed; compare it with text (`== \"{sample}\"`) or use it as a fixed effect or cluster"
-                )))
-            }
-            Val::Text(t) => Err(EvalError::new(format!(
-                "text \"{t}\" where a number is needed"
-            ))),
-        }
+        num_of(self.eval(e)?).map_err(|err| named(err, e))
     }
 
     fn compare(&self, x: &Expr, op: CmpOp, y: &Expr) -> Result<Val<'p>, EvalError> {
@@ -716,7 +696,7 @@ fn num_of(v: Val<'_>) -> Result<Val<'_>, EvalError> {
                 .cloned()
                 .unwrap_or_default();
             Err(EvalError::new(format!(
-                "this expression is text (e.g. \"{sample}\") where a number is needed"
+                "this expression is text (e.g. \"{sample}\") where a number is needed; compare it with text (`== \"{sample}\"`) or use it as a fixed effect or cluster"
             )))
         }
         Val::Text(t) => Err(EvalError::new(format!(

@@ -19,7 +19,7 @@ pub fn load_and_plan(
 }
 
 /// What can be known without the data: every file parsed and planned, table names unique.
-/// Each planned model carries its cache key (the hash of the plan as written).
+/// Each planned model carries its cache key (`PlannedModel::hash` of the plan as written).
 pub fn load_static(
     files: &[std::path::PathBuf],
 ) -> (Vec<LoadedSpec>, Vec<PlannedModel>, Vec<Diagnostic>) {
@@ -32,12 +32,7 @@ pub fn load_static(
             Ok(ls) => {
                 match plan::plan_file(&ls) {
                     Err(ds) => diags.extend(ds),
-                    Ok(mut pms) => {
-                        for m in &mut pms {
-                            m.key = crate::run::spec_hash(m);
-                        }
-                        models.extend(pms);
-                    }
+                    Ok(pms) => models.extend(pms),
                 }
                 loaded.push(ls);
             }

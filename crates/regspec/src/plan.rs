@@ -36,6 +36,18 @@ pub struct PlannedModel {
 }
 
 impl PlannedModel {
+    /// The model's cache key: a hash of everything the plan says (16 hex digits of SHA-256 of
+    /// its JSON), so any change of a field that can change a fit changes the key.
+    pub fn hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_string(self).unwrap_or_default();
+        Sha256::digest(json.as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Every panel column the model reads.
     pub fn columns(&self) -> Vec<String> {
         let mut out = vec![self.outcome.clone()];
@@ -123,8 +135,9 @@ pub fn plan_file(ls: &LoadedSpec) -> Result<Vec<PlannedModel>, Vec<Diagnostic>> 
     for m in &models {
         match plan_model(ls, m) {
             Ok(pms) => {
-                for pm in pms {
+                for mut pm in pms {
                     *seen.entry(pm.name.clone()).or_default() += 1;
+                    pm.key = pm.hash();
                     out.push(pm);
                 }
             }

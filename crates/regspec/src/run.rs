@@ -9,7 +9,6 @@ use estimators::{ModelRecord, TableRecord};
 use indicatif::{ProgressBar, ProgressStyle};
 use ingest::Panel;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -360,15 +359,6 @@ pub fn panel_hash(p: &Panel) -> String {
         }
     }
     format!("{:016x}", h.digest())
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-pub fn spec_hash(m: &PlannedModel) -> String {
-    let json = serde_json::to_string(m).unwrap_or_default();
-    hex(&Sha256::digest(json.as_bytes()))[..16].to_string()
 }
 
 /// What was done, for the closing message.
