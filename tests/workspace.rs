@@ -323,3 +323,34 @@ fn formula_lags_equal_declared_lags() {
         f.coef("treat_post").unwrap().std_error
     );
 }
+
+#[test]
+fn a_dropped_treatment_or_an_exact_fit_is_an_error_not_a_row() {
+    let dir = states("honest");
+    std::fs::write(
+        dir.join("specs/absorbed.yaml"),
+        "variables:\n  ever: if_else(is_missing(cohort), 0, 1)\nmodels:\n  - name: absorbed\n    outcome: y\n    treatment: ever\n    regressors: [ln_x]\n    fe: [state, year]\n    cluster: state\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/absorbed.yaml"]);
+    assert!(!ok);
+    assert!(
+        err.contains("model `absorbed` (absorbed): the treatment `ever` was dropped (absorbed by fixed effects)"),
+        "{err}"
+    );
+    assert!(
+        !dir.join("reports/absorbed.md").exists(),
+        "no table is written"
+    );
+    std::fs::write(
+        dir.join("specs/exact.yaml"),
+        "models:\n  - name: exact\n    outcome: treat_post\n    treatment: treat_post\n    regressors: [ln_x]\n    fe: [state, year]\n    cluster: state\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/exact.yaml"]);
+    assert!(!ok);
+    assert!(
+        err.contains("the regressors fit `treat_post` exactly (R² = 1)"),
+        "{err}"
+    );
+}

@@ -54,11 +54,16 @@ pub struct OlsResult {
     pub df_k: usize,
     /// Degrees of freedom of the t distribution for p-values and intervals.
     pub df_t: f64,
+    /// NaN (null in JSON) where the estimator defines no R², e.g. Callaway-Sant'Anna.
+    #[serde(with = "nan_as_null")]
     pub r2: f64,
+    #[serde(with = "nan_as_null")]
     pub adj_r2: f64,
     pub within_r2: Option<f64>,
     pub adj_within_r2: Option<f64>,
+    #[serde(with = "nan_as_null")]
     pub rmse: f64,
+    #[serde(with = "nan_as_null")]
     pub rss: f64,
     /// F test that all (non-intercept) coefficients are zero, with the model's vcov.
     pub wald: Option<Wald>,
@@ -67,7 +72,37 @@ pub struct OlsResult {
     pub warnings: Vec<String>,
 }
 
+/// A statistic an estimator may not define: NaN in Rust, null in JSON (which has no NaN).
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_nan() {
+            s.serialize_none()
+        } else {
+            s.serialize_f64(*v)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
 impl OlsResult {
+    /// The result without the fit statistics of a regression (R², RMSE, the overall Wald test),
+    /// for estimators that define none: their columns print none.
+    pub fn without_fit_statistics(mut self) -> OlsResult {
+        self.r2 = f64::NAN;
+        self.adj_r2 = f64::NAN;
+        self.within_r2 = None;
+        self.adj_within_r2 = None;
+        self.rmse = f64::NAN;
+        self.rss = f64::NAN;
+        self.wald = None;
+        self
+    }
+
     pub fn coef(&self, name: &str) -> Option<&Coefficient> {
         self.coefficients.iter().find(|c| c.name == name)
     }

@@ -200,11 +200,22 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
         "sun_abraham" | "imputation" => {
             crate::exec::sunab_options(m).map(|(a, u, t)| vec![a, u, t])
         }
-        "callaway_santanna" => crate::exec::cs_options(m).map(|(a, u, t, _)| vec![a, u, t]),
+        "callaway_santanna" => crate::exec::cs_options(m).map(|o| {
+            let mut cols = vec![o.adopt, o.unit, o.time];
+            cols.extend(o.covariates);
+            cols
+        }),
         _ => Ok(vec![]),
     };
     match option_columns {
-        Err(e) => out.push(here("options", e)),
+        // A refused field is pointed at where it is written; an option error at `options`.
+        Err(e) => {
+            let key = ["fe", "weights", "cluster"]
+                .into_iter()
+                .find(|k| e.contains(&format!("`{k}:")) || e.contains(&format!("`{k}`")))
+                .unwrap_or("options");
+            out.push(here(key, e))
+        }
         Ok(cols) => {
             for c in cols {
                 if !view.has(&c) {

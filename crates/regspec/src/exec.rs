@@ -297,6 +297,11 @@ pub fn bacon_options(m: &PlannedModel) -> Result<(String, String, String), Strin
     if m.treatment.is_none() || m.regressors.len() != 1 {
         return Err("bacon decomposes the TWFE coefficient of `treatment` alone: no other regressors or controls".into());
     }
+    if m.weights.is_some() {
+        return Err(
+            "bacon decomposes the unweighted TWFE coefficient: `weights` are not supported".into(),
+        );
+    }
     Ok((
         opt_str(m, "adopt", "sign_year")?,
         opt_str(m, "unit", "iso3")?,
@@ -339,11 +344,36 @@ pub fn sunab_options(m: &PlannedModel) -> Result<(String, String, String), Strin
         &["adopt", "unit", "time"]
     };
     known_options(m, known)?;
-    Ok((
+    let (adopt, unit, time) = (
         opt_str(m, "adopt", "sign_year")?,
         opt_str(m, "unit", "iso3")?,
         opt_str(m, "time", "year")?,
-    ))
+    );
+    if m.estimator == "imputation" {
+        // The imputation model's fixed effects are the unit and the period; say so or say nothing.
+        let mut fe = m.fe.clone();
+        fe.sort();
+        let mut keys = vec![unit.clone(), time.clone()];
+        keys.sort();
+        if !fe.is_empty() && fe != keys {
+            return Err(format!(
+                "imputation absorbs unit and period effects (`{unit}`, `{time}`) only: `fe: {:?}` is not supported",
+                m.fe
+            ));
+        }
+        if m.weights.is_some() {
+            return Err("imputation does not support `weights`".into());
+        }
+        if m.cluster.len() > 1 {
+            return Err("imputation clusters by one variable (Gardner's SEs): two-way `cluster` is not supported".into());
+        }
+        if let Some(v) = m.options.get("pretrend_leads") {
+            if v.as_u64().is_none() {
+                return Err("option `pretrend_leads` must be a non-negative integer".into());
+            }
+        }
+    }
+    Ok((adopt, unit, time))
 }
 
 fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
@@ -434,9 +464,22 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
 
 /// Callaway-Sant'Anna settings: `{adopt: sign_year, unit: iso3, time: year,
 /// control: never_treated | not_yet_treated}`.
-pub fn cs_options(
-    m: &PlannedModel,
-) -> Result<(String, String, String, estimators::CsControl), String> {
+/// Callaway-Sant'Anna settings, every one validated here (so `regspec check` finds what `run`
+/// would): `{adopt, unit, time, control: never_treated | not_yet_treated, anticipation: k >= 0,
+/// method: dr | ipw | or, covariates: [...], bootstrap: {draws: n >= 1, seed}}`. Fields the
+/// estimator cannot honour are refused: it has no fixed effects or weights, and its standard
+/// errors are clustered by the unit.
+pub struct CsOptions {
+    pub adopt: String,
+    pub unit: String,
+    pub time: String,
+    pub settings: estimators::CsSettings,
+    pub covariates: Vec<String>,
+    /// (draws, seed) of the multiplier bootstrap.
+    pub bootstrap: Option<(usize, u64)>,
+}
+
+pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
     known_options(
         m,
         &[
@@ -461,20 +504,25 @@ pub fn cs_options(
     };
     if !m.regressors.is_empty() {
         return Err(
-            "callaway_santanna here is unconditional: no treatment, regressors or controls".into(),
+            "callaway_santanna here is unconditional: no treatment, regressors or controls (use option `covariates`)".into(),
         );
     }
-    Ok((
-        opt_str(m, "adopt", "sign_year")?,
-        opt_str(m, "unit", "iso3")?,
-        opt_str(m, "time", "year")?,
-        control,
-    ))
-}
-
-/// Callaway-Sant'Anna on the model's sample; the table shows its dynamic (event-time) effects.
-fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
-    let (adopt, unit, time, control) = cs_options(m)?;
+    let unit = opt_str(m, "unit", "iso3")?;
+    if !m.fe.is_empty() {
+        return Err(format!(
+            "callaway_santanna has no fixed effects (it compares groups and periods directly): remove `fe: {:?}`",
+            m.fe
+        ));
+    }
+    if m.weights.is_some() {
+        return Err("callaway_santanna does not support `weights` yet".into());
+    }
+    if !(m.cluster.is_empty() || m.cluster == [unit.clone()]) {
+        return Err(format!(
+            "callaway_santanna's standard errors are clustered by the unit (`{unit}`) only: `cluster: {:?}` is not supported",
+            m.cluster
+        ));
+    }
     let anticipation = match m.options.get("anticipation") {
         None => 0,
         Some(v) => v
@@ -482,19 +530,6 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
             .filter(|a| *a >= 0)
             .ok_or("option `anticipation` must be a non-negative integer")?,
     };
-    let rows = sample_rows(view, m)?;
-    let units = view.codes(&unit, &rows);
-    let times: Vec<i64> = view
-        .numeric(&time, &rows)
-        .iter()
-        .map(|t| t.round() as i64)
-        .collect();
-    let adopts: Vec<Option<i64>> = view
-        .numeric(&adopt, &rows)
-        .iter()
-        .map(|a| a.is_finite().then(|| a.round() as i64))
-        .collect();
-    let y = view.numeric(&m.outcome, &rows);
     let method = match opt_str(m, "method", "dr")?.as_str() {
         "dr" => estimators::CsMethod::Dr,
         "ipw" => estimators::CsMethod::Ipw,
@@ -505,33 +540,83 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
             ))
         }
     };
-    // Covariates (their base-period values) enter through `method`, when they are given.
-    let covariates: Vec<Vec<f64>> = match m.options.get("covariates") {
+    let covariates: Vec<String> = match m.options.get("covariates") {
         None => Vec::new(),
         Some(Value::Array(a)) => a
             .iter()
             .map(|c| {
                 c.as_str()
-                    .map(|c| view.numeric(c, &rows))
-                    .ok_or("option `covariates` must list column names")
+                    .map(str::to_string)
+                    .ok_or("option `covariates` must list column names".to_string())
             })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("option `covariates` must list column names".into()),
     };
-    let settings = estimators::CsSettings {
-        control,
-        anticipation,
-        method,
-    };
-    let cs = estimators::callaway_santanna(&units, &times, &adopts, &y, &covariates, settings)
-        .map_err(|e| e.to_string())?;
-    let mut cs = cs;
-    if let Some(b) = m.options.get("bootstrap") {
-        let draws = b.get("draws").and_then(|d| d.as_u64()).unwrap_or(999) as usize;
-        let seed = b.get("seed").and_then(|d| d.as_u64()).unwrap_or(1);
-        if draws == 0 {
-            return Err("bootstrap `draws` must be at least 1".into());
+    let bootstrap = match m.options.get("bootstrap") {
+        None => None,
+        Some(Value::Object(b)) => {
+            if let Some(k) = b.keys().find(|k| !["draws", "seed"].contains(&k.as_str())) {
+                return Err(format!(
+                    "unknown bootstrap option `{k}` (known: draws, seed)"
+                ));
+            }
+            let draws = match b.get("draws") {
+                None => 999,
+                Some(d) => d
+                    .as_u64()
+                    .filter(|d| *d >= 1)
+                    .ok_or("bootstrap `draws` must be an integer of at least 1")?,
+            };
+            let seed = match b.get("seed") {
+                None => 1,
+                Some(d) => d
+                    .as_u64()
+                    .ok_or("bootstrap `seed` must be a non-negative integer")?,
+            };
+            Some((draws as usize, seed))
         }
+        Some(_) => return Err("option `bootstrap` is a map: `{draws: 999, seed: 1}`".into()),
+    };
+    Ok(CsOptions {
+        adopt: opt_str(m, "adopt", "sign_year")?,
+        unit,
+        time: opt_str(m, "time", "year")?,
+        settings: estimators::CsSettings {
+            control,
+            anticipation,
+            method,
+        },
+        covariates,
+        bootstrap,
+    })
+}
+
+fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let o = cs_options(m)?;
+    let (unit, time) = (&o.unit, &o.time);
+    let rows = sample_rows(view, m)?;
+    let units = view.codes(unit, &rows);
+    let times: Vec<i64> = view
+        .numeric(time, &rows)
+        .iter()
+        .map(|t| t.round() as i64)
+        .collect();
+    let adopts: Vec<Option<i64>> = view
+        .numeric(&o.adopt, &rows)
+        .iter()
+        .map(|a| a.is_finite().then(|| a.round() as i64))
+        .collect();
+    let y = view.numeric(&m.outcome, &rows);
+    // Covariates (their base-period values) enter through `method`, when they are given.
+    let covariates: Vec<Vec<f64>> = o
+        .covariates
+        .iter()
+        .map(|c| view.numeric(c, &rows))
+        .collect();
+    let mut cs =
+        estimators::callaway_santanna(&units, &times, &adopts, &y, &covariates, o.settings)
+            .map_err(|e| e.to_string())?;
+    if let Some((draws, seed)) = o.bootstrap {
         let atts: Vec<f64> = cs.dynamic.iter().map(|d| d.att).collect();
         cs.bootstrap = Some(estimators::multiplier_bootstrap(
             &cs.dynamic_if,
@@ -547,15 +632,18 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         .zip(&adopts)
         .map(|(t, a)| f64::from(u8::from(a.is_some_and(|a| *t >= a))))
         .collect();
-    let twfe_codes = view.codes(&time, &rows);
+    let twfe_codes = view.codes(time, &rows);
     let base = twfe_base(
         &m.outcome,
         &y,
         &d,
-        [(&unit, &units), (&time, &twfe_codes)],
-        (&unit, &units),
+        [(unit, &units), (time, &twfe_codes)],
+        (unit, &units),
     )?;
-    let r = cs.as_result(&base, "rel_time", 0.95);
+    // The TWFE base gives the sample, clusters and layout; CS defines no R².
+    let r = cs
+        .as_result(&base, "rel_time", 0.95)
+        .without_fit_statistics();
     let points = event_points(&r.coefficients);
     let window = window_of(&points);
     // With a varying base period there is no omitted period; -1 is an estimate like the others.
@@ -694,12 +782,13 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         points,
         pretrend,
     };
+    // The TWFE base gives the sample, clusters and layout; the imputation defines no R².
     let r = OlsResult {
         coefficients,
         vcov: imp.vcov.clone(),
-        wald: None,
         ..base
-    };
+    }
+    .without_fit_statistics();
     Ok((
         r,
         Extras {
@@ -857,8 +946,8 @@ pub fn psm_options(m: &PlannedModel) -> Result<PsmSettings, String> {
     };
     let caliper = match m.options.get("caliper") {
         None => 0.2,
-        Some(v) => v.as_f64().ok_or(
-            "option `caliper` must be a number (standard deviations of the logit score; 0 = none)",
+        Some(v) => v.as_f64().filter(|c| *c >= 0.0).ok_or(
+            "option `caliper` must be a number >= 0 (standard deviations of the logit score; 0 = none)",
         )?,
     };
     let replacement = match m.options.get("replacement") {

@@ -579,6 +579,27 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     })
 }
 
+/// A result never says more than was estimated: a treatment that was dropped (absorbed by the
+/// fixed effects or collinear with the regressors) or an outcome the regressors fit exactly is
+/// an error, not a table row.
+fn honest(m: &PlannedModel, r: &estimators::OlsResult) -> Result<(), String> {
+    if let Some(t) = &m.treatment {
+        if let Some(d) = r.dropped.iter().find(|d| &d.name == t) {
+            return Err(format!(
+                "the treatment `{t}` was dropped ({}): the model says nothing about it",
+                d.reason
+            ));
+        }
+    }
+    if r.r2.is_finite() && r.r2 >= 1.0 - 1e-12 && !r.coefficients.is_empty() {
+        return Err(format!(
+            "the regressors fit `{}` exactly (R² = 1): is the outcome one of the regressors?",
+            m.outcome
+        ));
+    }
+    Ok(())
+}
+
 fn problems(diags: &[crate::diag::Diagnostic], what: &str) -> String {
     let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
     format!("{} problem(s) {what}\n{}", diags.len(), text.join(""))
@@ -645,9 +666,10 @@ fn estimate_all(
                     .zip(outs)
                     .map(|(&j, out)| {
                         let (i, m, cache_file) = &todo[j];
-                        let (result, extras) = out.map_err(|e| {
-                            format!("{}: model `{}` ({}): {e}", m.spec_file, m.name, m.table)
-                        })?;
+                        let (result, extras) =
+                            out.and_then(|o| honest(m, &o.0).map(|_| o)).map_err(|e| {
+                                format!("{}: model `{}` ({}): {e}", m.spec_file, m.name, m.table)
+                            })?;
                         let rec = record(m, &info.hash, result, extras);
                         let json = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
                         write_atomic(cache_file, json.as_bytes())?;

@@ -388,11 +388,13 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                 "Observations",
                 per(&|m: &ModelRecord| thousands(m.result.nobs)),
             );
-            stat(
-                "R$^2$",
-                "R²",
-                per(&|m: &ModelRecord| fmt_num(m.result.r2, d)),
-            );
+            if models.iter().any(|m| m.result.r2.is_finite()) {
+                stat(
+                    "R$^2$",
+                    "R²",
+                    per(&|m: &ModelRecord| fmt_num(m.result.r2, d)),
+                );
+            }
             if models.iter().any(|m| m.result.within_r2.is_some()) {
                 stat(
                     "Within R$^2$",
