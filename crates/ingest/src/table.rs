@@ -343,8 +343,109 @@ pub(crate) fn assemble(
             ),
         ));
     }
+    canonicalize(&mut panel);
     panel.meta.insert("rows".into(), panel.nrows().to_string());
     Ok(panel)
+}
+
+/// Puts the rows in a canonical order: units by their key (text alphabetically, numbers
+/// ascending), periods ascending within a unit; text levels of every column are renumbered in
+/// order of first appearance in that order. Every result (sums, cluster numbering, seeded draws)
+/// then depends on the data, never on the order of the file's rows. A file already in that
+/// order (the usual case) is left as it is, at the cost of one pass.
+pub fn canonicalize(panel: &mut Panel) {
+    let n = panel.nrows();
+    let Some(unit) = panel.column(&panel.unit) else {
+        return;
+    };
+    let Some(times) = panel.column(&panel.time).and_then(|c| c.numbers()) else {
+        return;
+    };
+    // The rank of each row's unit in key order.
+    let rank: Vec<u32> = match &unit.data {
+        Data::Cat { codes, levels } => {
+            let mut by_text: Vec<u32> = (0..levels.len() as u32).collect();
+            by_text.sort_by(|&a, &b| levels[a as usize].cmp(&levels[b as usize]));
+            let mut rank_of = vec![0u32; levels.len()];
+            for (r, &l) in by_text.iter().enumerate() {
+                rank_of[l as usize] = r as u32;
+            }
+            codes
+                .iter()
+                .map(|&c| rank_of.get(c as usize).copied().unwrap_or(u32::MAX))
+                .collect()
+        }
+        Data::Num(v) => {
+            let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            sorted.sort_by(f64::total_cmp);
+            sorted.dedup();
+            v.iter()
+                .map(|x| {
+                    sorted
+                        .binary_search_by(|p| p.total_cmp(x))
+                        .map_or(u32::MAX, |i| i as u32)
+                })
+                .collect()
+        }
+    };
+    let key = |r: usize| (rank[r], times[r]);
+    let in_order = (1..n).all(|r| key(r - 1) <= key(r));
+    if in_order && first_appearance_is_alphabetical(&unit.data) {
+        return;
+    }
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    if !in_order {
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            rank[a].cmp(&rank[b]).then(times[a].total_cmp(&times[b]))
+        });
+    }
+    for c in &mut panel.columns {
+        let data = std::mem::replace(&mut c.data, Data::Num(Vec::new()));
+        c.data = match data {
+            Data::Num(v) if in_order => Data::Num(v),
+            Data::Num(v) => Data::Num(order.iter().map(|&r| v[r as usize]).collect()),
+            Data::Cat { codes, levels } => {
+                let codes: Vec<u32> = if in_order {
+                    codes
+                } else {
+                    order.iter().map(|&r| codes[r as usize]).collect()
+                };
+                renumber(codes, levels)
+            }
+        };
+    }
+}
+
+fn first_appearance_is_alphabetical(d: &Data) -> bool {
+    match d {
+        Data::Cat { levels, .. } => levels.windows(2).all(|w| w[0] <= w[1]),
+        Data::Num(_) => true,
+    }
+}
+
+/// Levels renumbered in order of first appearance (unused levels dropped).
+fn renumber(codes: Vec<u32>, levels: Vec<String>) -> Data {
+    let mut map = vec![MISSING_CODE; levels.len()];
+    let mut new_levels = Vec::new();
+    let codes = codes
+        .into_iter()
+        .map(|c| {
+            if c == MISSING_CODE {
+                return c;
+            }
+            let m = &mut map[c as usize];
+            if *m == MISSING_CODE {
+                *m = new_levels.len() as u32;
+                new_levels.push(levels[c as usize].clone());
+            }
+            *m
+        })
+        .collect();
+    Data::Cat {
+        codes,
+        levels: new_levels,
+    }
 }
 
 /// The time key as integral numbers, or (row, message).
@@ -550,6 +651,26 @@ mod tests {
             ),
             ("t".into(), Data::Num(time)),
         ]
+    }
+
+    #[test]
+    fn rows_are_put_in_key_order_whatever_the_file_order() {
+        let p = Path::new("x.csv");
+        let spec = DatasetSpec::keys("state", "t");
+        let a = assemble(p, cols(vec![2.0, 1.0, 1.0]), &spec, None).unwrap();
+        // TX first in the file, then CA twice (t = 2, 1): canonical is CA 1, CA 2, TX 1.
+        let shuffled = vec![
+            (
+                "state".to_string(),
+                Data::from_text(["TX", "CA", "CA"].iter().map(|s| Some(*s))),
+            ),
+            ("t".to_string(), Data::Num(vec![1.0, 2.0, 1.0])),
+        ];
+        let b = assemble(p, shuffled, &spec, None).unwrap();
+        assert_eq!(a.columns, b.columns);
+        assert_eq!(b.column("t").unwrap().numbers().unwrap(), &[1.0, 2.0, 1.0]);
+        assert_eq!(b.column("state").unwrap().text(0).as_deref(), Some("CA"));
+        assert_eq!(b.column("state").unwrap().text(2).as_deref(), Some("TX"));
     }
 
     #[test]

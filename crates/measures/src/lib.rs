@@ -33,6 +33,9 @@ pub fn build_panel(raw: &RawInputs) -> Result<Panel, IngestError> {
         "hofstede_dimensions".into(),
         raw.config.choices.hofstede_dimensions.to_string(),
     );
+    // Rows in the canonical (country, year) order every panel has, whatever the order of the
+    // sample list.
+    ingest::table::canonicalize(&mut panel);
     Ok(panel)
 }
 
