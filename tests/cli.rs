@@ -222,3 +222,55 @@ fn regspec_matches_the_estimators_crate() {
     assert_eq!(via_cli.coefficients, direct.coefficients);
     assert_eq!(via_cli.nobs, direct.nobs);
 }
+
+/// Names become file names: a table, model or template name that could leave `--out` is a
+/// check error, and nothing is written outside the output directory.
+#[test]
+fn names_cannot_escape_the_output_directory() {
+    let dir = workspace("escape");
+    let cases = [
+        ("table", "table: ../escaped\nmodels:\n  - {name: a, outcome: homic, treatment: treat_post}\n"),
+        ("abs_table", "table: /tmp/regspec-escaped\nmodels:\n  - {name: a, outcome: homic, treatment: treat_post}\n"),
+        ("model", "models:\n  - {name: /../../escaped, outcome: homic, treatment: treat_post}\n"),
+        (
+            "figure",
+            "models:\n  - {name: ../es, outcome: homic, estimator: event_study, fe: [iso3, year], options: {rel_time: rel_time, window: [-2, 2], ref: -1}}\n",
+        ),
+        ("template", "template: ../../etc/x\nmodels:\n  - {name: a, outcome: homic, treatment: treat_post}\n"),
+        ("empty", "models:\n  - {name: \"\", outcome: homic, treatment: treat_post}\n"),
+    ];
+    for (case, yaml) in cases {
+        let f = dir.join(format!("specs/zz_{case}.yaml"));
+        std::fs::write(&f, yaml).unwrap();
+        let (ok, _, err) = regspec(&dir, &["run", "--quiet", f.to_str().unwrap()]);
+        assert!(!ok, "{case}: must fail");
+        assert!(err.contains("name"), "{case}: {err}");
+        std::fs::remove_file(&f).unwrap();
+    }
+    assert!(
+        !dir.join("escaped.json").exists() && !dir.parent().unwrap().join("escaped.json").exists()
+    );
+    assert!(!Path::new("/tmp/regspec-escaped.json").exists());
+    // `regspec table` with a name that is a path.
+    let (ok, _, err) = regspec(&dir, &["table", "../x"]);
+    assert!(!ok && err.contains("table name"), "{err}");
+}
+
+/// Nothing to do is an error, not a silent success.
+#[test]
+fn empty_plans_and_unknown_names_are_errors() {
+    let dir = workspace("empty");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "--only", "homicc"]);
+    assert!(
+        !ok && err
+            .contains("--only `homicc`: no table or model has this name; did you mean `homic`?"),
+        "{err}"
+    );
+    std::fs::write(dir.join("specs/zz_empty.yaml"), "# only a comment\n").unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/zz_empty.yaml"]);
+    assert!(!ok && err.contains("declare no models"), "{err}");
+    let empty = dir.join("nospecs");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "--spec-dir", "nospecs"]);
+    assert!(!ok && err.contains("no spec files"), "{err}");
+}

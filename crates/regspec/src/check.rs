@@ -38,6 +38,39 @@ pub fn load_static(
             }
         }
     }
+    // Names become file names: identifiers only (see `names`).
+    for ls in &loaded {
+        let at = |d: Diagnostic, key: &str| match ls
+            .text
+            .lines()
+            .position(|l| l.starts_with(&format!("{key}:")))
+        {
+            Some(i) => d.at(&ls.text, i + 1, 1),
+            None => d,
+        };
+        if let Err(e) = crate::names::check("table", &ls.table) {
+            diags.push(at(Diagnostic::new(&ls.path, e), "table"));
+        }
+        if let Some(t) = &ls.spec.template {
+            if let Err(e) = crate::names::check("template", t) {
+                diags.push(at(Diagnostic::new(&ls.path, e), "template"));
+            }
+        }
+    }
+    for m in &models {
+        if let Err(e) = crate::names::check("model", &m.name) {
+            let ls = loaded
+                .iter()
+                .find(|l| l.path.display().to_string() == m.spec_file);
+            let d = Diagnostic::new(Path::new(&m.spec_file), e).model(&m.name);
+            diags.push(
+                match ls.and_then(|l| spec::locate(&l.text, &m.name, None).map(|p| (l, p))) {
+                    Some((l, (line, col))) => d.at(&l.text, line, col),
+                    None => d,
+                },
+            );
+        }
+    }
     // Table names must be unique across files: each writes reports/<table>.json.
     for (i, a) in loaded.iter().enumerate() {
         if let Some(b) = loaded[..i].iter().find(|b| b.table == a.table) {

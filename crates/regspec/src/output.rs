@@ -3,6 +3,7 @@
 //! it rendered, each file through a temporary file and a rename: a failure leaves the previous
 //! reports as they were.
 
+use crate::names::under;
 use crate::run::write_atomic;
 use estimators::TableRecord;
 use report::{Format, Templates};
@@ -17,12 +18,19 @@ pub fn write_outputs(
     let mut figures: Vec<(String, String)> = Vec::new();
     for t in tables {
         let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
-        files.push((out.join(format!("{}.json", t.table)), json));
+        // Names were checked by `check`; every path is proven to stay under `out` again here,
+        // for records read back from JSON (`regspec table`, `merge`).
+        crate::names::check("table", &t.table)?;
+        files.push((under(out, &format!("{}.json", t.table))?, json));
         for fmt in [Format::Latex, Format::Markdown] {
             let text = report::render_table(t, fmt, templates).map_err(|e| e.to_string())?;
-            files.push((out.join(format!("{}.{}", t.table, fmt.extension())), text));
+            files.push((
+                under(out, &format!("{}.{}", t.table, fmt.extension()))?,
+                text,
+            ));
         }
         for m in &t.models {
+            crate::names::check("model", &m.name)?;
             if let Some(es) = &m.event_study {
                 let x = t
                     .labels
@@ -36,7 +44,7 @@ pub fn write_outputs(
                 let svg = report::figure::event_study_svg(es, &title, &x, "Coefficient and 95% CI")
                     .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
                 let rel = format!("figures/{}_{}.svg", t.table, m.name);
-                files.push((out.join(&rel), svg));
+                files.push((under(out, &rel)?, svg));
                 figures.push((title, rel));
             }
             let label = t.labels.get(&m.label).unwrap_or(&m.label);
@@ -45,7 +53,7 @@ pub fn write_outputs(
                 let svg = report::figure::bacon_svg(b, &title)
                     .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
                 let rel = format!("figures/{}_{}.svg", t.table, m.name);
-                files.push((out.join(&rel), svg));
+                files.push((under(out, &rel)?, svg));
                 figures.push((title, rel));
             }
             if let Some(p) = &m.placebo {
@@ -66,7 +74,7 @@ pub fn write_outputs(
                 let svg = report::figure::placebo_svg(&p.estimates, p.actual, &title, &x)
                     .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
                 let rel = format!("figures/{}_{}.svg", t.table, m.name);
-                files.push((out.join(&rel), svg));
+                files.push((under(out, &rel)?, svg));
                 figures.push((title, rel));
             }
         }
@@ -90,7 +98,8 @@ pub fn rerender(
 ) -> Result<Vec<PathBuf>, String> {
     let mut tables = Vec::new();
     for n in names {
-        let path = out.join(format!("{n}.json"));
+        crate::names::check("table", n)?;
+        let path = under(out, &format!("{n}.json"))?;
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("{}: {e} (run `regspec run` first)", path.display()))?;
         let t: TableRecord = serde_json::from_str(&text)

@@ -450,6 +450,32 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     if !diags.is_empty() {
         return Err(problems(&diags, "in the specs"));
     }
+    if files.is_empty() {
+        return Err(format!(
+            "no spec files in {}: nothing to estimate",
+            o.spec_dir.display()
+        ));
+    }
+    if plan.is_empty() {
+        return Err(format!(
+            "the spec files ({}) declare no models: nothing to estimate",
+            files.len()
+        ));
+    }
+    // Every `--only` name must name a table or a model.
+    for n in &o.only {
+        if !plan.iter().any(|m| &m.name == n || &m.table == n) {
+            let names = plan
+                .iter()
+                .flat_map(|m| [m.name.as_str(), m.table.as_str()]);
+            let hint = crate::diag::suggest(n, names)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(format!(
+                "--only `{n}`: no table or model has this name{hint}"
+            ));
+        }
+    }
     let mut selected: Vec<usize> = plan
         .iter()
         .enumerate()
