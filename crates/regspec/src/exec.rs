@@ -216,6 +216,7 @@ pub fn bootstrap_options(m: &PlannedModel) -> Result<Option<BootOptions>, String
     if draws == 0 {
         return Err("wild_bootstrap `draws` must be at least 1".into());
     }
+    crate::limits::draws("wild_bootstrap `draws`", draws as u64)?;
     if m.treatment.is_none() || m.cluster.is_empty() {
         return Err("wild_bootstrap tests the `treatment` coefficient and needs `cluster`".into());
     }
@@ -567,6 +568,7 @@ pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
                     .filter(|d| *d >= 1)
                     .ok_or("bootstrap `draws` must be an integer of at least 1")?,
             };
+            crate::limits::draws("bootstrap `draws`", draws)?;
             let seed = match b.get("seed") {
                 None => 1,
                 Some(d) => d
@@ -875,6 +877,7 @@ pub fn placebo_options(m: &PlannedModel) -> Result<PlaceboOptions, String> {
     if draws == 0 {
         return Err("option `draws` must be at least 1".into());
     }
+    crate::limits::draws("option `draws`", draws as u64)?;
     if m.treatment.is_none() {
         return Err(
             "a placebo needs `treatment` (the coefficient whose assignment is randomised)".into(),
@@ -1054,6 +1057,13 @@ pub fn event_options(m: &PlannedModel) -> Result<EventOptions, String> {
         None => -1,
         Some(v) => v.as_i64().ok_or("option `ref` must be an integer")?,
     };
+    if window.1 - window.0 + 1 > crate::limits::MAX_EVENT_PERIODS {
+        return Err(format!(
+            "option `window` {window:?} spans {} periods; the limit is {} (bin the endpoints instead)",
+            window.1 - window.0 + 1,
+            crate::limits::MAX_EVENT_PERIODS
+        ));
+    }
     if !(window.0 < reference && reference <= window.1) {
         return Err(format!("option `ref` ({reference}) must lie inside the window {window:?}, after its first period"));
     }

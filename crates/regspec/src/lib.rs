@@ -11,6 +11,7 @@ pub mod diag;
 pub mod exec;
 pub mod expr;
 pub mod frame;
+pub mod limits;
 pub mod names;
 pub mod output;
 pub mod plan;

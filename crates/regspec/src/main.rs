@@ -49,8 +49,8 @@ enum Command {
         /// Only models (or tables) with these names.
         #[arg(long)]
         only: Vec<String>,
-        /// Parallel jobs (default: all cores).
-        #[arg(long)]
+        /// Parallel jobs (default: all cores; at most 256).
+        #[arg(long, value_parser = parse_jobs)]
         jobs: Option<usize>,
         #[command(flatten)]
         data: DataArgs,
@@ -114,6 +114,14 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|_| "a number of threads, e.g. 4")?;
+    if n == 0 || n > regspec::limits::MAX_JOBS {
+        return Err(format!("need 1 <= N <= {}", regspec::limits::MAX_JOBS));
+    }
+    Ok(n)
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {

@@ -376,6 +376,45 @@ pub fn expand(ls: &LoadedSpec) -> Result<Vec<ModelSpec>, Vec<Diagnostic>> {
             ));
             continue;
         }
+        if let Some(k) = keys.iter().find(|k| g.vary[**k].pairs().is_empty()) {
+            diags.push(at(
+                &g.name,
+                Some("vary"),
+                format!(
+                    "grid `{}` varies `{k}` over an empty list: it would make no models",
+                    g.name
+                ),
+            ));
+            continue;
+        }
+        if keys.is_empty() {
+            diags.push(at(
+                &g.name,
+                Some("vary"),
+                format!(
+                    "grid `{}` has an empty `vary`: it would make no models",
+                    g.name
+                ),
+            ));
+            continue;
+        }
+        let size = keys
+            .iter()
+            .map(|k| g.vary[*k].pairs().len())
+            .try_fold(1usize, |a, b| a.checked_mul(b))
+            .unwrap_or(usize::MAX);
+        if size > crate::limits::MAX_GRID_MODELS {
+            diags.push(at(
+                &g.name,
+                Some("vary"),
+                format!(
+                    "grid `{}` expands to {size} models; the limit is {}",
+                    g.name,
+                    crate::limits::MAX_GRID_MODELS
+                ),
+            ));
+            continue;
+        }
         let mut combos: Vec<Vec<(String, String)>> = vec![vec![]];
         for k in &keys {
             let mut next = Vec::new();
