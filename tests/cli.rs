@@ -274,3 +274,52 @@ fn empty_plans_and_unknown_names_are_errors() {
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "--spec-dir", "nospecs"]);
     assert!(!ok && err.contains("no spec files"), "{err}");
 }
+
+/// A cache entry that was edited, or copied over another model's, is never used: the run
+/// warns and estimates the model again, so the report shows what the data say.
+#[test]
+fn the_cache_cannot_lie() {
+    let dir = workspace("cachelie");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]);
+    assert!(ok, "{err}");
+    let before = std::fs::read_to_string(dir.join("reports/baseline.json")).unwrap();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir.join("reports/.cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            !p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("data-")
+        })
+        .collect();
+    entries.sort();
+    assert_eq!(entries.len(), 4);
+    // Hand-edit a coefficient in one entry; copy another entry over a third.
+    let text = std::fs::read_to_string(&entries[0]).unwrap();
+    let edited = text.replacen("\"estimate\":", "\"estimate\":1", 1);
+    assert_ne!(text, edited);
+    std::fs::write(&entries[0], edited).unwrap();
+    std::fs::copy(&entries[1], &entries[2]).unwrap();
+    let (ok, out, err) = regspec(&dir, &["run", "specs/baseline.yaml"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("does not match its checksum"), "{err}");
+    assert!(err.contains("it answers another key"), "{err}");
+    assert!(out.contains("2 estimated, 2 cached"), "{out}");
+    let after = std::fs::read_to_string(dir.join("reports/baseline.json")).unwrap();
+    assert_eq!(before, after, "the report is what the data say");
+}
+
+/// An unusable `--out` is found before any model is estimated.
+#[test]
+fn an_unusable_out_is_found_before_estimating() {
+    let dir = workspace("badout");
+    let (ok, out, err) = regspec(&dir, &["run", "--out", "specs/baseline.yaml/reports"]);
+    assert!(!ok);
+    assert!(
+        err.contains("--out specs/baseline.yaml/reports: cannot write there"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was estimated"), "{err}");
+    assert!(!out.contains("estimated"), "{out}");
+}

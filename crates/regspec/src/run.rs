@@ -436,10 +436,59 @@ fn cache_file(dir: &Path, m: &PlannedModel, data: &str) -> PathBuf {
     dir.join(format!("{}-{data}-{VERSION}.json", m.key))
 }
 
+/// Proves a directory can be written (created if needed) before any model is estimated.
+fn writable(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let probe = dir.join(format!(".probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| e.to_string())?;
+    std::fs::remove_file(&probe).map_err(|e| e.to_string())
+}
+
+/// What a cache entry holds, as read.
+enum Cached<T> {
+    Hit(T),
+    Miss,
+    /// Present but not to be trusted: edited, truncated, or copied from another entry.
+    Corrupt(String),
+}
+
+/// A cache entry: a header line naming the key it answers and the checksum of the content
+/// below it, then the JSON. An entry whose checksum or key does not match is never used.
+fn seal(path: &Path, json: &str) -> String {
+    let key = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let sum = xxhash_rust::xxh3::xxh3_64(json.as_bytes());
+    format!("regspec-cache 1 {key} {sum:016x}\n{json}")
+}
+
+fn unseal<T: serde::de::DeserializeOwned>(path: &Path) -> Cached<T> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Cached::Miss;
+    };
+    let key = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let Some((header, json)) = text.split_once('\n') else {
+        return Cached::Corrupt("no header".into());
+    };
+    let parts: Vec<&str> = header.split(' ').collect();
+    if parts.len() != 4 || parts[0] != "regspec-cache" || parts[1] != "1" {
+        return Cached::Corrupt("not a regspec cache entry".into());
+    }
+    if parts[2] != key {
+        return Cached::Corrupt(format!("it answers another key ({})", parts[2]));
+    }
+    if parts[3] != format!("{:016x}", xxhash_rust::xxh3::xxh3_64(json.as_bytes())) {
+        return Cached::Corrupt("its content does not match its checksum".into());
+    }
+    match serde_json::from_str(json) {
+        Ok(v) => Cached::Hit(v),
+        Err(e) => Cached::Corrupt(format!("unreadable: {e}")),
+    }
+}
+
 fn read_cached(path: &Path) -> Option<ModelRecord> {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<ModelRecord>(&t).ok())
+    match unseal(path) {
+        Cached::Hit(r) => Some(r),
+        _ => None,
+    }
 }
 
 pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
@@ -491,6 +540,12 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             .collect();
     }
     let cache_dir = o.out.join(".cache");
+    writable(&cache_dir).map_err(|e| {
+        format!(
+            "--out {}: cannot write there ({e}); nothing was estimated",
+            o.out.display()
+        )
+    })?;
     let names = datasets_of(
         &loaded,
         &selected.iter().map(|&i| &plan[i]).collect::<Vec<_>>(),
@@ -580,7 +635,8 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
         }
         if let Some(k) = &key {
             let json = serde_json::to_string(&info).map_err(|e| e.to_string())?;
-            write_atomic(&cache_dir.join(format!("data-{k}.json")), json.as_bytes())?;
+            let path = cache_dir.join(format!("data-{k}.json"));
+            write_atomic(&path, seal(&path, &json).as_bytes())?;
         }
         infos.insert(p.name.clone(), info);
     }
@@ -646,13 +702,21 @@ fn estimate_all(
     let mut todo: Vec<(usize, &PlannedModel, PathBuf)> = Vec::new();
     for (i, m) in selected {
         let cache_file = cache_file(cache_dir, m, &info.hash);
-        match read_cached(&cache_file) {
-            Some(rec) => {
+        match unseal(&cache_file) {
+            Cached::Hit(rec) => {
                 cached.fetch_add(1, Ordering::Relaxed);
                 progress(m);
                 results.push(Ok((*i, rec)));
             }
-            None => todo.push((*i, m, cache_file)),
+            Cached::Miss => todo.push((*i, m, cache_file)),
+            Cached::Corrupt(why) => {
+                eprintln!(
+                    "warning: cache entry {} of model `{}` is not used ({why}); estimating again",
+                    cache_file.display(),
+                    m.name
+                );
+                todo.push((*i, m, cache_file))
+            }
         }
     }
     // Models with the same sample, FE, clusters and weights share their demeaned columns.
@@ -698,7 +762,7 @@ fn estimate_all(
                             })?;
                         let rec = record(m, &info.hash, result, extras);
                         let json = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
-                        write_atomic(cache_file, json.as_bytes())?;
+                        write_atomic(cache_file, seal(cache_file, &json).as_bytes())?;
                         progress(m);
                         Ok((*i, rec))
                     })
