@@ -323,3 +323,33 @@ fn an_unusable_out_is_found_before_estimating() {
     assert!(err.contains("nothing was estimated"), "{err}");
     assert!(!out.contains("estimated"), "{out}");
 }
+
+/// The run says what it did in a line per table and where the report is; `list` is a table
+/// whose columns line up.
+#[test]
+fn run_summary_and_list_are_readable() {
+    let dir = workspace("summary");
+    let (ok, out, err) = regspec(&dir, &["run", "specs/baseline.yaml", "specs/lags.yaml"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("baseline") && l.contains("4 model(s)")),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with("open reports/index.md"), "{out}");
+    assert!(
+        !err.contains("[1/"),
+        "no per-model chatter when piped: {err}"
+    );
+    let (ok, _, err) = regspec(&dir, &["run", "--verbose", "specs/baseline.yaml"]);
+    assert!(ok && err.contains("[1/4]"), "{err}");
+    let (ok, out, _) = regspec(&dir, &["list", "specs/baseline.yaml", "specs/lags.yaml"]);
+    assert!(ok);
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with("data:") && !l.contains(": ok"))
+        .collect();
+    let col = |l: &str| l.find(" ols ").or_else(|| l.find(" estimator"));
+    let first = col(lines[0]).unwrap();
+    assert!(lines.iter().all(|l| col(l) == Some(first)), "{out}");
+}

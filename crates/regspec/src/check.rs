@@ -307,30 +307,53 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
     out
 }
 
-/// A one-line description of a plan entry, for `regspec list`.
-pub fn describe(m: &PlannedModel) -> String {
-    let fe = if m.fe.is_empty() {
-        "-".to_string()
-    } else {
-        m.fe.join("+")
-    };
-    format!(
-        "{:<14} {:<28} {:<12} {:<10} fe={:<12} cluster={:<10} sample={}",
-        m.table,
-        m.name,
-        m.estimator,
-        m.outcome,
-        fe,
-        if m.cluster.is_empty() {
+/// The plan as an aligned table, for `regspec list`: a header, then one line per model, every
+/// column as wide as its widest cell.
+pub fn describe(plan: &[PlannedModel]) -> String {
+    let join = |v: &[String]| {
+        if v.is_empty() {
             "-".to_string()
         } else {
-            m.cluster.join("+")
-        },
-        m.sample_label
-            .clone()
-            .or_else(|| m.sample.clone())
-            .unwrap_or_else(|| "all".into())
-    )
+            v.join("+")
+        }
+    };
+    let mut rows: Vec<[String; 7]> = vec![[
+        "table".into(),
+        "model".into(),
+        "estimator".into(),
+        "outcome".into(),
+        "fe".into(),
+        "cluster".into(),
+        "sample".into(),
+    ]];
+    for m in plan {
+        rows.push([
+            m.table.clone(),
+            m.name.clone(),
+            m.estimator.clone(),
+            m.outcome.clone(),
+            join(&m.fe),
+            join(&m.cluster),
+            m.sample_label
+                .clone()
+                .or_else(|| m.sample.clone())
+                .unwrap_or_else(|| "all".into()),
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 pub fn spec_files(

@@ -59,6 +59,9 @@ enum Command {
         /// No progress output.
         #[arg(long)]
         quiet: bool,
+        /// A line per model (and per file written) instead of a line per table.
+        #[arg(long)]
+        verbose: bool,
         /// Run a deterministic share K/N of the models (for job arrays); combine with `merge`.
         #[arg(long, value_parser = parse_shard)]
         shard: Option<(usize, usize)>,
@@ -144,6 +147,7 @@ fn main() -> ExitCode {
             data,
             out,
             quiet,
+            verbose,
             shard,
         } => {
             let o = run::RunOptions {
@@ -152,28 +156,15 @@ fn main() -> ExitCode {
                 spec_dir: data.spec_dir,
                 only,
                 jobs,
-                out,
+                out: out.clone(),
                 quiet,
+                verbose,
                 shard,
                 templates: data.templates,
             };
             run::run(&o).map(|s| {
                 if !quiet {
-                    let data = s
-                        .records
-                        .first()
-                        .map(|t| t.data_source.clone())
-                        .unwrap_or_default();
-                    println!("data: {data}");
-                    println!(
-                        "{} model(s): {} estimated, {} cached",
-                        s.estimated + s.cached,
-                        s.estimated,
-                        s.cached
-                    );
-                    for t in &s.tables {
-                        println!("wrote {}", t.display());
-                    }
+                    summarise(&s, &out, verbose);
                 }
             })
         }
@@ -214,6 +205,38 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What a run did, for a reader: the data, the model counts, a line per table, and where to
+/// open the report (every file written with `--verbose`).
+fn summarise(s: &run::RunSummary, out: &Path, verbose: bool) {
+    let mut sources: Vec<&str> = s.records.iter().map(|t| t.data_source.as_str()).collect();
+    sources.dedup();
+    for d in sources {
+        println!("data: {d}");
+    }
+    println!(
+        "{} model(s): {} estimated, {} cached",
+        s.estimated + s.cached,
+        s.estimated,
+        s.cached
+    );
+    if verbose {
+        for t in &s.tables {
+            println!("wrote {}", t.display());
+        }
+    } else {
+        let width = s.records.iter().map(|t| t.table.len()).max().unwrap_or(0);
+        for t in &s.records {
+            println!(
+                "  {:<width$}  {:>3} model(s)  {}",
+                t.table,
+                t.models.len(),
+                out.join(format!("{}.{{tex,md,json}}", t.table)).display()
+            );
+        }
+    }
+    println!("open {}", out.join("index.md").display());
 }
 
 fn source(data: &DataArgs) -> run::DataSource {
@@ -265,9 +288,7 @@ fn check_cmd(specs: &[PathBuf], data: &DataArgs, list: bool) -> Result<(), Strin
                 Some(n) => println!("data `{n}`: {}", p.lp.description),
             }
         }
-        for m in &c.plan {
-            println!("{}", check::describe(m));
-        }
+        print!("{}", check::describe(&c.plan));
     }
     println!(
         "{} spec file(s), {} table(s), {} model(s): ok",

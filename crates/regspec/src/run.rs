@@ -24,6 +24,8 @@ pub struct RunOptions {
     pub source: DataSource,
     pub out: PathBuf,
     pub quiet: bool,
+    /// A line per model on the terminal or in a log, instead of the progress bar.
+    pub verbose: bool,
     pub shard: Option<(usize, usize)>,
     /// Workspace templates overriding the built-in defaults, when the directory exists.
     pub templates: PathBuf,
@@ -584,7 +586,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     let prepared = prepare_all(&o.source, &ws, &loaded, &mut plan, &need)
         .map_err(|d| problems(&d, "with the specs or the data; nothing was estimated"))?;
     let total = selected.len();
-    let show_bar = !o.quiet && std::io::stderr().is_terminal();
+    let show_bar = !o.quiet && !o.verbose && std::io::stderr().is_terminal();
     let bar = if show_bar {
         let b = ProgressBar::new(total as u64);
         b.set_style(
@@ -606,7 +608,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         match &bar {
             Some(b) => b.inc(1),
-            None if !o.quiet => eprintln!("[{n}/{total}] {} / {}", m.table, m.name),
+            None if o.verbose => eprintln!("[{n}/{total}] {} / {}", m.table, m.name),
             None => {}
         }
     };
