@@ -354,3 +354,35 @@ fn a_dropped_treatment_or_an_exact_fit_is_an_error_not_a_row() {
         "{err}"
     );
 }
+
+#[test]
+fn a_bad_cell_and_a_cut_row_are_named_by_line() {
+    let dir = states("cells");
+    let csv = read(&dir, "data/states.csv");
+    let mut lines: Vec<String> = csv.lines().map(String::from).collect();
+    // Line 5 of the file: its outcome becomes "abc".
+    let mut f: Vec<String> = lines[4].split(',').map(String::from).collect();
+    f[3] = "abc".into();
+    lines[4] = f.join(",");
+    std::fs::write(dir.join("data/states.csv"), lines.join("\n") + "\n").unwrap();
+    let (ok, _, err) = regspec(&dir, &["check"]);
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "column `y` has a cell that is not a number: `abc` at line 5 of data/states.csv"
+        ),
+        "{err}"
+    );
+    // The file cut in the middle of its last row.
+    let cut = &csv[..csv.trim_end().rfind(',').unwrap()];
+    std::fs::write(dir.join("data/states.csv"), cut).unwrap();
+    let (ok, _, err) = regspec(&dir, &["check"]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "data/states.csv:{}: this row has 6 field(s), the header has 7",
+            csv.lines().count()
+        )),
+        "{err}"
+    );
+}

@@ -88,7 +88,26 @@ fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>)>
 /// Reads a data file and checks its keys.
 pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
     let (cols, first_line) = read_any(path, spec)?;
+    // A text column whose other cells are numbers has a bad cell: remember where, so that using
+    // the column as a number names the cell, not just the column.
+    let bad_cells: Vec<(String, String)> = cols
+        .iter()
+        .filter_map(|(name, d)| {
+            let (row, value) = first_non_number(d)?;
+            let at = match first_line {
+                Some(f) => format!("line {}", row + f),
+                None => format!("row {}", row + 1),
+            };
+            Some((
+                name.clone(),
+                format!("`{value}` at {at} of {}", path.display()),
+            ))
+        })
+        .collect();
     let mut panel = assemble(path, cols, spec, first_line)?;
+    for (name, cell) in bad_cells {
+        panel.meta.insert(format!("not_a_number.{name}"), cell);
+    }
     panel.meta.insert("file".into(), path.display().to_string());
     if let Some(l) = first_line {
         panel.meta.insert("first_data_line".into(), l.to_string());
@@ -109,11 +128,80 @@ pub fn locate_row(panel: &Panel, row: usize) -> String {
     }
 }
 
+/// In a text column that also holds numbers, the first cell that is not one.
+fn first_non_number(d: &Data) -> Option<(usize, String)> {
+    let Data::Cat { codes, levels } = d else {
+        return None;
+    };
+    let numeric: Vec<bool> = levels
+        .iter()
+        .map(|l| l.trim().parse::<f64>().is_ok())
+        .collect();
+    if !numeric.iter().any(|n| *n) || numeric.iter().all(|n| *n) {
+        return None;
+    }
+    let row = codes
+        .iter()
+        .position(|&c| c != MISSING_CODE && !numeric[c as usize])?;
+    Some((row, levels[codes[row] as usize].clone()))
+}
+
+/// Every line of a CSV has as many fields as its header (quotes respected): a row cut short or
+/// with an extra separator is an error naming its line, never a row of missing values.
+fn check_fields(path: &Path, bytes: &[u8], sep: u8) -> Result<()> {
+    let mut expected: Option<usize> = None;
+    let (mut fields, mut line, mut in_quotes, mut empty) = (1usize, 1u64, false, true);
+    let mut check = |fields: usize, line: u64, empty: bool| -> Result<()> {
+        if empty {
+            return Ok(());
+        }
+        match expected {
+            None => expected = Some(fields),
+            Some(e) if e != fields => {
+                return Err(IngestError::at(
+                    path,
+                    line,
+                    None,
+                    format!(
+                        "this row has {fields} field(s), the header has {e}: a row cut short or with a stray separator"
+                    ),
+                ))
+            }
+            _ => {}
+        }
+        Ok(())
+    };
+    for &b in bytes {
+        match b {
+            b'"' => {
+                in_quotes = !in_quotes;
+                empty = false;
+            }
+            b'\n' if !in_quotes => {
+                check(fields, line, empty)?;
+                fields = 1;
+                line += 1;
+                empty = true;
+            }
+            b'\r' => {}
+            _ if b == sep && !in_quotes => {
+                fields += 1;
+                empty = false;
+            }
+            _ => empty = false,
+        }
+    }
+    check(fields, line, empty)
+}
+
 fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
     let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
     let sep = spec
         .delimiter
         .unwrap_or(if extension(path) == "tsv" { '\t' } else { ',' });
+    let bytes = std::fs::read(path).map_err(|e| err(&e))?;
+    check_fields(path, &bytes, sep as u8)?;
+    drop(bytes);
     let nulls = NullValues::AllColumns(CSV_MISSING.iter().map(|s| (*s).into()).collect());
     let df = CsvReadOptions::default()
         .with_has_header(true)
@@ -671,6 +759,37 @@ mod tests {
         assert_eq!(b.column("t").unwrap().numbers().unwrap(), &[1.0, 2.0, 1.0]);
         assert_eq!(b.column("state").unwrap().text(0).as_deref(), Some("CA"));
         assert_eq!(b.column("state").unwrap().text(2).as_deref(), Some("TX"));
+    }
+
+    #[test]
+    fn rows_with_too_few_or_too_many_fields_are_errors() {
+        let p = Path::new("x.csv");
+        assert!(check_fields(p, b"a,b\n1,2\n3,4\n", b',').is_ok());
+        assert!(
+            check_fields(p, b"a,b\n1,2\n3,4", b',').is_ok(),
+            "no final newline is fine"
+        );
+        assert!(
+            check_fields(p, b"a,b\n\"x,y\",2\n", b',').is_ok(),
+            "quoted separator"
+        );
+        let e = check_fields(p, b"a,b\n1,2\n3", b',').unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("1 field(s), the header has 2"), "{e}");
+        let e = check_fields(p, b"a,b\n1,2,3\n", b',').unwrap_err();
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn a_bad_cell_in_a_numeric_column_is_found() {
+        let d = Data::from_text(["1.5", "2", "abc", "3"].iter().map(|s| Some(*s)));
+        assert_eq!(first_non_number(&d), Some((2, "abc".into())));
+        let t = Data::from_text(["CA", "TX"].iter().map(|s| Some(*s)));
+        assert_eq!(
+            first_non_number(&t),
+            None,
+            "a text column is not a bad numeric one"
+        );
     }
 
     #[test]

@@ -323,7 +323,16 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates and insists on numbers; text gets an error naming the column and a value.
     fn num(&self, e: &Expr) -> Result<Val<'p>, EvalError> {
-        num_of(self.eval(e)?).map_err(|err| named(err, e))
+        num_of(self.eval(e)?).map_err(|err| match e {
+            // A numeric column with one bad cell: name the cell (the reader recorded where).
+            Expr::Col(c) => match self.panel.meta.get(&format!("not_a_number.{c}")) {
+                Some(cell) => EvalError::new(format!(
+                    "column `{c}` has a cell that is not a number: {cell} (its other cells are numbers; fix the cell or write it as missing, NA)"
+                )),
+                None => named(err, e),
+            },
+            _ => named(err, e),
+        })
     }
 
     fn compare(&self, x: &Expr, op: CmpOp, y: &Expr) -> Result<Val<'p>, EvalError> {

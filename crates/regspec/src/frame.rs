@@ -197,6 +197,11 @@ impl<'a> PanelView<'a> {
                 return Err(format!("unknown column `{col}`{hint}"));
             }
             if needs_number && self.is_text(col) {
+                if let Some(cell) = self.panel.meta.get(&format!("not_a_number.{col}")) {
+                    return Err(format!(
+                        "column `{col}` has a cell that is not a number: {cell} (its other cells are numbers; fix the cell or write it as missing, NA)"
+                    ));
+                }
                 let c = self.col(col).expect("checked");
                 let sample = (0..self.nrows())
                     .find_map(|r| c.text(r))
