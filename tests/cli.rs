@@ -353,3 +353,15 @@ fn run_summary_and_list_are_readable() {
     let first = col(lines[0]).unwrap();
     assert!(lines.iter().all(|l| col(l) == Some(first)), "{out}");
 }
+
+/// A sample filter that drops nothing is a warning naming the model; it stops nothing.
+#[test]
+fn a_filter_that_drops_nothing_is_a_warning() {
+    let dir = workspace("nodrop");
+    let (ok, out, err) = regspec(&dir, &["check", "specs/robustness.yaml"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        err.contains("model `rob_drop_zero_coop_homic`: warning: the sample filter `zero_coop == 0` keeps every row"),
+        "{err}"
+    );
+}

@@ -298,6 +298,15 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
                             "sample",
                             format!("the sample filter `{s}` selects no rows"),
                         )),
+                        Ok(rows) if rows.len() == view.nrows() => out.push(
+                            here(
+                                "sample",
+                                format!(
+                                    "the sample filter `{s}` keeps every row: the model's sample is the full panel"
+                                ),
+                            )
+                            .warn(),
+                        ),
                         Ok(_) => {}
                     }
                 }

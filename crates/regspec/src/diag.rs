@@ -13,6 +13,8 @@ pub struct Diagnostic {
     pub message: String,
     /// The offending source line, when known.
     pub snippet: Option<String>,
+    /// A warning is printed but stops nothing (a filter that drops no row, say).
+    pub warning: bool,
 }
 
 impl Diagnostic {
@@ -24,7 +26,14 @@ impl Diagnostic {
             model: None,
             message: message.into(),
             snippet: None,
+            warning: false,
         }
+    }
+
+    /// Marks the diagnostic as a warning.
+    pub fn warn(mut self) -> Self {
+        self.warning = true;
+        self
     }
 
     /// Attaches a position and the source line it points into.
@@ -57,7 +66,8 @@ impl fmt::Display for Diagnostic {
         if let Some(m) = &self.model {
             write!(f, ": model `{m}`")?;
         }
-        writeln!(f, ": {}", self.message)?;
+        let kind = if self.warning { "warning: " } else { "" };
+        writeln!(f, ": {kind}{}", self.message)?;
         if let (Some(s), Some(l)) = (&self.snippet, self.line) {
             let width = l.to_string().len();
             writeln!(f, "{:>width$} | {s}", l)?;

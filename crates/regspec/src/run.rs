@@ -306,7 +306,14 @@ pub fn prepare_all(
                     .filter(|l| l.spec.data == *name)
                     .cloned()
                     .collect();
-                diags.extend(check::check_plan(&mine, plan, &view));
+                let (warnings, errors): (Vec<_>, Vec<_>) = check::check_plan(&mine, plan, &view)
+                    .into_iter()
+                    .partition(|d| d.warning);
+                // Warnings stop nothing: they are printed as they are found.
+                for w in warnings {
+                    eprint!("{w}");
+                }
+                diags.extend(errors);
                 drop(view);
                 out.push(Prepared {
                     name: name.clone(),
