@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{regspec, root, workspace};
+use common::{read, regspec, root, workspace};
 use std::path::{Path, PathBuf};
 
 #[test]
@@ -363,5 +363,159 @@ fn a_filter_that_drops_nothing_is_a_warning() {
     assert!(
         err.contains("model `rob_drop_zero_coop_homic`: warning: the sample filter `zero_coop == 0` keeps every row"),
         "{err}"
+    );
+}
+
+/// Every file of a report set (the cache aside) with a digest of its bytes, for byte-for-byte
+/// comparisons with short failure messages.
+fn snapshot_set(out: &Path) -> std::collections::BTreeMap<String, String> {
+    snapshot_bytes(out)
+        .into_iter()
+        .map(|(k, v)| {
+            use sha2::Digest;
+            let d = sha2::Sha256::digest(&v);
+            (k, d.iter().map(|b| format!("{b:02x}")).collect())
+        })
+        .collect()
+}
+
+fn snapshot_bytes(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, acc: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(base).unwrap().to_string_lossy().to_string();
+            if rel.starts_with(".cache") {
+                continue;
+            }
+            if p.is_dir() {
+                walk(base, &p, acc);
+            } else {
+                acc.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut acc = Default::default();
+    walk(out, out, &mut acc);
+    acc
+}
+
+/// A partial run merges into the set: the other models and tables keep their results and
+/// `index.md` lists every table.
+#[test]
+fn a_partial_run_merges_into_the_report_set() {
+    let dir = workspace("partial");
+    let (ok, _, err) = regspec(
+        &dir,
+        &["run", "--quiet", "specs/baseline.yaml", "specs/lags.yaml"],
+    );
+    assert!(ok, "{err}");
+    let before = snapshot_set(&dir.join("reports"));
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "--only", "homic"]);
+    assert!(ok, "{err}");
+    let after = snapshot_set(&dir.join("reports"));
+    let bytes = snapshot_bytes(&dir.join("reports"));
+    let baseline: serde_json::Value = serde_json::from_slice(&bytes["baseline.json"]).unwrap();
+    assert_eq!(
+        baseline["models"].as_array().unwrap().len(),
+        4,
+        "no model is lost"
+    );
+    assert_eq!(
+        before["lags.tex"], after["lags.tex"],
+        "an untouched table is kept as it was"
+    );
+    assert_eq!(
+        before["baseline.tex"], after["baseline.tex"],
+        "same results, same table"
+    );
+    let index = String::from_utf8(bytes["index.md"].clone()).unwrap();
+    assert!(
+        index.contains("baseline") && index.contains("lags"),
+        "{index}"
+    );
+    // Other data in a partial run would mix: refused, naming both.
+    std::fs::copy(dir.join("data/demo_panel.csv"), dir.join("data/other.csv")).unwrap();
+    let (ok, _, err) = regspec(
+        &dir,
+        &[
+            "run",
+            "--quiet",
+            "--only",
+            "homic",
+            "--data",
+            "data/other.csv",
+        ],
+    );
+    assert!(!ok && err.contains("a partial run would mix data"), "{err}");
+    assert!(
+        err.contains("data/demo_panel.csv") && err.contains("data/other.csv"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot_set(&dir.join("reports")),
+        after,
+        "the refused run changed nothing"
+    );
+}
+
+/// A run killed while writing, or failing, leaves the previous set byte for byte; a second run
+/// into the same directory is refused while the first holds it.
+#[test]
+fn kills_failures_and_concurrent_runs_leave_the_set_whole() {
+    let dir = workspace("kill");
+    let out = dir.join("reports");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]);
+    assert!(ok, "{err}");
+    let before = snapshot_set(&out);
+    std::fs::write(
+        dir.join("specs/baseline.yaml"),
+        read(&dir, "specs/baseline.yaml").replace("title: \"Baseline", "title: \"Changed"),
+    )
+    .unwrap();
+    for point in ["staged", "swapping"] {
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_regspec"))
+            .args(["run", "--quiet", "specs/baseline.yaml"])
+            .env("REGSPEC_TEST_CRASH", point)
+            .current_dir(&dir)
+            .status()
+            .unwrap();
+        assert!(!status.success(), "{point}: the run was killed");
+        // A failing run after the kill first undoes it, and fails itself before writing.
+        std::fs::create_dir_all(dir.join("templates")).unwrap();
+        std::fs::write(dir.join("templates/table.md.j2"), "{% if %}").unwrap();
+        let (ok, _, _) = regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]);
+        assert!(!ok, "{point}: a broken template fails the run");
+        std::fs::remove_dir_all(dir.join("templates")).unwrap();
+        assert_eq!(
+            snapshot_set(&out),
+            before,
+            "{point}: the previous set is intact"
+        );
+        let stray: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with(".reports."))
+            .collect();
+        assert!(
+            stray.is_empty(),
+            "{point}: temporaries cleaned up: {stray:?}"
+        );
+    }
+    // A live process holds the lock: a second run is refused and changes nothing.
+    std::fs::write(
+        dir.join(".reports.lock"),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]);
+    assert!(!ok && err.contains("another regspec run"), "{err}");
+    std::fs::remove_file(dir.join(".reports.lock")).unwrap();
+    assert_eq!(snapshot_set(&out), before);
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]);
+    assert!(ok, "{err}");
+    assert_ne!(
+        snapshot_set(&out),
+        before,
+        "the finished run replaced the set"
     );
 }

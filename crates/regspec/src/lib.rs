@@ -15,6 +15,7 @@ pub mod limits;
 pub mod names;
 pub mod output;
 pub mod plan;
+pub mod reportset;
 pub mod run;
 pub mod spec;
 pub mod summary;

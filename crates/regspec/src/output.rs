@@ -1,14 +1,14 @@
 //! Writing a run's results: JSON per table, then LaTeX and Markdown tables, event-study
-//! figures and `index.md`. Everything is rendered in memory first and written only when all of
-//! it rendered, each file through a temporary file and a rename: a failure leaves the previous
-//! reports as they were.
+//! figures and `index.md`. Everything is rendered in memory first, then written as one set
+//! (`reportset::commit`): a failure or a kill leaves the previous set as it was.
 
 use crate::names::under;
-use crate::run::write_atomic;
 use estimators::TableRecord;
 use report::{Format, Templates};
 use std::path::{Path, PathBuf};
 
+/// Renders `tables` and writes them as the new report set of `out`. The caller holds the lock
+/// of `out` (`reportset::lock`).
 pub fn write_outputs(
     out: &Path,
     tables: &[TableRecord],
@@ -82,38 +82,81 @@ pub fn write_outputs(
     if !tables.is_empty() {
         files.push((out.join("index.md"), report::index(tables, &figures)));
     }
-    let mut written = Vec::new();
-    for (path, text) in files {
-        write_atomic(&path, text.as_bytes())?;
-        written.push(path);
-    }
-    Ok(written)
+    let rel: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(path, text)| {
+            let r = path.strip_prefix(out).map_err(|_| {
+                format!(
+                    "refusing to write {} outside {}",
+                    path.display(),
+                    out.display()
+                )
+            })?;
+            Ok((r.to_string_lossy().to_string(), text.into_bytes()))
+        })
+        .collect::<Result<_, String>>()?;
+    crate::reportset::commit(out, &rel)
 }
 
-/// `regspec table NAME`: re-renders a table from its JSON results, estimating nothing.
+/// The tables of the current report set of `out` (its JSON records), in the set's order.
+pub fn current_tables(out: &Path) -> Result<Vec<TableRecord>, String> {
+    let mut tables = Vec::new();
+    let mut set = crate::reportset::current(out);
+    if set.is_empty() {
+        // A set written before manifests existed: its tables are the JSON files at the top.
+        if let Ok(rd) = std::fs::read_dir(out) {
+            set = rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
+                .collect();
+            set.sort();
+        }
+    }
+    for rel in set {
+        if rel.contains('/') || !rel.ends_with(".json") {
+            continue;
+        }
+        let path = under(out, &rel)?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let t: TableRecord = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a regspec table: {e}", path.display()))?;
+        tables.push(t);
+    }
+    Ok(tables)
+}
+
+/// `regspec table NAME`: re-renders tables from their JSON results, estimating nothing. The
+/// whole set is written again, so `index.md` keeps listing every table.
 pub fn rerender(
     out: &Path,
     names: &[String],
     templates: &Templates,
 ) -> Result<Vec<PathBuf>, String> {
-    let mut tables = Vec::new();
     for n in names {
         crate::names::check("table", n)?;
-        let path = under(out, &format!("{n}.json"))?;
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: {e} (run `regspec run` first)", path.display()))?;
-        let t: TableRecord = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a regspec table: {e}", path.display()))?;
-        tables.push(t);
     }
-    // Keep index.md listing every table, not only the re-rendered ones.
-    let mut written = Vec::new();
-    for t in &tables {
-        written.extend(
-            write_outputs(out, std::slice::from_ref(t), templates)?
-                .into_iter()
-                .filter(|p| !p.ends_with("index.md")),
-        );
+    let _lock = crate::reportset::lock(out)?;
+    crate::reportset::recover(out)?;
+    let tables = current_tables(out)?;
+    for n in names {
+        if !tables.iter().any(|t| &t.table == n) {
+            return Err(format!(
+                "{}: no table `{n}` in this report set (run `regspec run` first)",
+                out.display()
+            ));
+        }
     }
-    Ok(written)
+    let written = write_outputs(out, &tables, templates)?;
+    Ok(written
+        .into_iter()
+        .filter(|p| {
+            names.iter().any(|n| {
+                p.file_stem()
+                    .is_some_and(|s| s.to_string_lossy() == n.as_str())
+                    || p.to_string_lossy().contains(&format!("figures/{n}_"))
+            })
+        })
+        .collect())
 }

@@ -548,6 +548,22 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             .map(|(_, m)| m)
             .collect();
     }
+    // One run at a time writes a report set; what a killed run left is undone first (before
+    // anything, the cache directory included, is created in `--out`).
+    let cant_write = |e: String| {
+        format!(
+            "--out {}: cannot write there ({e}); nothing was estimated",
+            o.out.display()
+        )
+    };
+    let _lock = crate::reportset::lock(&o.out).map_err(|e| {
+        if e.starts_with("another regspec run") {
+            e
+        } else {
+            cant_write(e)
+        }
+    })?;
+    crate::reportset::recover(&o.out).map_err(cant_write)?;
     let cache_dir = o.out.join(".cache");
     writable(&cache_dir).map_err(|e| {
         format!(
@@ -659,7 +675,11 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             errors.join("\n  ")
         ));
     }
-    let records = tables(&loaded, &plan, by_index, &infos);
+    let mut records = tables(&loaded, &plan, by_index, &infos);
+    // A partial run (`--only`, some spec files, a shard) merges into the existing set.
+    if !o.only.is_empty() || !o.specs.is_empty() || o.shard.is_some() {
+        records = merge_into_previous(&o.out, records, &plan)?;
+    }
     let written = crate::output::write_outputs(&o.out, &records, &templates(&o.templates))?;
     let cached = cached.into_inner();
     Ok(RunSummary {
@@ -694,6 +714,56 @@ fn honest(m: &PlannedModel, r: &estimators::OlsResult) -> Result<(), String> {
 fn problems(diags: &[crate::diag::Diagnostic], what: &str) -> String {
     let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
     format!("{} problem(s) {what}\n{}", diags.len(), text.join(""))
+}
+
+/// The new tables merged with the existing set of `out`: tables this run did not touch are kept
+/// as they were; in a table it touched, the models it did not run keep their previous results.
+/// Data never mix: a table whose previous results came from other data is refused.
+fn merge_into_previous(
+    out: &Path,
+    new: Vec<TableRecord>,
+    plan: &[PlannedModel],
+) -> Result<Vec<TableRecord>, String> {
+    let previous = crate::output::current_tables(out)?;
+    let rank: BTreeMap<(&str, &str), usize> = plan
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ((m.table.as_str(), m.name.as_str()), i))
+        .collect();
+    let mut merged: Vec<TableRecord> = Vec::new();
+    let mut new = new;
+    for p in previous {
+        match new.iter().position(|t| t.table == p.table) {
+            None => merged.push(p),
+            Some(k) => {
+                let mut t = new.remove(k);
+                if t.data_source != p.data_source {
+                    return Err(format!(
+                        "table `{}` in {} was made from {}; this run uses {}: a partial run would mix data (run every spec without --only, or write to another --out)",
+                        t.table,
+                        out.display(),
+                        p.data_source,
+                        t.data_source
+                    ));
+                }
+                for m in p.models {
+                    if !t.models.iter().any(|x| x.name == m.name)
+                        && rank.contains_key(&(t.table.as_str(), m.name.as_str()))
+                    {
+                        t.models.push(m);
+                    }
+                }
+                t.models.sort_by_key(|m| {
+                    rank.get(&(t.table.as_str(), m.name.as_str()))
+                        .copied()
+                        .unwrap_or(usize::MAX)
+                });
+                merged.push(t);
+            }
+        }
+    }
+    merged.extend(new);
+    Ok(merged)
 }
 
 /// Estimates the models of one dataset: cache hits first, then the misses in parallel, models
@@ -912,5 +982,7 @@ pub fn merge(
         });
     }
     let records: Vec<TableRecord> = tables.into_values().collect();
+    let _lock = crate::reportset::lock(out)?;
+    crate::reportset::recover(out)?;
     crate::output::write_outputs(out, &records, tpl)
 }
