@@ -157,13 +157,7 @@ fn regspec_matches_the_estimators_crate() {
     assert!(t.data_simulated && t.data_source.contains("SIMULATED"));
 
     // The demo panel with the workspace's variables, as the CLI computes them.
-    let src = regspec::run::DataSource {
-        root: root(),
-        raw_data: None,
-        sources: root().join("data/sources.yaml"),
-        data: None,
-        demo_panel: root().join("data/demo_panel.csv"),
-    };
+    let src = common::study_source(None);
     let panel = regspec::run::prepare(&src, &[])
         .unwrap_or_else(|_| panic!("prepare"))
         .panel;

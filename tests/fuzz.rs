@@ -162,13 +162,7 @@ fn spec_parser_check_and_expressions_never_panic() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
     let corpus = corpus();
-    let src = regspec::run::DataSource {
-        root: root(),
-        raw_data: None,
-        sources: root().join("data/sources.yaml"),
-        data: None,
-        demo_panel: root().join("data/demo_panel.csv"),
-    };
+    let src = common::study_source(None);
     let lp = regspec::run::prepare(&src, &[]).unwrap_or_else(|_| panic!("demo panel"));
     let view = regspec::frame::PanelView::new(&lp.panel);
     let dir = std::env::temp_dir().join(format!("regspec-fuzz-{}", std::process::id()));

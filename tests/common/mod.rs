@@ -90,3 +90,14 @@ pub fn compile_tables(reports: &Path, scratch: &Path) {
         );
     }
 }
+
+/// The study workspace's data source: the demo panel, or the raw files when given.
+pub fn study_source(raw: Option<PathBuf>) -> regspec::run::DataSource {
+    regspec::run::DataSource {
+        root: root(),
+        raw_data: raw,
+        sources: root().join("data/sources.yaml"),
+        data: None,
+        demo_panel: root().join("data/demo_panel.csv"),
+    }
+}

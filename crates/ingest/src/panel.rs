@@ -131,6 +131,14 @@ impl Column {
     }
 }
 
+/// A number for each code of a categorical column; missing codes give NaN (missing).
+pub fn map_codes(codes: &[u32], f: impl Fn(u32) -> f64) -> Vec<f64> {
+    codes
+        .iter()
+        .map(|&c| if c == MISSING_CODE { f64::NAN } else { f(c) })
+        .collect()
+}
+
 /// A number as a user wrote it: integers without a decimal point.
 pub fn fmt_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {

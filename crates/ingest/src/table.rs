@@ -563,16 +563,7 @@ fn time_key(data: Data, period: Period) -> std::result::Result<Data, (Option<usi
                     ),
                 ));
             }
-            codes
-                .iter()
-                .map(|&c| {
-                    if c == MISSING_CODE {
-                        f64::NAN
-                    } else {
-                        parsed[c as usize].unwrap_or(f64::NAN)
-                    }
-                })
-                .collect()
+            crate::panel::map_codes(&codes, |c| parsed[c as usize].unwrap_or(f64::NAN))
         }
     };
     let mut out = v;

@@ -345,18 +345,10 @@ impl<'p> Evaluator<'p> {
                 }
                 let target = levels.iter().position(|l| *l == t).map(|i| i as u32);
                 let eq = op == CmpOp::Eq;
-                Ok(Val::Num(Cow::Owned(
-                    codes
-                        .iter()
-                        .map(|&k| {
-                            if k == MISSING_CODE {
-                                f64::NAN
-                            } else {
-                                b((Some(k) == target) == eq)
-                            }
-                        })
-                        .collect(),
-                )))
+                Ok(Val::Num(Cow::Owned(ingest::panel::map_codes(
+                    &codes,
+                    |k| b((Some(k) == target) == eq),
+                ))))
             }
             (Val::Cat(c1, l1), Val::Cat(c2, l2)) => {
                 if !matches!(op, CmpOp::Eq | CmpOp::Ne) {

@@ -235,16 +235,7 @@ impl<'a> PanelView<'a> {
                         }
                         Data::Cat { codes, levels } => {
                             let k = levels.iter().position(|x| x == level).map(|i| i as u32);
-                            codes
-                                .iter()
-                                .map(|&c| {
-                                    if c == MISSING_CODE {
-                                        f64::NAN
-                                    } else {
-                                        b(Some(c) == k)
-                                    }
-                                })
-                                .collect()
+                            ingest::panel::map_codes(codes, |c| b(Some(c) == k))
                         }
                     },
                     Factor::Shift(c, k) => {
