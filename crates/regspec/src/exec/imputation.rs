@@ -1,0 +1,142 @@
+//! The Borusyak-Jaravel-Spiess imputation estimator with Gardner's standard errors and BJS's pre-trend test.
+
+use super::*;
+
+/// Borusyak-Jaravel-Spiess imputation (options as Sun-Abraham: adopt, unit, time); clustered by
+/// the model's first cluster variable (default: the unit). Event-time effects in the table.
+pub(crate) fn imputation(
+    view: &PanelView,
+    m: &PlannedModel,
+) -> Result<(OlsResult, Extras), String> {
+    let (adopt, unit, time) = sunab_options(m)?;
+    if !m.regressors.is_empty() {
+        return Err(
+            "imputation here has no covariates: no treatment, regressors or controls".into(),
+        );
+    }
+    let all = sample_rows(view, m)?;
+    let rows: Vec<usize> = all
+        .into_iter()
+        .filter(|&r| view.get(&m.outcome, r).is_some())
+        .collect();
+    let units = view.codes(&unit, &rows);
+    let periods = view.codes(&time, &rows);
+    let cl_name = m.cluster.first().cloned().unwrap_or_else(|| unit.clone());
+    let cluster = view.codes(&cl_name, &rows);
+    let times = view.numeric(&time, &rows);
+    let rel: Vec<Option<i64>> = rows
+        .iter()
+        .zip(&times)
+        .map(|(&r, &t)| {
+            view.get(&adopt, r)
+                .filter(|a| t >= *a)
+                .map(|a| (t - a).round() as i64)
+        })
+        .collect();
+    let y = view.numeric(&m.outcome, &rows);
+    let imp =
+        estimators::imputation(&units, &periods, &rel, &y, &cluster).map_err(|e| e.to_string())?;
+    // Fit statistics of the table: the TWFE regression on the same rows.
+    let d: Vec<f64> = rel
+        .iter()
+        .map(|r| f64::from(u8::from(r.is_some())))
+        .collect();
+    let base = twfe_base(
+        &m.outcome,
+        &y,
+        &d,
+        [(&unit, &units), (&time, &periods)],
+        (&cl_name, &cluster),
+    )?;
+    let tdist =
+        statrs::distribution::StudentsT::new(0.0, 1.0, base.df_t).map_err(|e| e.to_string())?;
+    use statrs::distribution::ContinuousCDF;
+    let q = tdist.inverse_cdf(0.975);
+    let coefficients: Vec<estimators::Coefficient> = imp
+        .effects
+        .iter()
+        .map(|e| {
+            let t = e.estimate / e.std_error;
+            estimators::Coefficient {
+                name: format!("rel_time::{}", e.event_time.unwrap_or(0)),
+                estimate: e.estimate,
+                std_error: e.std_error,
+                t_stat: t,
+                p_value: 2.0 * tdist.sf(t.abs()),
+                ci_low: e.estimate - q * e.std_error,
+                ci_high: e.estimate + q * e.std_error,
+            }
+        })
+        .collect();
+    let points = event_points(&coefficients);
+    let window = window_of(&points);
+    // BJS's test of parallel trends: on untreated observations only, unit and period FE plus
+    // dummies for the last `pretrend_leads` periods before adoption; joint F test of the leads.
+    let leads = match m.options.get("pretrend_leads") {
+        None => 0,
+        Some(v) => {
+            v.as_u64()
+                .ok_or("option `pretrend_leads` must be a non-negative integer")? as i64
+        }
+    };
+    let pretrend = if leads > 0 {
+        let lead_cols: Vec<(String, Vec<f64>)> = (1..=leads)
+            .map(|k| {
+                let col = rows
+                    .iter()
+                    .zip(&times)
+                    .map(|(&r, &t)| {
+                        let untreated_lead = view
+                            .get(&adopt, r)
+                            .is_some_and(|a| (a - t).round() as i64 == k);
+                        f64::from(u8::from(untreated_lead))
+                    })
+                    .collect();
+                (format!("lead::{k}"), col)
+            })
+            .collect();
+        let y_untreated: Vec<f64> = y
+            .iter()
+            .zip(&rel)
+            .map(|(v, r)| if r.is_none() { *v } else { f64::NAN })
+            .collect();
+        let pdata = estimators::OlsData {
+            y_name: m.outcome.clone(),
+            y: &y_untreated,
+            x: lead_cols
+                .iter()
+                .map(|(n, c)| (n.clone(), c.as_slice()))
+                .collect(),
+            fe: vec![(unit.clone(), &units), (time.clone(), &periods)],
+            weights: None,
+            clusters: vec![(cl_name.clone(), &cluster)],
+        };
+        let pr = estimators::fit(&pdata, &clustered())
+            .map_err(|e| format!("pre-trend regression: {e}"))?;
+        let names: Vec<String> = lead_cols.iter().map(|(n, _)| n.clone()).collect();
+        estimators::wald_subset(&pr, &names)
+    } else {
+        None
+    };
+    let es = EventStudy {
+        reference: window.0 - 1,
+        window,
+        points,
+        pretrend,
+    };
+    // The TWFE base gives the sample, clusters and layout; the imputation defines no R².
+    let r = OlsResult {
+        coefficients,
+        vcov: imp.vcov.clone(),
+        ..base
+    }
+    .without_fit_statistics();
+    Ok((
+        r,
+        Extras {
+            imputation: Some(imp),
+            event_study: Some(es),
+            ..Extras::default()
+        },
+    ))
+}
