@@ -4,6 +4,9 @@
 //! Panel functions walk the rows in (unit, time) order ([`PanelIndex`]), so a lag is the value
 //! at time t - k of the same unit, missing when that period is absent (a gap gives a missing
 //! lag, never the previous row).
+//!
+//! Longer than 600 lines on purpose: every function of the language is one arm of one `match`
+//! in [`Evaluator::call`], so the whole language is read (and reviewed) in one place.
 
 use crate::expr::{Call, CmpOp, Expr};
 use ingest::{Data, Panel, MISSING_CODE};

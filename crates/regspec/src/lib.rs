@@ -6,7 +6,9 @@
 // Diagnostics are large, rare values collected into lists; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod cache;
 pub mod check;
+pub mod data;
 pub mod diag;
 pub mod exec;
 pub mod expr;

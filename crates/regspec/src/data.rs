@@ -1,0 +1,392 @@
+//! Where a run's data come from: the workspace's datasets (a file, `--data`, or the study's
+//! raw-source build), their variables, the check of the plan against each, and the keys that
+//! let a cached run skip reading them.
+
+use crate::check;
+use crate::frame::PanelView;
+use crate::plan::PlannedModel;
+use crate::workspace::{self, Workspace};
+use ingest::Panel;
+use std::path::{Path, PathBuf};
+
+/// Where the panel of a run comes from, as the command line and `regspec.yaml` decide.
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    /// The workspace root (where `regspec.yaml` is).
+    pub root: PathBuf,
+    /// `--raw-data DIR`: build the study panel from raw files.
+    pub raw_data: Option<PathBuf>,
+    /// The raw sources declaration (`--sources`, or the workspace's `data.sources`).
+    pub sources: PathBuf,
+    /// `--data FILE`: a data file overriding the workspace's.
+    pub data: Option<PathBuf>,
+    /// The panel used when no data is declared (the simulated demo).
+    pub demo_panel: PathBuf,
+}
+
+pub struct LoadedPanel {
+    pub panel: Panel,
+    pub description: String,
+    pub simulated: bool,
+    pub hash: String,
+}
+
+/// A workspace-relative path as the user wrote it when the root is the current directory.
+fn rooted(root: &Path, p: &Path) -> PathBuf {
+    if root == Path::new(".") {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+/// The data file of a dataset: `--data` overrides the default dataset's file.
+fn data_file(
+    src: &DataSource,
+    ws: &Workspace,
+    name: Option<&str>,
+) -> Result<(PathBuf, ingest::DatasetSpec), String> {
+    let decl = ws.decl(name)?;
+    let declared = decl.file.as_ref().map(|f| rooted(&src.root, f));
+    Ok(match (name, &src.data, declared) {
+        (None, Some(f), _) => (f.clone(), ws.dataset()),
+        (_, _, Some(f)) => (f, workspace::spec_of(decl)),
+        (_, _, None) => (src.demo_panel.clone(), ws.dataset()),
+    })
+}
+
+/// Loads a dataset (no variables yet): the default one (`None`, which `--raw-data` and `--data`
+/// override) or a named one of `regspec.yaml`.
+pub fn load_data(
+    src: &DataSource,
+    ws: &Workspace,
+    name: Option<&str>,
+) -> Result<LoadedPanel, String> {
+    let (panel, description) = match (&src.raw_data, name) {
+        (Some(dir), None) => {
+            let sources = ws
+                .data
+                .sources
+                .as_ref()
+                .map(|s| rooted(&src.root, s))
+                .unwrap_or_else(|| src.sources.clone());
+            let cfg = ingest::SourcesConfig::load(&sources).map_err(|e| e.to_string())?;
+            let inputs = ingest::load(dir, &cfg).map_err(|e| e.to_string())?;
+            let p = measures::build_panel(&inputs).map_err(|e| e.to_string())?;
+            let d = format!(
+                "real public data from {} (outcome: {})",
+                dir.display(),
+                p.meta.get("outcome_source").cloned().unwrap_or_default()
+            );
+            (p, d)
+        }
+        _ => {
+            let (file, spec) = data_file(src, ws, name)?;
+            let p = ingest::read_panel(&file, &spec).map_err(|e| e.to_string())?;
+            let simulated = p.meta.get("data").is_some_and(|d| d.contains("simulated"));
+            let d = if simulated {
+                format!("SIMULATED demo panel ({}), not real data", file.display())
+            } else {
+                format!(
+                    "{} ({} rows; unit {}, time {})",
+                    file.display(),
+                    p.nrows(),
+                    p.unit,
+                    p.time
+                )
+            };
+            (p, d)
+        }
+    };
+    let simulated = panel
+        .meta
+        .get("data")
+        .is_some_and(|d| d.contains("simulated"));
+    Ok(LoadedPanel {
+        panel,
+        description,
+        simulated,
+        hash: String::new(),
+    })
+}
+
+/// Loads the default dataset with its variables and those of every spec file on it.
+pub fn prepare(
+    src: &DataSource,
+    spec_files: &[PathBuf],
+) -> Result<LoadedPanel, Vec<crate::diag::Diagnostic>> {
+    let ws = Workspace::load(&src.root).map_err(|d| vec![d])?;
+    let loaded: Vec<crate::spec::LoadedSpec> = spec_files
+        .iter()
+        .filter_map(|f| crate::spec::load(f).ok())
+        .collect();
+    prepare_dataset(src, &ws, &loaded, None)
+}
+
+/// Loads a dataset, computes the workspace's variables of it and those of the spec files that
+/// run on it, and hashes the result. Variable errors come back as diagnostics (all of them).
+pub fn prepare_dataset(
+    src: &DataSource,
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+    name: Option<&str>,
+) -> Result<LoadedPanel, Vec<crate::diag::Diagnostic>> {
+    let one = |e: String| vec![crate::diag::Diagnostic::new(Path::new(""), e)];
+    let mut lp = load_data(src, ws, name).map_err(one)?;
+    let mut diags = Vec::new();
+    if let Some(f) = &ws.file {
+        let defs = ws.variables_of(name);
+        if let Err(errs) = measures::vars::apply(&mut lp.panel, defs, workspace::FILE_NAME) {
+            diags.extend(workspace::var_diagnostics(f, &ws.text, defs, &errs));
+        }
+    }
+    for ls in loaded.iter().filter(|l| l.spec.data.as_deref() == name) {
+        if ls.spec.variables.0.is_empty() {
+            continue;
+        }
+        let origin = ls.path.display().to_string();
+        if let Err(errs) = measures::vars::apply(&mut lp.panel, &ls.spec.variables, &origin) {
+            diags.extend(workspace::var_diagnostics(
+                &ls.path,
+                &ls.text,
+                &ls.spec.variables,
+                &errs,
+            ));
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    lp.hash = panel_hash(&lp.panel);
+    Ok(lp)
+}
+
+/// Every dataset named by a spec file exists in `regspec.yaml`.
+pub fn check_datasets(
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+) -> Vec<crate::diag::Diagnostic> {
+    loaded
+        .iter()
+        .filter_map(|ls| {
+            let name = ls.spec.data.as_deref()?;
+            let e = ws.decl(Some(name)).err()?;
+            let d = crate::diag::Diagnostic::new(&ls.path, e);
+            Some(match ls.text.lines().position(|l| l.starts_with("data:")) {
+                Some(i) => d.at(&ls.text, i + 1, 7),
+                None => d,
+            })
+        })
+        .collect()
+}
+
+/// The datasets the models use, default first.
+pub fn datasets_of(
+    loaded: &[crate::spec::LoadedSpec],
+    models: &[&PlannedModel],
+) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = models.iter().map(|m| dataset_of(loaded, m)).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The dataset of a model: its spec file's `data:`.
+pub fn dataset_of(loaded: &[crate::spec::LoadedSpec], m: &PlannedModel) -> Option<String> {
+    loaded
+        .iter()
+        .find(|l| l.path.display().to_string() == m.spec_file)
+        .and_then(|l| l.spec.data.clone())
+}
+
+/// Everything `regspec check` and `list` need: the plan checked against every dataset.
+pub struct Checked {
+    pub loaded: Vec<crate::spec::LoadedSpec>,
+    pub plan: Vec<PlannedModel>,
+    pub prepared: Vec<Prepared>,
+}
+
+/// Problems found by [`check_workspace`]: every diagnostic, and whether all of them are about
+/// the data or its variables (for the closing line).
+pub struct CheckFailure {
+    pub diags: Vec<crate::diag::Diagnostic>,
+    pub data_only: bool,
+}
+
+/// Plans every spec file and checks it against every dataset it uses, collecting every
+/// problem of every stage.
+pub fn check_workspace(src: &DataSource, files: &[PathBuf]) -> Result<Checked, CheckFailure> {
+    let ws = Workspace::load(&src.root).map_err(|d| CheckFailure {
+        diags: vec![d],
+        data_only: true,
+    })?;
+    let (loaded, mut plan, mut diags) = check::load_static(files);
+    diags.extend(check_datasets(&ws, &loaded));
+    let static_problems = !diags.is_empty();
+    let names = datasets_of(&loaded, &plan.iter().collect::<Vec<_>>());
+    let names = if names.is_empty() { vec![None] } else { names };
+    match prepare_all(src, &ws, &loaded, &mut plan, &names) {
+        Ok(prepared) if !static_problems => Ok(Checked {
+            loaded,
+            plan,
+            prepared,
+        }),
+        Ok(_) => Err(CheckFailure {
+            diags,
+            data_only: false,
+        }),
+        Err(d) => {
+            let data_only = !static_problems
+                && d.iter().all(|x| {
+                    x.message.starts_with("variable `")
+                        || x.file.as_os_str().is_empty()
+                        || x.file.ends_with(workspace::FILE_NAME)
+                });
+            diags.extend(d);
+            Err(CheckFailure { diags, data_only })
+        }
+    }
+}
+
+/// A dataset loaded and its models checked against it.
+pub struct Prepared {
+    pub name: Option<String>,
+    pub lp: LoadedPanel,
+}
+
+/// Loads every named dataset, computes its variables and checks the plan's models on it
+/// (completing them: default keys, `i()` levels). Every problem of every dataset is returned.
+pub fn prepare_all(
+    src: &DataSource,
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+    plan: &mut [PlannedModel],
+    names: &[Option<String>],
+) -> Result<Vec<Prepared>, Vec<crate::diag::Diagnostic>> {
+    let mut diags = check_datasets(ws, loaded);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut out = Vec::new();
+    for name in names {
+        match prepare_dataset(src, ws, loaded, name.as_deref()) {
+            Err(d) => diags.extend(d),
+            Ok(lp) => {
+                let view = PanelView::new(&lp.panel);
+                let mine: Vec<crate::spec::LoadedSpec> = loaded
+                    .iter()
+                    .filter(|l| l.spec.data == *name)
+                    .cloned()
+                    .collect();
+                let (warnings, errors): (Vec<_>, Vec<_>) = check::check_plan(&mine, plan, &view)
+                    .into_iter()
+                    .partition(|d| d.warning);
+                // Warnings stop nothing: they are printed as they are found.
+                for w in warnings {
+                    eprint!("{w}");
+                }
+                diags.extend(errors);
+                drop(view);
+                out.push(Prepared {
+                    name: name.clone(),
+                    lp,
+                });
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
+
+/// A hash of every key and value of the panel (xxh3: fast enough to hash 1e8 cells in well
+/// under a second, and only used to key the cache, not for security).
+pub fn panel_hash(p: &Panel) -> String {
+    use xxhash_rust::xxh3::Xxh3;
+    let mut h = Xxh3::new();
+    h.update(p.unit.as_bytes());
+    h.update(p.time.as_bytes());
+    let mut buf: Vec<u8> = Vec::with_capacity(8 * 4096);
+    for c in &p.columns {
+        h.update(c.name.as_bytes());
+        h.update(&[0]);
+        match &c.data {
+            ingest::Data::Num(v) => {
+                for chunk in v.chunks(4096) {
+                    buf.clear();
+                    for x in chunk {
+                        // Every NaN hashes alike: missing is missing.
+                        let bits = if x.is_nan() { u64::MAX } else { x.to_bits() };
+                        buf.extend_from_slice(&bits.to_le_bytes());
+                    }
+                    h.update(&buf);
+                }
+            }
+            ingest::Data::Cat { codes, levels } => {
+                for l in levels {
+                    h.update(l.as_bytes());
+                    h.update(&[0]);
+                }
+                for chunk in codes.chunks(8192) {
+                    buf.clear();
+                    for k in chunk {
+                        buf.extend_from_slice(&k.to_le_bytes());
+                    }
+                    h.update(&buf);
+                }
+            }
+        }
+    }
+    format!("{:016x}", h.digest())
+}
+
+/// What the reports say about the data, cached beside the results so that a rerun that needs
+/// no estimation needs no data either.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DataInfo {
+    pub description: String,
+    pub simulated: bool,
+    /// The key of the data in the cache.
+    pub hash: String,
+}
+
+/// The cache key of a dataset without reading it as a table: the file's bytes, how it is
+/// keyed, and every variable definition that applies to it. `None` for the raw-source build,
+/// whose key is the hash of the built panel.
+pub fn data_key(
+    src: &DataSource,
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+    name: Option<&str>,
+) -> Option<String> {
+    use xxhash_rust::xxh3::Xxh3;
+    if src.raw_data.is_some() && name.is_none() {
+        return None;
+    }
+    let (file, spec) = data_file(src, ws, name).ok()?;
+    let mut h = Xxh3::new();
+    // Streamed: a 1e8-row file is hashed without holding it in memory.
+    let mut f = std::fs::File::open(&file).ok()?;
+    let mut buf = vec![0u8; 1 << 22];
+    loop {
+        let k = std::io::Read::read(&mut f, &mut buf).ok()?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+    }
+    h.update(serde_json::to_string(&spec).ok()?.as_bytes());
+    h.update(file.display().to_string().as_bytes());
+    h.update(&std::fs::read(ingest::panel::meta_path(&file)).unwrap_or_default());
+    h.update(
+        serde_json::to_string(ws.variables_of(name))
+            .ok()?
+            .as_bytes(),
+    );
+    for ls in loaded.iter().filter(|l| l.spec.data.as_deref() == name) {
+        h.update(serde_json::to_string(&ls.spec.variables).ok()?.as_bytes());
+    }
+    Some(format!("f{:015x}", h.digest() >> 4))
+}
