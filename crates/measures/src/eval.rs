@@ -6,7 +6,7 @@
 //! lag, never the previous row).
 //!
 //! Longer than 600 lines on purpose: every function of the language is one arm of one `match`
-//! in [`Evaluator::call`], so the whole language is read (and reviewed) in one place.
+//! in `Evaluator::call`, so the whole language is read (and reviewed) in one place.
 
 use crate::expr::{Call, CmpOp, Expr};
 use ingest::{Data, Panel, MISSING_CODE};
