@@ -56,7 +56,9 @@ fn rerun_is_cached_and_an_edit_reestimates_one_model() {
         .expect("a summary line");
     assert!(total > 30);
     assert!(
-        out.contains(&format!("{total} model(s): 0 estimated, {total} cached")),
+        out.contains(&format!(
+            "{total} model(s): 0 estimated, {total} cached (data not read)"
+        )),
         "{out}"
     );
     // Edit one model of one file.

@@ -44,9 +44,9 @@ fn build(raw: &Path) -> ingest::Panel {
     let src = regspec::run::DataSource {
         root: root(),
         raw_data: Some(raw.to_path_buf()),
-        sources: root().join("data/sources.yaml"),
+        sources: Some(root().join("data/sources.yaml")),
         data: None,
-        demo_panel: root().join("data/demo_panel.csv"),
+        demo_panel: None,
     };
     match regspec::run::prepare(&src, &[]) {
         Ok(lp) => lp.panel,

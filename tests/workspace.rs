@@ -269,7 +269,10 @@ fn a_spec_file_chooses_a_named_dataset() {
     );
     // A rerun needs neither dataset: everything is cached.
     let (ok, out, _) = regspec(&dir, &["run"]);
-    assert!(ok && out.contains("0 estimated, 5 cached"), "{out}");
+    assert!(
+        ok && out.contains("0 estimated, 5 cached (data not read)"),
+        "{out}"
+    );
 
     std::fs::write(
         dir.join("specs/regions.yaml"),
@@ -385,4 +388,21 @@ fn a_bad_cell_and_a_cut_row_are_named_by_line() {
         )),
         "{err}"
     );
+}
+
+/// Options that would be ignored are refused: `--demo-panel` when the workspace declares its
+/// data, `sources` on a named dataset.
+#[test]
+fn options_that_would_be_ignored_are_refused() {
+    let dir = states("ignored");
+    let (ok, _, err) = regspec(&dir, &["check", "--demo-panel", "data/states.dta"]);
+    assert!(
+        !ok && err.contains("--demo-panel data/states.dta is for a workspace without data"),
+        "{err}"
+    );
+    let ws = read(&dir, "regspec.yaml")
+        + "datasets:\n  other:\n    file: data/states.csv\n    unit: state\n    time: year\n    sources: data/sources.yaml\n";
+    std::fs::write(dir.join("regspec.yaml"), ws).unwrap();
+    let (ok, _, err) = regspec(&dir, &["check"]);
+    assert!(!ok && err.contains("dataset `other`: `sources`"), "{err}");
 }

@@ -96,8 +96,8 @@ pub fn study_source(raw: Option<PathBuf>) -> regspec::run::DataSource {
     regspec::run::DataSource {
         root: root(),
         raw_data: raw,
-        sources: root().join("data/sources.yaml"),
+        sources: Some(root().join("data/sources.yaml")),
         data: None,
-        demo_panel: root().join("data/demo_panel.csv"),
+        demo_panel: None,
     }
 }

@@ -75,6 +75,13 @@ fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>)>
         return Err(IngestError::file(path, "data file not found"));
     }
     let ext = extension(path);
+    let csv = matches!(ext.as_str(), "csv" | "tsv" | "txt");
+    if spec.delimiter.is_some() && !csv {
+        return Err(IngestError::file(
+            path,
+            format!("`delimiter` applies to CSV files, not to `.{ext}`"),
+        ));
+    }
     Ok(match ext.as_str() {
         "csv" | "tsv" | "txt" => (read_csv(path, spec)?, Some(2)),
         "parquet" | "pq" => (read_parquet(path)?, None),
@@ -151,7 +158,7 @@ fn first_non_number(d: &Data) -> Option<(usize, String)> {
 
 /// Every line of a CSV has as many fields as its header (quotes respected): a row cut short or
 /// with an extra separator is an error naming its line, never a row of missing values.
-fn check_fields(path: &Path, bytes: &[u8], sep: u8) -> Result<()> {
+fn check_fields(path: &Path, bytes: impl std::io::Read, sep: u8) -> Result<()> {
     let mut expected: Option<usize> = None;
     let (mut fields, mut line, mut in_quotes, mut empty) = (1usize, 1u64, false, true);
     let mut check = |fields: usize, line: u64, empty: bool| -> Result<()> {
@@ -174,24 +181,34 @@ fn check_fields(path: &Path, bytes: &[u8], sep: u8) -> Result<()> {
         }
         Ok(())
     };
-    for &b in bytes {
-        match b {
-            b'"' => {
-                in_quotes = !in_quotes;
-                empty = false;
+    // Streamed in blocks: a large file is never held in memory for this check.
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, bytes);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let k = std::io::Read::read(&mut reader, &mut buf)
+            .map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
+        if k == 0 {
+            break;
+        }
+        for &b in &buf[..k] {
+            match b {
+                b'"' => {
+                    in_quotes = !in_quotes;
+                    empty = false;
+                }
+                b'\n' if !in_quotes => {
+                    check(fields, line, empty)?;
+                    fields = 1;
+                    line += 1;
+                    empty = true;
+                }
+                b'\r' => {}
+                _ if b == sep && !in_quotes => {
+                    fields += 1;
+                    empty = false;
+                }
+                _ => empty = false,
             }
-            b'\n' if !in_quotes => {
-                check(fields, line, empty)?;
-                fields = 1;
-                line += 1;
-                empty = true;
-            }
-            b'\r' => {}
-            _ if b == sep && !in_quotes => {
-                fields += 1;
-                empty = false;
-            }
-            _ => empty = false,
         }
     }
     check(fields, line, empty)
@@ -202,9 +219,11 @@ fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
     let sep = spec
         .delimiter
         .unwrap_or(if extension(path) == "tsv" { '\t' } else { ',' });
-    let bytes = std::fs::read(path).map_err(|e| err(&e))?;
-    check_fields(path, &bytes, sep as u8)?;
-    drop(bytes);
+    check_fields(
+        path,
+        std::fs::File::open(path).map_err(|e| err(&e))?,
+        sep as u8,
+    )?;
     let nulls = NullValues::AllColumns(CSV_MISSING.iter().map(|s| (*s).into()).collect());
     let df = CsvReadOptions::default()
         .with_has_header(true)
@@ -391,8 +410,7 @@ pub(crate) fn assemble(
     let mut columns = Vec::with_capacity(cols.len());
     for (name, data) in cols {
         let data = if name == spec.time {
-            time_key(data, spec.period.unwrap_or_default())
-                .map_err(|(row, m)| keyerr(&name, row, m))?
+            time_key(data, spec.period).map_err(|(row, m)| keyerr(&name, row, m))?
         } else {
             if name == spec.unit {
                 let missing = match &data {
@@ -540,7 +558,14 @@ fn renumber(codes: Vec<u32>, levels: Vec<String>) -> Data {
 }
 
 /// The time key as integral numbers, or (row, message).
-fn time_key(data: Data, period: Period) -> std::result::Result<Data, (Option<usize>, String)> {
+/// `period` (explicit, or the default: years) applies to dates only; declared for a key of
+/// integer periods it would be ignored, so it is refused.
+fn time_key(
+    data: Data,
+    declared: Option<Period>,
+) -> std::result::Result<Data, (Option<usize>, String)> {
+    let period = declared.unwrap_or_default();
+    let mut text_dates = false;
     let v = match data {
         Data::Num(v) => v,
         Data::Cat { codes, levels } => {
@@ -550,10 +575,11 @@ fn time_key(data: Data, period: Period) -> std::result::Result<Data, (Option<usi
                 .iter()
                 .map(|l| {
                     let l = l.trim();
-                    l.parse::<i64>()
-                        .ok()
-                        .map(|x| x as f64)
-                        .or_else(|| text_date(l).map(|d| period_of(d, period)))
+                    l.parse::<i64>().ok().map(|x| x as f64).or_else(|| {
+                        let d = text_date(l)?;
+                        text_dates = true;
+                        Some(period_of(d, period))
+                    })
                 })
                 .collect();
             if let Some(i) = parsed.iter().position(Option::is_none) {
@@ -570,6 +596,13 @@ fn time_key(data: Data, period: Period) -> std::result::Result<Data, (Option<usi
         }
     };
     let mut out = v;
+    if declared.is_some() && !text_dates && !out.iter().any(|x| *x >= DATE_TAG / 2.0) {
+        return Err((
+            None,
+            "`period` applies to a time key of dates; this one holds integer periods already"
+                .into(),
+        ));
+    }
     for (r, x) in out.iter_mut().enumerate() {
         if x.is_nan() {
             return Err((Some(r), "empty time key".into()));
@@ -700,6 +733,35 @@ mod tests {
     }
 
     #[test]
+    fn a_period_for_integer_periods_is_refused_not_ignored() {
+        let mut spec = DatasetSpec::keys("state", "t");
+        spec.period = Some(Period::Quarter);
+        let e = assemble(
+            Path::new("x.csv"),
+            cols(vec![1.0, 2.0, 1.0]),
+            &spec,
+            Some(2),
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .contains("`period` applies to a time key of dates"),
+            "{e}"
+        );
+        let mut spec = DatasetSpec::keys("state", "t");
+        spec.delimiter = Some(';');
+        let e = read_panel(
+            Path::new("../../tests/fixtures/states/data/states.dta"),
+            &spec,
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("`delimiter` applies to CSV files"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn text_dates_become_periods() {
         let cols = vec![
             (
@@ -758,19 +820,19 @@ mod tests {
     #[test]
     fn rows_with_too_few_or_too_many_fields_are_errors() {
         let p = Path::new("x.csv");
-        assert!(check_fields(p, b"a,b\n1,2\n3,4\n", b',').is_ok());
+        assert!(check_fields(p, &b"a,b\n1,2\n3,4\n"[..], b',').is_ok());
         assert!(
-            check_fields(p, b"a,b\n1,2\n3,4", b',').is_ok(),
+            check_fields(p, &b"a,b\n1,2\n3,4"[..], b',').is_ok(),
             "no final newline is fine"
         );
         assert!(
-            check_fields(p, b"a,b\n\"x,y\",2\n", b',').is_ok(),
+            check_fields(p, &b"a,b\n\"x,y\",2\n"[..], b',').is_ok(),
             "quoted separator"
         );
-        let e = check_fields(p, b"a,b\n1,2\n3", b',').unwrap_err();
+        let e = check_fields(p, &b"a,b\n1,2\n3"[..], b',').unwrap_err();
         assert_eq!(e.line, Some(3));
         assert!(e.message.contains("1 field(s), the header has 2"), "{e}");
-        let e = check_fields(p, b"a,b\n1,2,3\n", b',').unwrap_err();
+        let e = check_fields(p, &b"a,b\n1,2,3\n"[..], b',').unwrap_err();
         assert_eq!(e.line, Some(2));
     }
 

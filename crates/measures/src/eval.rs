@@ -164,21 +164,42 @@ impl PanelIndex {
 /// Evaluates expressions on one panel; the index is built on first use.
 pub struct Evaluator<'p> {
     pub panel: &'p Panel,
-    index: std::sync::OnceLock<Result<PanelIndex, EvalError>>,
+    index: IndexCell<'p>,
+}
+
+/// The (unit, time) index, built on first use: held by the evaluator, or shared by the caller
+/// across evaluators of panels with the same keys (declared variables add columns, not rows).
+pub type IndexSlot = std::sync::OnceLock<Result<PanelIndex, EvalError>>;
+
+enum IndexCell<'p> {
+    Own(IndexSlot),
+    Shared(&'p IndexSlot),
 }
 
 impl<'p> Evaluator<'p> {
     pub fn new(panel: &'p Panel) -> Self {
         Evaluator {
             panel,
-            index: std::sync::OnceLock::new(),
+            index: IndexCell::Own(IndexSlot::new()),
+        }
+    }
+
+    /// An evaluator that uses (and fills) a caller's index slot; the panel's keys must be those
+    /// the slot was built from.
+    pub fn with_index(panel: &'p Panel, slot: &'p IndexSlot) -> Self {
+        Evaluator {
+            panel,
+            index: IndexCell::Shared(slot),
         }
     }
 
     /// The (unit, time) index, built on first use.
     pub fn index(&self) -> Result<&PanelIndex, EvalError> {
-        self.index
-            .get_or_init(|| PanelIndex::new(self.panel))
+        let slot = match &self.index {
+            IndexCell::Own(s) => s,
+            IndexCell::Shared(s) => s,
+        };
+        slot.get_or_init(|| PanelIndex::new(self.panel))
             .as_ref()
             .map_err(Clone::clone)
     }

@@ -85,6 +85,8 @@ pub struct VarError {
 pub fn apply(panel: &mut Panel, defs: &Definitions, origin: &str) -> Result<(), Vec<VarError>> {
     let mut errors = Vec::new();
     let mut failed: Vec<String> = Vec::new();
+    // One (unit, time) index for every definition: variables add columns, never rows or keys.
+    let index = crate::eval::IndexSlot::new();
     for (i, (name, text)) in defs.0.iter().enumerate() {
         let err = |pos: Option<usize>, message: String| VarError {
             index: i,
@@ -119,7 +121,7 @@ pub fn apply(panel: &mut Panel, defs: &Definitions, origin: &str) -> Result<(), 
             failed.push(name.clone()); // the cause is reported at the failed variable
             continue;
         }
-        let ev = Evaluator::new(panel);
+        let ev = Evaluator::with_index(panel, &index);
         match ev.eval_column(&e) {
             Ok(data) => {
                 drop(ev);

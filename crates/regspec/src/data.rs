@@ -16,13 +16,18 @@ pub struct DataSource {
     pub root: PathBuf,
     /// `--raw-data DIR`: build the study panel from raw files.
     pub raw_data: Option<PathBuf>,
-    /// The raw sources declaration (`--sources`, or the workspace's `data.sources`).
-    pub sources: PathBuf,
+    /// `--sources FILE`: the raw sources declaration, overriding the workspace's
+    /// `data.sources` (default `data/sources.yaml`).
+    pub sources: Option<PathBuf>,
     /// `--data FILE`: a data file overriding the workspace's.
     pub data: Option<PathBuf>,
-    /// The panel used when no data is declared (the simulated demo).
-    pub demo_panel: PathBuf,
+    /// `--demo-panel FILE`: the panel used when the workspace declares no data file (default
+    /// the simulated `data/demo_panel.csv`). Refused when the workspace declares one.
+    pub demo_panel: Option<PathBuf>,
 }
+
+/// The simulated demo panel of the study's layout.
+pub const DEMO_PANEL: &str = "data/demo_panel.csv";
 
 pub struct LoadedPanel {
     pub panel: Panel,
@@ -48,10 +53,22 @@ fn data_file(
 ) -> Result<(PathBuf, ingest::DatasetSpec), String> {
     let decl = ws.decl(name)?;
     let declared = decl.file.as_ref().map(|f| rooted(&src.root, f));
+    if let (None, Some(d), Some(f)) = (name, &src.demo_panel, &declared) {
+        return Err(format!(
+            "--demo-panel {} is for a workspace without data; regspec.yaml declares {}: use --data to run on another file",
+            d.display(),
+            f.display()
+        ));
+    }
     Ok(match (name, &src.data, declared) {
         (None, Some(f), _) => (f.clone(), ws.dataset()),
         (_, _, Some(f)) => (f, workspace::spec_of(decl)),
-        (_, _, None) => (src.demo_panel.clone(), ws.dataset()),
+        (_, _, None) => (
+            src.demo_panel
+                .clone()
+                .unwrap_or_else(|| rooted(&src.root, Path::new(DEMO_PANEL))),
+            ws.dataset(),
+        ),
     })
 }
 
@@ -64,12 +81,16 @@ pub fn load_data(
 ) -> Result<LoadedPanel, String> {
     let (panel, description) = match (&src.raw_data, name) {
         (Some(dir), None) => {
-            let sources = ws
-                .data
-                .sources
-                .as_ref()
-                .map(|s| rooted(&src.root, s))
-                .unwrap_or_else(|| src.sources.clone());
+            // `--sources` wins over the workspace's declaration, which wins over the default.
+            let sources = src.sources.clone().unwrap_or_else(|| {
+                rooted(
+                    &src.root,
+                    ws.data
+                        .sources
+                        .as_deref()
+                        .unwrap_or(Path::new("data/sources.yaml")),
+                )
+            });
             let cfg = ingest::SourcesConfig::load(&sources).map_err(|e| e.to_string())?;
             let inputs = ingest::load(dir, &cfg).map_err(|e| e.to_string())?;
             let p = measures::build_panel(&inputs).map_err(|e| e.to_string())?;

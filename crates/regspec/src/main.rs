@@ -26,12 +26,14 @@ struct DataArgs {
     /// Raw public data directory: build the study panel from raw files (data/sources.yaml).
     #[arg(long)]
     raw_data: Option<PathBuf>,
-    /// Declaration of the raw sources.
-    #[arg(long, default_value = "data/sources.yaml")]
-    sources: PathBuf,
-    /// The panel used when neither regspec.yaml, --data nor --raw-data names data.
-    #[arg(long, default_value = "data/demo_panel.csv")]
-    demo_panel: PathBuf,
+    /// Declaration of the raw sources (default: regspec.yaml's `data.sources`, else
+    /// data/sources.yaml).
+    #[arg(long)]
+    sources: Option<PathBuf>,
+    /// The panel used when regspec.yaml declares no data file (default: the simulated
+    /// data/demo_panel.csv).
+    #[arg(long)]
+    demo_panel: Option<PathBuf>,
     /// Directory of spec files used when no SPEC is given.
     #[arg(long, default_value = "specs")]
     spec_dir: PathBuf,
@@ -216,10 +218,15 @@ fn summarise(s: &run::RunSummary, out: &Path, verbose: bool) {
         println!("data: {d}");
     }
     println!(
-        "{} model(s): {} estimated, {} cached",
+        "{} model(s): {} estimated, {} cached{}",
         s.estimated + s.cached,
         s.estimated,
-        s.cached
+        s.cached,
+        if s.datasets_read == 0 {
+            " (data not read)"
+        } else {
+            ""
+        }
     );
     if verbose {
         for t in &s.tables {

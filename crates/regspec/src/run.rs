@@ -47,6 +47,8 @@ pub fn templates(dir: &Path) -> report::Templates {
 pub struct RunSummary {
     pub estimated: usize,
     pub cached: usize,
+    /// Datasets read as tables (none when every model was in the cache).
+    pub datasets_read: usize,
     pub tables: Vec<PathBuf>,
     pub records: Vec<TableRecord>,
 }
@@ -144,20 +146,25 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     let mut infos: BTreeMap<Option<String>, DataInfo> = BTreeMap::new();
     let mut by_index: BTreeMap<usize, ModelRecord> = BTreeMap::new();
     let mut need: Vec<Option<String>> = Vec::new();
+    // Each dataset's key is computed once (it hashes the data file's bytes).
+    let keys: BTreeMap<Option<String>, Option<String>> = names
+        .iter()
+        .map(|n| (n.clone(), data_key(&o.source, &ws, &loaded, n.as_deref())))
+        .collect();
     for name in &names {
         let mine: Vec<usize> = selected
             .iter()
             .copied()
             .filter(|&i| dataset_of(&loaded, &plan[i]) == *name)
             .collect();
-        let hit = data_key(&o.source, &ws, &loaded, name.as_deref()).and_then(|k| {
-            let info: DataInfo = serde_json::from_str(
-                &std::fs::read_to_string(cache_dir.join(format!("data-{k}.json"))).ok()?,
-            )
-            .ok()?;
+        let hit = keys[name].as_ref().and_then(|k| {
+            let info: DataInfo = match unseal(&cache_dir.join(format!("data-{k}.json"))) {
+                Cached::Hit(i) => i,
+                _ => return None,
+            };
             let recs: Option<Vec<(usize, ModelRecord)>> = mine
                 .iter()
-                .map(|&i| read_cached(&cache_file(&cache_dir, &plan[i], &k)).map(|r| (i, r)))
+                .map(|&i| read_cached(&cache_file(&cache_dir, &plan[i], k)).map(|r| (i, r)))
                 .collect();
             Some((info, recs?))
         });
@@ -202,7 +209,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     };
     let mut errors = Vec::new();
     for p in &prepared {
-        let key = data_key(&o.source, &ws, &loaded, p.name.as_deref());
+        let key = keys[&p.name].clone();
         let info = DataInfo {
             description: p.lp.description.clone(),
             simulated: p.lp.simulated,
@@ -250,6 +257,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     Ok(RunSummary {
         estimated: total - cached,
         cached,
+        datasets_read: prepared.len(),
         tables: written,
         records,
     })

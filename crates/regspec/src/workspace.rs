@@ -108,6 +108,12 @@ impl Workspace {
             );
         }
         for (name, decl) in &wf.datasets {
+            if decl.sources.is_some() {
+                return Err(Diagnostic::new(
+                    &path,
+                    format!("dataset `{name}`: `sources` (the raw-source build) belongs to the default `data:` only"),
+                ));
+            }
             if decl.file.is_none() || decl.unit.is_none() || decl.time.is_none() {
                 return Err(Diagnostic::new(
                     &path,
