@@ -406,3 +406,136 @@ fn options_that_would_be_ignored_are_refused() {
     let (ok, _, err) = regspec(&dir, &["check"]);
     assert!(!ok && err.contains("dataset `other`: `sources`"), "{err}");
 }
+
+/// A scratch copy of tests/fixtures/cs (Callaway-Sant'Anna with clusters, weights, a universal
+/// base period and an unbalanced panel).
+fn cs_fixture(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("regspec-cs-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&root().join("tests/fixtures/cs"), &dir);
+    dir
+}
+
+/// Callaway-Sant'Anna with clustering above the unit, sampling weights (also doubly robust with
+/// covariates), the universal base period and an unbalanced panel, against `csdid` 0.4.3
+/// (tests/reference/make_cs_extended_reference.py): every ATT(g,t), the simple, dynamic, group
+/// and calendar aggregations and their standard errors, 1e-8 relative.
+#[test]
+fn callaway_santanna_extensions_match_csdid() {
+    let dir = cs_fixture("ext");
+    let (ok, out, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{out}{err}");
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/cs_extended_reference.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    // Undefined standard errors (the universal base cell) are null on both sides.
+    let close = |what: &str, ours: f64, theirs: &serde_json::Value| match theirs.as_f64() {
+        None => assert!(ours.is_nan(), "{what}: {ours} vs csdid NA"),
+        Some(t) => assert!(
+            (ours - t).abs() <= 1e-8 * t.abs().max(1e-12),
+            "{what}: {ours} vs csdid {t}"
+        ),
+    };
+    let mut checked = 0;
+    for tbl in ["balanced", "unbalanced"] {
+        let t = table(&dir, "reports", tbl);
+        for m in &t.models {
+            let cs = m.callaway_santanna.as_ref().unwrap();
+            let r = &refs[&m.name];
+            assert!(r.is_object(), "no reference for {}", m.name);
+            assert_eq!(cs.unbalanced, tbl == "unbalanced", "{}", m.name);
+            let cells = r["cells"].as_array().unwrap();
+            assert_eq!(
+                cs.cells.len(),
+                cells.len(),
+                "{}: number of ATT(g,t)",
+                m.name
+            );
+            for (c, rc) in cs.cells.iter().zip(cells) {
+                assert_eq!(
+                    (c.group, c.time),
+                    (rc["group"].as_i64().unwrap(), rc["time"].as_i64().unwrap())
+                );
+                let at = format!("{} ATT({},{})", m.name, c.group, c.time);
+                close(&at, c.att, &rc["att"]);
+                close(&format!("{at} se"), c.std_error, &rc["se"]);
+            }
+            close(
+                &format!("{} simple", m.name),
+                cs.simple.att,
+                &r["simple"]["att"],
+            );
+            close(
+                &format!("{} simple se", m.name),
+                cs.simple.std_error,
+                &r["simple"]["se"],
+            );
+            for (agg, ours) in [
+                ("dynamic", &cs.dynamic),
+                ("group", &cs.group),
+                ("calendar", &cs.calendar),
+            ] {
+                let theirs = r[agg].as_array().unwrap();
+                assert_eq!(ours.len(), theirs.len(), "{} {agg}", m.name);
+                for (d, rd) in ours.iter().zip(theirs) {
+                    assert_eq!(d.event_time, rd["e"].as_i64());
+                    let at = format!("{} {agg} {:?}", m.name, d.event_time);
+                    close(&at, d.att, &rd["att"]);
+                    close(&format!("{at} se"), d.std_error, &rd["se"]);
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 9, "every reference case was compared");
+    // The table says what was estimated: the weights per column, the cluster actually used
+    // (cl, or the unit by default), no FE rows and no R².
+    insta::assert_snapshot!("cs_extensions_md", read(&dir, "reports/balanced.md"));
+}
+
+/// What Callaway-Sant'Anna cannot use is refused: an unbalanced panel without
+/// `allow_unbalanced_panel` (when estimating, naming the option), and by `check`, before anything
+/// is estimated, a cluster or weights that vary within a unit, the multiplier bootstrap with a
+/// cluster above the unit, and an unknown base period.
+#[test]
+fn callaway_santanna_refusals() {
+    let dir = cs_fixture("refuse");
+    std::fs::write(
+        dir.join("specs/unbalanced.yaml"),
+        "data: unbalanced\nmodels:\n  - {name: u, estimator: callaway_santanna, outcome: homic}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/unbalanced.yaml"]);
+    assert!(
+        !ok && err.contains("unbalanced") && err.contains("allow_unbalanced_panel: true"),
+        "{err}"
+    );
+    for (model, expect) in [
+        (
+            "{name: c, cluster: year}",
+            "`cluster: year` varies within unit",
+        ),
+        (
+            "{name: b, cluster: cl, options: {bootstrap: {draws: 99}}}",
+            "multiplier bootstrap draws by unit",
+        ),
+        (
+            "{name: w, weights: ln_pgdp}",
+            "`weights: ln_pgdp` varies within unit",
+        ),
+        (
+            "{name: x, options: {base_period: fixed}}",
+            "unknown variant `fixed`",
+        ),
+    ] {
+        std::fs::write(
+            dir.join("specs/bad.yaml"),
+            format!("defaults: {{estimator: callaway_santanna, outcome: homic}}\nmodels:\n  - {model}\n"),
+        )
+        .unwrap();
+        let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/bad.yaml"]);
+        assert!(!ok && err.contains(expect), "{model}: {err}");
+    }
+}

@@ -20,7 +20,8 @@ pub mod vcov;
 pub use bacon::{bacon, Bacon};
 pub use bootstrap::{wild_cluster_bootstrap, BootInput, BootWeights, WildBootstrap};
 pub use cs::{
-    callaway_santanna, multiplier_bootstrap, CallawaySantAnna, CsControl, CsMethod, CsSettings,
+    callaway_santanna, multiplier_bootstrap, CallawaySantAnna, CsBasePeriod, CsControl, CsData,
+    CsMethod, CsSettings,
 };
 pub use error::EstimationError;
 pub use imputation::{imputation, Imputation};

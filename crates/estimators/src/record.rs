@@ -41,6 +41,9 @@ pub struct ModelRecord {
     pub controls: Vec<String>,
     pub fe: Vec<String>,
     pub cluster: Vec<String>,
+    /// The sampling or analytic weights, when the model is weighted.
+    #[serde(default)]
+    pub weights: Option<String>,
     pub sample: Option<String>,
     pub sample_label: Option<String>,
     pub panel: Option<String>,

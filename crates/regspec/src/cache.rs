@@ -4,11 +4,14 @@
 
 use crate::plan::PlannedModel;
 use crate::run::VERSION;
+
+/// Fingerprint of the source that computes results (see build.rs): part of every cache key.
+const ENGINE: &str = env!("REGSPEC_ENGINE");
 use estimators::ModelRecord;
 use std::path::{Path, PathBuf};
 
 pub(crate) fn cache_file(dir: &Path, m: &PlannedModel, data: &str) -> PathBuf {
-    dir.join(format!("{}-{data}-{VERSION}.json", m.key))
+    dir.join(format!("{}-{data}-{VERSION}-{ENGINE}.json", m.key))
 }
 
 /// Proves a directory can be written (created if needed) before any model is estimated.

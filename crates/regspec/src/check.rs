@@ -233,10 +233,18 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
         "sun_abraham" | "imputation" => {
             crate::exec::sunab_options(m).map(|(a, u, t)| vec![a, u, t])
         }
-        "callaway_santanna" => crate::exec::cs_options(m).map(|o| {
-            let mut cols = vec![o.adopt, o.unit, o.time];
-            cols.extend(o.covariates);
-            cols
+        "callaway_santanna" => crate::exec::cs_options(m).and_then(|o| {
+            let mut cols = vec![o.adopt.clone(), o.unit.clone(), o.time.clone()];
+            cols.extend(o.covariates.iter().cloned());
+            if cols
+                .iter()
+                .chain(&m.cluster)
+                .chain(&m.weights)
+                .all(|c| view.has(c))
+            {
+                crate::exec::cs_check_data(view, m, &o)?;
+            }
+            Ok(cols)
         }),
         _ => Ok(vec![]),
     };

@@ -163,6 +163,18 @@ impl<'a> PanelView<'a> {
         }
     }
 
+    /// A cell as a reader would name it: the text of a text cell, the number otherwise.
+    pub fn label(&self, name: &str, row: usize) -> String {
+        match self.col(name).map(|c| &c.data) {
+            Some(Data::Cat { codes, levels }) => levels
+                .get(codes[row] as usize)
+                .cloned()
+                .unwrap_or_else(|| "(missing)".into()),
+            Some(Data::Num(v)) => format!("{}", v[row]),
+            None => String::new(),
+        }
+    }
+
     /// Rows where the filter is true (and evaluates without missing values).
     pub fn select(&self, filter: Option<&expr::Expr>) -> Vec<usize> {
         self.try_select(filter).unwrap_or_default()

@@ -445,6 +445,7 @@ fn record(
         controls: m.controls.clone(),
         fe: m.fe.clone(),
         cluster: m.cluster.clone(),
+        weights: m.weights.clone(),
         sample: m.sample.clone(),
         sample_label: m.sample_label.clone(),
         panel: m.panel.clone(),

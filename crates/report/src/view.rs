@@ -77,7 +77,22 @@ pub struct CellView {
 pub struct StatView {
     pub label_tex: String,
     pub label_md: String,
+    /// The cells as text (Markdown).
     pub cells: Vec<String>,
+    /// The cells for LaTeX: special characters escaped, a leading minus in math mode.
+    pub cells_tex: Vec<String>,
+}
+
+impl StatView {
+    fn new(label_tex: String, label_md: String, cells: Vec<String>) -> StatView {
+        let cells_tex = cells.iter().map(|c| tex_minus(&latex_escape(c))).collect();
+        StatView {
+            label_tex,
+            label_md,
+            cells,
+            cells_tex,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -133,6 +148,24 @@ fn fmt_num(v: f64, digits: usize) -> String {
     } else {
         s
     }
+}
+
+/// Every minus sign of a number (a `-` before a digit, at the start or after a space or an
+/// opening bracket) typeset in math mode; hyphens inside words stay.
+fn tex_minus(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let starts_number = c == '-'
+            && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+            && (i == 0 || matches!(chars[i - 1], ' ' | '(' | '['));
+        if starts_number {
+            out.push_str("$-$");
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn tex_num(s: &str) -> String {
@@ -208,9 +241,12 @@ fn capitalise(s: &str) -> String {
 
 fn vcov_note(t: &TableRecord, m: &ModelRecord) -> String {
     match m.result.vcov_type.as_str() {
+        // The clusters the estimator used (a default cluster, such as Callaway-Sant'Anna's unit,
+        // is not written in the spec).
         "cluster" => format!(
             "clustered by {}",
-            m.cluster
+            m.result
+                .cluster_vars
                 .iter()
                 .map(|c| display_name(t, c))
                 .collect::<Vec<_>>()
@@ -351,24 +387,32 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
             for f in &all_fe {
                 let fe_label = capitalise(&display_name(t, f));
                 let cells = per(&|m: &ModelRecord| yes(m.fe.contains(f)));
-                stats.push(StatView {
-                    label_tex: format!("{} FE", latex_escape(&fe_label)),
-                    label_md: format!("{fe_label} FE"),
+                stats.push(StatView::new(
+                    format!("{} FE", latex_escape(&fe_label)),
+                    format!("{fe_label} FE"),
                     cells,
-                });
+                ));
             }
             let mut stat = |tex: &str, md: &str, cells: Vec<String>| {
-                stats.push(StatView {
-                    label_tex: tex.to_string(),
-                    label_md: md.to_string(),
-                    cells,
-                });
+                stats.push(StatView::new(tex.to_string(), md.to_string(), cells));
             };
             if models.iter().any(|m| !m.controls.is_empty()) {
                 stat(
                     "Controls",
                     "Controls",
                     per(&|m: &ModelRecord| yes(!m.controls.is_empty())),
+                );
+            }
+            if models.iter().any(|m| m.weights.is_some()) {
+                stat(
+                    "Weights",
+                    "Weights",
+                    per(&|m: &ModelRecord| {
+                        m.weights
+                            .as_deref()
+                            .map(|w| display_name(t, w))
+                            .unwrap_or_else(|| "none".into())
+                    }),
                 );
             }
             if models.iter().any(|m| m.sample_label.is_some()) {

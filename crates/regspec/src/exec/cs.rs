@@ -2,134 +2,171 @@
 
 use super::*;
 
-/// Callaway-Sant'Anna settings: `{adopt: sign_year, unit: iso3, time: year,
-/// control: never_treated | not_yet_treated}`.
+/// The options of `callaway_santanna` as written in a spec file. Serde rejects unknown and
+/// ill-typed options (with the names it knows); defaults are here and nowhere else.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsYaml {
+    #[serde(default = "default_adopt")]
+    adopt: String,
+    #[serde(default = "default_unit")]
+    unit: String,
+    #[serde(default = "default_time")]
+    time: String,
+    #[serde(default = "default_control")]
+    control: estimators::CsControl,
+    #[serde(default)]
+    anticipation: u32,
+    #[serde(default = "default_method")]
+    method: estimators::CsMethod,
+    #[serde(default)]
+    covariates: Vec<String>,
+    #[serde(default)]
+    bootstrap: Option<CsBootYaml>,
+    #[serde(default)]
+    base_period: estimators::CsBasePeriod,
+    #[serde(default)]
+    allow_unbalanced_panel: bool,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CsBootYaml {
+    #[serde(default = "default_draws")]
+    draws: u64,
+    #[serde(default = "default_seed")]
+    seed: u64,
+}
+
+fn default_adopt() -> String {
+    "sign_year".into()
+}
+fn default_unit() -> String {
+    "iso3".into()
+}
+fn default_time() -> String {
+    "year".into()
+}
+fn default_control() -> estimators::CsControl {
+    estimators::CsControl::NeverTreated
+}
+fn default_method() -> estimators::CsMethod {
+    estimators::CsMethod::Dr
+}
+fn default_draws() -> u64 {
+    999
+}
+fn default_seed() -> u64 {
+    1
+}
+
 /// Callaway-Sant'Anna settings, every one validated here (so `regspec check` finds what `run`
 /// would): `{adopt, unit, time, control: never_treated | not_yet_treated, anticipation: k >= 0,
-/// method: dr | ipw | or, covariates: [...], bootstrap: {draws: n >= 1, seed}}`. Fields the
-/// estimator cannot honour are refused: it has no fixed effects or weights, and its standard
-/// errors are clustered by the unit.
+/// method: dr | ipw | or, covariates: [...], base_period: varying | universal,
+/// allow_unbalanced_panel: bool, bootstrap: {draws: n >= 1, seed}}`, plus the model's `weights`
+/// (one per unit) and `cluster` (the unit or one variable constant within units). Fields the
+/// estimator cannot honour are refused: it has no fixed effects, treatment or controls.
 pub struct CsOptions {
+    /// Column of the first treated period.
     pub adopt: String,
+    /// The unit key.
     pub unit: String,
+    /// The time key.
     pub time: String,
+    /// Control group, anticipation, method, base period, balance.
     pub settings: estimators::CsSettings,
+    /// Base-period covariates.
     pub covariates: Vec<String>,
     /// (draws, seed) of the multiplier bootstrap.
     pub bootstrap: Option<(usize, u64)>,
+    /// A cluster above the unit, if any.
+    pub cluster: Option<String>,
 }
 
+/// Parses and validates the options of a `callaway_santanna` model.
 pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
-    known_options(
-        m,
-        &[
-            "adopt",
-            "unit",
-            "time",
-            "control",
-            "anticipation",
-            "bootstrap",
-            "covariates",
-            "method",
-        ],
-    )?;
-    let control = match opt_str(m, "control", "never_treated")?.as_str() {
-        "never_treated" => estimators::CsControl::NeverTreated,
-        "not_yet_treated" => estimators::CsControl::NotYetTreated,
-        other => {
-            return Err(format!(
-                "option `control` must be never_treated or not_yet_treated, found `{other}`"
-            ))
-        }
-    };
+    let o: CsYaml = typed_options(m)?;
     if !m.regressors.is_empty() {
         return Err(
             "callaway_santanna here is unconditional: no treatment, regressors or controls (use option `covariates`)".into(),
         );
     }
-    let unit = opt_str(m, "unit", "iso3")?;
     if !m.fe.is_empty() {
         return Err(format!(
             "callaway_santanna has no fixed effects (it compares groups and periods directly): remove `fe: {:?}`",
             m.fe
         ));
     }
-    if m.weights.is_some() {
-        return Err("callaway_santanna does not support `weights` yet".into());
-    }
-    if !(m.cluster.is_empty() || m.cluster == [unit.clone()]) {
+    if m.cluster.len() > 1 {
         return Err(format!(
-            "callaway_santanna's standard errors are clustered by the unit (`{unit}`) only: `cluster: {:?}` is not supported",
+            "callaway_santanna clusters by one variable, the unit or one above it: `cluster: {:?}` is not supported",
             m.cluster
         ));
     }
-    let anticipation = match m.options.get("anticipation") {
-        None => 0,
-        Some(v) => v
-            .as_i64()
-            .filter(|a| *a >= 0)
-            .ok_or("option `anticipation` must be a non-negative integer")?,
-    };
-    let method = match opt_str(m, "method", "dr")?.as_str() {
-        "dr" => estimators::CsMethod::Dr,
-        "ipw" => estimators::CsMethod::Ipw,
-        "or" | "reg" => estimators::CsMethod::Or,
-        other => {
-            return Err(format!(
-                "option `method` must be dr, ipw or or, found `{other}`"
-            ))
-        }
-    };
-    let covariates: Vec<String> = match m.options.get("covariates") {
-        None => Vec::new(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|c| {
-                c.as_str()
-                    .map(str::to_string)
-                    .ok_or("option `covariates` must list column names".to_string())
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err("option `covariates` must list column names".into()),
-    };
-    let bootstrap = match m.options.get("bootstrap") {
+    let cluster = m.cluster.first().filter(|c| **c != o.unit).cloned();
+    let bootstrap = match o.bootstrap {
         None => None,
-        Some(Value::Object(b)) => {
-            if let Some(k) = b.keys().find(|k| !["draws", "seed"].contains(&k.as_str())) {
+        Some(b) => {
+            if b.draws == 0 {
+                return Err("bootstrap `draws` must be an integer of at least 1".into());
+            }
+            crate::limits::draws("bootstrap `draws`", b.draws)?;
+            if let Some(c) = &cluster {
                 return Err(format!(
-                    "unknown bootstrap option `{k}` (known: draws, seed)"
+                    "callaway_santanna's multiplier bootstrap draws by unit: with `cluster: {c}` use the analytic standard errors (remove `bootstrap`)"
                 ));
             }
-            let draws = match b.get("draws") {
-                None => 999,
-                Some(d) => d
-                    .as_u64()
-                    .filter(|d| *d >= 1)
-                    .ok_or("bootstrap `draws` must be an integer of at least 1")?,
-            };
-            crate::limits::draws("bootstrap `draws`", draws)?;
-            let seed = match b.get("seed") {
-                None => 1,
-                Some(d) => d
-                    .as_u64()
-                    .ok_or("bootstrap `seed` must be a non-negative integer")?,
-            };
-            Some((draws as usize, seed))
+            Some((b.draws as usize, b.seed))
         }
-        Some(_) => return Err("option `bootstrap` is a map: `{draws: 999, seed: 1}`".into()),
     };
     Ok(CsOptions {
-        adopt: opt_str(m, "adopt", "sign_year")?,
-        unit,
-        time: opt_str(m, "time", "year")?,
+        adopt: o.adopt,
+        unit: o.unit,
+        time: o.time,
         settings: estimators::CsSettings {
-            control,
-            anticipation,
-            method,
+            control: o.control,
+            anticipation: i64::from(o.anticipation),
+            method: o.method,
+            base_period: o.base_period,
+            allow_unbalanced: o.allow_unbalanced_panel,
         },
-        covariates,
+        covariates: o.covariates,
         bootstrap,
+        cluster,
     })
+}
+
+/// What `check` can see in the data before estimating: the cluster and the weights must be
+/// constant within units (Callaway-Sant'Anna resamples and weights units, not rows).
+pub fn cs_check_data(view: &PanelView, m: &PlannedModel, o: &CsOptions) -> Result<(), String> {
+    let Ok(rows) = sample_rows(view, m) else {
+        return Ok(()); // a broken filter is reported on its own
+    };
+    let units = view.codes(&o.unit, &rows);
+    let constant = |values: &[f64]| -> Option<usize> {
+        let mut seen: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        (0..rows.len()).find(|&i| {
+            values[i].is_finite() && *seen.entry(units[i]).or_insert(values[i]) != values[i]
+        })
+    };
+    if let Some(c) = &o.cluster {
+        let codes: Vec<f64> = view.codes(c, &rows).iter().map(|&c| f64::from(c)).collect();
+        if let Some(i) = constant(&codes) {
+            return Err(format!(
+                "`cluster: {c}` varies within unit {}: Callaway-Sant'Anna clusters by the unit or by a variable constant within units",
+                view.label(&o.unit, rows[i])
+            ));
+        }
+    }
+    if let Some(w) = &m.weights {
+        if let Some(i) = constant(&view.numeric(w, &rows)) {
+            return Err(format!(
+                "`weights: {w}` varies within unit {}: Callaway-Sant'Anna takes one sampling weight per unit",
+                view.label(&o.unit, rows[i])
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn callaway_santanna(
@@ -157,9 +194,26 @@ pub(crate) fn callaway_santanna(
         .iter()
         .map(|c| view.numeric(c, &rows))
         .collect();
-    let mut cs =
-        estimators::callaway_santanna(&units, &times, &adopts, &y, &covariates, o.settings)
-            .map_err(|e| e.to_string())?;
+    let weights = m.weights.as_ref().map(|w| view.numeric(w, &rows));
+    let cluster_name = o.cluster.as_deref().unwrap_or(unit);
+    let cluster = view.codes(cluster_name, &rows);
+    let data = estimators::CsData {
+        unit: &units,
+        time: &times,
+        adopt: &adopts,
+        y: &y,
+        covariates: &covariates,
+        weights: weights.as_deref(),
+        cluster: o.cluster.is_some().then_some(cluster.as_slice()),
+    };
+    let mut cs = estimators::callaway_santanna(&data, o.settings).map_err(|e| {
+        let e = e.to_string();
+        if e.contains("unbalanced") {
+            format!("{e}: set option `allow_unbalanced_panel: true` to use every observed unit and period (each ATT(g,t) then uses the units observed in t or in its base period)")
+        } else {
+            e
+        }
+    })?;
     if let Some((draws, seed)) = o.bootstrap {
         let atts: Vec<f64> = cs.dynamic.iter().map(|d| d.att).collect();
         cs.bootstrap = Some(estimators::multiplier_bootstrap(
@@ -177,12 +231,16 @@ pub(crate) fn callaway_santanna(
         .map(|(t, a)| f64::from(u8::from(a.is_some_and(|a| *t >= a))))
         .collect();
     let twfe_codes = view.codes(time, &rows);
+    // Rows with the outcome: the sample the TWFE layout (observations, clusters) describes.
+    let keep: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_finite()).collect();
+    let sub_f = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let sub_u = |v: &[u32]| keep.iter().map(|&i| v[i]).collect::<Vec<u32>>();
     let base = twfe_base(
         &m.outcome,
-        &y,
-        &d,
-        [(unit, &units), (time, &twfe_codes)],
-        (unit, &units),
+        &sub_f(&y),
+        &sub_f(&d),
+        [(unit, &sub_u(&units)), (time, &sub_u(&twfe_codes))],
+        (cluster_name, &sub_u(&cluster)),
     )?;
     // The TWFE base gives the sample, clusters and layout; CS defines no R².
     let r = cs
@@ -190,9 +248,10 @@ pub(crate) fn callaway_santanna(
         .without_fit_statistics();
     let points = event_points(&r.coefficients);
     let window = window_of(&points);
-    // With a varying base period there is no omitted period; -1 is an estimate like the others.
+    // With a varying base period there is no omitted period (-1 is an estimate like the
+    // others); with a universal one the base event time is the omitted reference.
     let es = EventStudy {
-        reference: window.0 - 1,
+        reference: cs.reference().unwrap_or(window.0 - 1),
         window,
         points,
         pretrend: None,

@@ -23,7 +23,7 @@ mod sunab;
 use bacon::bacon;
 pub use bacon::bacon_options;
 use cs::callaway_santanna;
-pub use cs::{cs_options, CsOptions};
+pub use cs::{cs_check_data, cs_options, CsOptions};
 use event_study::event_study;
 pub use event_study::{event_options, EventOptions};
 use imputation::imputation;
@@ -218,6 +218,29 @@ fn event_points(coefficients: &[estimators::Coefficient]) -> Vec<EventPoint> {
         .collect();
     points.sort_by_key(|p| p.rel_time);
     points
+}
+
+/// The model's `options` as the estimator's typed options: serde rejects unknown keys (naming the
+/// known ones), wrong types and unknown variants, so every estimator reports them alike.
+fn typed_options<T: serde::de::DeserializeOwned>(m: &PlannedModel) -> Result<T, String> {
+    let map: serde_json::Map<String, Value> = m
+        .options
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e
+            .inner()
+            .to_string()
+            .replace("expected u32", "expected a non-negative integer")
+            .replace("expected u64", "expected a non-negative integer");
+        if path == "." {
+            format!("{} options: {msg}", m.estimator)
+        } else {
+            format!("option `{path}`: {msg}")
+        }
+    })
 }
 
 /// Checks that `options` only has known keys.

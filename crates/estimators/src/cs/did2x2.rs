@@ -1,0 +1,197 @@
+//! The 2x2 comparisons inside one ATT(g,t): the panel estimators with covariates of the `DRDID`
+//! package (outcome regression, normalised IPW, doubly robust), all with sampling weights, and
+//! their influence functions. The unconditional comparisons (a difference of weighted means on
+//! a balanced panel, or of four weighted means on an unbalanced one) live in `mod.rs`, where
+//! their influence functions are written in closed form.
+
+// Index loops mirror the formulas.
+#![allow(clippy::needless_range_loop)]
+
+use super::CsMethod;
+
+/// DID for panel data with covariates `x` (intercept first) and sampling weights `iw`, as the
+/// `DRDID` package's `reg_did_panel`, `std_ipw_did_panel` and `drdid_panel`: weighted logit
+/// propensity score, weighted linear outcome regression on the controls; returns the ATT and its
+/// influence function on the subsample (scaled by its size). The weights are normalised to mean
+/// one, as `DRDID` does.
+pub(super) fn panel_did(
+    dy: &[f64],
+    d: &[bool],
+    x: &[Vec<f64>],
+    iw: &[f64],
+    method: CsMethod,
+) -> Option<(f64, Vec<f64>)> {
+    use crate::bootstrap::chol_inverse;
+    let n = dy.len();
+    let k = x[0].len();
+    let nf = n as f64;
+    let dv: Vec<f64> = d.iter().map(|b| f64::from(u8::from(*b))).collect();
+    let wmean = iw.iter().sum::<f64>() / nf;
+    let iw: Vec<f64> = iw.iter().map(|w| w / wmean).collect();
+    // Logit by Newton-Raphson.
+    let mut beta = vec![0.0; k];
+    let mut ps = vec![0.5; n];
+    for _ in 0..100 {
+        for i in 0..n {
+            let eta: f64 = (0..k).map(|j| beta[j] * x[i][j]).sum();
+            ps[i] = 1.0 / (1.0 + (-eta).exp());
+        }
+        let h: Vec<Vec<f64>> = (0..k)
+            .map(|a| {
+                (0..k)
+                    .map(|b| {
+                        (0..n)
+                            .map(|i| iw[i] * ps[i] * (1.0 - ps[i]) * x[i][a] * x[i][b])
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
+        let hi = chol_inverse(&h)?;
+        let g: Vec<f64> = (0..k)
+            .map(|a| (0..n).map(|i| iw[i] * (dv[i] - ps[i]) * x[i][a]).sum())
+            .collect();
+        let step: Vec<f64> = (0..k)
+            .map(|a| (0..k).map(|b| hi[a][b] * g[b]).sum())
+            .collect();
+        beta.iter_mut().zip(&step).for_each(|(b, s)| *b += s);
+        if step.iter().map(|s| s.abs()).fold(0.0, f64::max) < 1e-12 {
+            break;
+        }
+    }
+    for i in 0..n {
+        let eta: f64 = (0..k).map(|j| beta[j] * x[i][j]).sum();
+        ps[i] = (1.0 / (1.0 + (-eta).exp())).min(1.0 - 1e-6);
+    }
+    // Outcome regression of dY on x among the controls.
+    let xtx: Vec<Vec<f64>> = (0..k)
+        .map(|a| {
+            (0..k)
+                .map(|b| {
+                    (0..n)
+                        .filter(|&i| !d[i])
+                        .map(|i| iw[i] * x[i][a] * x[i][b])
+                        .sum()
+                })
+                .collect()
+        })
+        .collect();
+    let xtx_inv = chol_inverse(&xtx)?;
+    let xty: Vec<f64> = (0..k)
+        .map(|a| {
+            (0..n)
+                .filter(|&i| !d[i])
+                .map(|i| iw[i] * x[i][a] * dy[i])
+                .sum()
+        })
+        .collect();
+    let gam: Vec<f64> = (0..k)
+        .map(|a| (0..k).map(|b| xtx_inv[a][b] * xty[b]).sum())
+        .collect();
+    let out: Vec<f64> = (0..n)
+        .map(|i| (0..k).map(|j| gam[j] * x[i][j]).sum())
+        .collect();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / nf;
+    let dotk = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    // Influence of the outcome regression: (1 - D) e x' (X'WX / n)^-1.
+    let xpx_inv: Vec<Vec<f64>> = xtx_inv
+        .iter()
+        .map(|r| r.iter().map(|v| v * nf).collect())
+        .collect();
+    let lin_ols: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            let e = iw[i] * (1.0 - dv[i]) * (dy[i] - out[i]);
+            (0..k)
+                .map(|b| (0..k).map(|a| e * x[i][a] * xpx_inv[a][b]).sum())
+                .collect()
+        })
+        .collect();
+    // Influence of the propensity score: (D - ps) x' (X'WX / n)^-1.
+    let h: Vec<Vec<f64>> = (0..k)
+        .map(|a| {
+            (0..k)
+                .map(|b| {
+                    (0..n)
+                        .map(|i| iw[i] * ps[i] * (1.0 - ps[i]) * x[i][a] * x[i][b])
+                        .sum::<f64>()
+                        / nf
+                })
+                .collect()
+        })
+        .collect();
+    let h_inv = chol_inverse(&h)?;
+    let lin_ps: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..k)
+                .map(|b| {
+                    (0..k)
+                        .map(|a| iw[i] * (dv[i] - ps[i]) * x[i][a] * h_inv[a][b])
+                        .sum()
+                })
+                .collect()
+        })
+        .collect();
+    let colmean = |f: &dyn Fn(usize) -> f64| -> Vec<f64> {
+        (0..k)
+            .map(|j| (0..n).map(|i| f(i) * x[i][j]).sum::<f64>() / nf)
+            .collect()
+    };
+    let w_t: Vec<f64> = (0..n).map(|i| iw[i] * dv[i]).collect();
+    let ipw_c: Vec<f64> = (0..n)
+        .map(|i| iw[i] * ps[i] * (1.0 - dv[i]) / (1.0 - ps[i]))
+        .collect();
+    let (att, inf): (f64, Vec<f64>) = match method {
+        CsMethod::Or => {
+            // Treated units' change minus their predicted untreated change.
+            let w_c = &w_t;
+            let a_t: Vec<f64> = (0..n).map(|i| w_t[i] * dy[i]).collect();
+            let a_c: Vec<f64> = (0..n).map(|i| w_c[i] * out[i]).collect();
+            let (mwt, mwc) = (mean(&w_t), mean(w_c));
+            let (et, ec) = (mean(&a_t) / mwt, mean(&a_c) / mwc);
+            let m1 = colmean(&|i| w_c[i]);
+            let inf = (0..n)
+                .map(|i| {
+                    (a_t[i] - w_t[i] * et) / mwt
+                        - (a_c[i] - w_c[i] * ec + dotk(&lin_ols[i], &m1)) / mwc
+                })
+                .collect();
+            (et - ec, inf)
+        }
+        CsMethod::Ipw => {
+            let w_c = &ipw_c;
+            let a_t: Vec<f64> = (0..n).map(|i| w_t[i] * dy[i]).collect();
+            let a_c: Vec<f64> = (0..n).map(|i| w_c[i] * dy[i]).collect();
+            let (mwt, mwc) = (mean(&w_t), mean(w_c));
+            let (et, ec) = (mean(&a_t) / mwt, mean(&a_c) / mwc);
+            let m2 = colmean(&|i| w_c[i] * (dy[i] - ec));
+            let inf = (0..n)
+                .map(|i| {
+                    (a_t[i] - w_t[i] * et) / mwt
+                        - (a_c[i] - w_c[i] * ec + dotk(&lin_ps[i], &m2)) / mwc
+                })
+                .collect();
+            (et - ec, inf)
+        }
+        CsMethod::Dr => {
+            let w_c = &ipw_c;
+            let a_t: Vec<f64> = (0..n).map(|i| w_t[i] * (dy[i] - out[i])).collect();
+            let a_c: Vec<f64> = (0..n).map(|i| w_c[i] * (dy[i] - out[i])).collect();
+            let (mwt, mwc) = (mean(&w_t), mean(w_c));
+            let (et, ec) = (mean(&a_t) / mwt, mean(&a_c) / mwc);
+            let m1 = colmean(&|i| w_t[i]);
+            let m2 = colmean(&|i| w_c[i] * (dy[i] - out[i] - ec));
+            let m3 = colmean(&|i| w_c[i]);
+            let inf = (0..n)
+                .map(|i| {
+                    let inf_t = (a_t[i] - w_t[i] * et - dotk(&lin_ols[i], &m1)) / mwt;
+                    let inf_c = (a_c[i] - w_c[i] * ec + dotk(&lin_ps[i], &m2)
+                        - dotk(&lin_ols[i], &m3))
+                        / mwc;
+                    inf_t - inf_c
+                })
+                .collect();
+            (et - ec, inf)
+        }
+    };
+    Some((att, inf))
+}
