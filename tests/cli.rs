@@ -148,8 +148,7 @@ fn failed_run_leaves_earlier_reports_untouched() {
 fn regspec_matches_the_estimators_crate() {
     let dir = workspace("same");
     assert!(regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]).0);
-    let t: estimators::TableRecord =
-        serde_json::from_str(&table(&dir, "reports", "baseline")).unwrap();
+    let t: report::TableRecord = serde_json::from_str(&table(&dir, "reports", "baseline")).unwrap();
     let via_cli = &t
         .models
         .iter()

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{read, regspec, root, workspace};
-use estimators::TableRecord;
+use report::TableRecord;
 use std::path::Path;
 
 fn table(dir: &Path, t: &str) -> TableRecord {

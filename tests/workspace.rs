@@ -7,7 +7,7 @@
 mod common;
 
 use common::{read, regspec, root};
-use estimators::TableRecord;
+use report::TableRecord;
 use std::path::{Path, PathBuf};
 
 /// A scratch copy of tests/fixtures/states.

@@ -7,7 +7,7 @@ use crate::run::VERSION;
 
 /// Fingerprint of the source that computes results (see build.rs): part of every cache key.
 const ENGINE: &str = env!("REGSPEC_ENGINE");
-use estimators::ModelRecord;
+use report::ModelRecord;
 use std::path::{Path, PathBuf};
 
 pub(crate) fn cache_file(dir: &Path, m: &PlannedModel, data: &str) -> PathBuf {

@@ -2,6 +2,7 @@
 //! problem of every file, each with file, line, column, model and a snippet.
 
 use crate::diag::{suggest, Diagnostic};
+use crate::exec::Keys;
 use crate::frame::PanelView;
 use crate::plan::{self, PlannedModel};
 use crate::spec::{self, LoadedSpec};
@@ -87,6 +88,31 @@ pub fn load_static(
     (loaded, models, diags)
 }
 
+/// Table-level choices that only the report reads, checked before anything runs: the number
+/// `format` of each spec file and that its `template` exists (in `templates`, for every format).
+pub fn check_tables(loaded: &[LoadedSpec], templates: &report::Templates) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for ls in loaded {
+        let at = |d: Diagnostic, key: &str| match ls
+            .text
+            .lines()
+            .position(|l| l.starts_with(&format!("{key}:")))
+        {
+            Some(i) => d.at(&ls.text, i + 1, 1),
+            None => d,
+        };
+        if let Some(f) = &ls.spec.format {
+            if let Err(e) = report::Style::from_value(f) {
+                diags.push(at(Diagnostic::new(&ls.path, e), "format"));
+            }
+        }
+        if let Err(e) = templates.check(&ls.table, ls.spec.template.as_deref()) {
+            diags.push(at(Diagnostic::new(&ls.path, e.to_string()), "template"));
+        }
+    }
+    diags
+}
+
 /// Completes the plan from the data (default keys, `i()` levels) and checks every model
 /// against the panel's columns.
 pub fn check_plan(
@@ -129,26 +155,19 @@ pub fn check_plan(
 }
 
 /// Estimators that follow units over time default their `unit` and `time` options to the
-/// dataset's keys, so a workspace keyed by `state` and `quarter` needs no options.
-const PANEL_ESTIMATORS: &[&str] = &[
-    "placebo",
-    "psm_did",
-    "bacon",
-    "sun_abraham",
-    "callaway_santanna",
-    "imputation",
-];
-
+/// dataset's keys ([`crate::exec::Estimator::keys`]), so a workspace keyed by `state` and
+/// `quarter` needs no options.
 fn complete(m: &mut PlannedModel, view: &PanelView) {
-    if PANEL_ESTIMATORS.contains(&m.estimator.as_str()) {
-        let (unit, time) = view.keys();
-        let o = &mut m.options;
+    let keys = crate::exec::lookup(&m.estimator).map_or(Keys::None, |e| e.keys());
+    let (unit, time) = view.keys();
+    let o = &mut m.options;
+    if keys != Keys::None {
         o.entry("unit".into())
             .or_insert_with(|| serde_json::Value::String(unit.into()));
-        if m.estimator != "psm_did" {
-            o.entry("time".into())
-                .or_insert_with(|| serde_json::Value::String(time.into()));
-        }
+    }
+    if keys == Keys::UnitTime {
+        o.entry("time".into())
+            .or_insert_with(|| serde_json::Value::String(time.into()));
     }
 }
 
@@ -202,52 +221,9 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
     if let Some(w) = &m.weights {
         term("weights", w, true);
     }
-    if m.estimator == "event_study" {
-        match crate::exec::event_options(m) {
-            Err(e) => out.push(here("options", e)),
-            Ok(eo) => {
-                if !view.has(&eo.rel_time) {
-                    out.push(here(
-                        "options",
-                        format!("unknown column `{}` in option `rel_time`", eo.rel_time),
-                    ));
-                }
-            }
-        }
-    }
-    let option_columns: Result<Vec<String>, String> = match m.estimator.as_str() {
-        "placebo" => crate::exec::placebo_options(m).map(|p| vec![p.sign, p.unit, p.time]),
-        "psm_did" => crate::exec::psm_options(m).and_then(|p| {
-            let mut cols = p.covariates.clone();
-            cols.push(p.treated);
-            cols.push(p.unit);
-            let mut pre_cols = Vec::new();
-            crate::expr::parse(&p.pre_period)
-                .map_err(|e| format!("option `pre_period` `{}` does not parse: {e}", p.pre_period))?
-                .columns(&mut pre_cols);
-            cols.extend(pre_cols);
-            Ok(cols)
-        }),
-        "ols" => crate::exec::bootstrap_options(m).map(|_| vec![]),
-        "bacon" => crate::exec::bacon_options(m).map(|(a, u, t)| vec![a, u, t]),
-        "sun_abraham" | "imputation" => {
-            crate::exec::sunab_options(m).map(|(a, u, t)| vec![a, u, t])
-        }
-        "callaway_santanna" => crate::exec::cs_options(m).and_then(|o| {
-            let mut cols = vec![o.adopt.clone(), o.unit.clone(), o.time.clone()];
-            cols.extend(o.covariates.iter().cloned());
-            if cols
-                .iter()
-                .chain(&m.cluster)
-                .chain(&m.weights)
-                .all(|c| view.has(c))
-            {
-                crate::exec::cs_check_data(view, m, &o)?;
-            }
-            Ok(cols)
-        }),
-        _ => Ok(vec![]),
-    };
+    // Everything the estimator reads from its options, validated before anything runs.
+    let estimator = crate::exec::lookup(&m.estimator);
+    let option_columns: Result<Vec<String>, String> = estimator.map_or(Ok(vec![]), |e| e.check(m));
     match option_columns {
         // A refused field is pointed at where it is written; an option error at `options`.
         Err(e) => {
@@ -258,6 +234,20 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
             out.push(here(key, e))
         }
         Ok(cols) => {
+            let all_exist = cols
+                .iter()
+                .chain(&m.cluster)
+                .chain(&m.weights)
+                .all(|c| view.has(c));
+            if let (true, Some(e)) = (all_exist, estimator) {
+                if let Err(e) = e.check_data(view, m) {
+                    let key = ["weights", "cluster"]
+                        .into_iter()
+                        .find(|k| e.contains(&format!("`{k}:")))
+                        .unwrap_or("options");
+                    out.push(here(key, e));
+                }
+            }
             for c in cols {
                 if !view.has(&c) {
                     let hint = suggest(&c, names.iter().copied())
@@ -305,6 +295,12 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
                         Ok(rows) if rows.is_empty() => out.push(here(
                             "sample",
                             format!("the sample filter `{s}` selects no rows"),
+                        )),
+                        Ok(rows) if rows.len() == 1 => out.push(here(
+                            "sample",
+                            format!(
+                                "the sample filter `{s}` selects one row: nothing can be estimated on it"
+                            ),
                         )),
                         Ok(rows) if rows.len() == view.nrows() => out.push(
                             here(

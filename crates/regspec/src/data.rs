@@ -236,13 +236,21 @@ pub struct CheckFailure {
 
 /// Plans every spec file and checks it against every dataset it uses, collecting every
 /// problem of every stage.
-pub fn check_workspace(src: &DataSource, files: &[PathBuf]) -> Result<Checked, CheckFailure> {
+pub fn check_workspace(
+    src: &DataSource,
+    files: &[PathBuf],
+    templates: &Path,
+) -> Result<Checked, CheckFailure> {
     let ws = Workspace::load(&src.root).map_err(|d| CheckFailure {
         diags: vec![d],
         data_only: true,
     })?;
     let (loaded, mut plan, mut diags) = check::load_static(files);
     diags.extend(check_datasets(&ws, &loaded));
+    diags.extend(check::check_tables(
+        &loaded,
+        &crate::run::templates(templates),
+    ));
     let static_problems = !diags.is_empty();
     let names = datasets_of(&loaded, &plan.iter().collect::<Vec<_>>());
     let names = if names.is_empty() { vec![None] } else { names };

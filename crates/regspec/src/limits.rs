@@ -20,3 +20,13 @@ pub fn draws(what: &str, n: u64) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Checks a number of event periods against [`MAX_EVENT_PERIODS`].
+pub fn window(what: &str, periods: i64) -> Result<(), String> {
+    if periods > MAX_EVENT_PERIODS {
+        return Err(format!(
+            "{what} {periods} exceeds the limit of {MAX_EVENT_PERIODS} event periods"
+        ));
+    }
+    Ok(())
+}

@@ -258,7 +258,7 @@ fn source(data: &DataArgs) -> run::DataSource {
 
 /// The plan checked against every dataset, or every problem printed.
 fn checked(files: &[PathBuf], data: &DataArgs) -> Result<run::Checked, String> {
-    run::check_workspace(&source(data), files).map_err(|f| {
+    run::check_workspace(&source(data), files, &data.templates).map_err(|f| {
         for d in &f.diags {
             eprint!("{d}");
         }

@@ -3,7 +3,7 @@
 //! (`reportset::commit`): a failure or a kill leaves the previous set as it was.
 
 use crate::names::under;
-use estimators::TableRecord;
+use report::TableRecord;
 use report::{Format, Templates};
 use std::path::{Path, PathBuf};
 

@@ -63,17 +63,6 @@ impl PlannedModel {
     }
 }
 
-pub const ESTIMATORS: &[&str] = &[
-    "ols",
-    "event_study",
-    "placebo",
-    "psm_did",
-    "bacon",
-    "sun_abraham",
-    "callaway_santanna",
-    "imputation",
-];
-
 /// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).
 pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), String> {
     let (lhs, rhs) = f
@@ -210,15 +199,16 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
         }
     }
     let estimator = m.estimator.clone().unwrap_or_else(|| "ols".into());
-    if !ESTIMATORS.contains(&estimator.as_str()) {
-        let hint = crate::diag::suggest(&estimator, ESTIMATORS.iter().copied())
+    if crate::exec::lookup(&estimator).is_none() {
+        let known = crate::exec::names();
+        let hint = crate::diag::suggest(&estimator, known.iter().copied())
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         return Err(err(
             Some("estimator"),
             format!(
                 "unknown estimator `{estimator}`; known: {}{hint}",
-                ESTIMATORS.join(", ")
+                known.join(", ")
             ),
         ));
     }

@@ -5,9 +5,9 @@ use crate::exec;
 use crate::frame::PanelView;
 use crate::plan::PlannedModel;
 use crate::workspace::Workspace;
-use estimators::{ModelRecord, TableRecord};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use report::{ModelRecord, TableRecord};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -72,6 +72,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     let ws = Workspace::load(&o.source.root).map_err(|d| d.to_string())?;
     let (loaded, mut plan, mut diags) = check::load_static(&files);
     diags.extend(check_datasets(&ws, &loaded));
+    diags.extend(check::check_tables(&loaded, &templates(&o.templates)));
     if !diags.is_empty() {
         return Err(problems(&diags, "in the specs"));
     }
@@ -450,6 +451,7 @@ fn record(
         sample_label: m.sample_label.clone(),
         panel: m.panel.clone(),
         result,
+        stats: extras.stats,
         event_study: extras.event_study,
         placebo: extras.placebo,
         psm: extras.psm,

@@ -1,7 +1,7 @@
 //! Figures as SVG (plotters): event-study coefficients with 95% confidence intervals, and the
 //! distribution of placebo estimates. Plain, labelled, no clutter: as in a published paper.
 
-use estimators::EventStudy;
+use crate::record::EventStudy;
 use plotters::prelude::*;
 
 const W: u32 = 720;

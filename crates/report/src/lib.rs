@@ -1,14 +1,16 @@
 //! `report`: paper-ready tables (LaTeX with booktabs, Markdown) and figures (SVG) from a run's
 //! [`TableRecord`]s. Layout lives in minijinja templates (defaults shipped in
 //! `crates/report/templates/`, overridable from a workspace's `templates/` directory or per
-//! table); Rust only builds the view model (`view.rs`) and draws figures (`figure.rs`).
+//! table); Rust only builds the view model (`view.rs`) and draws figures (`figure.rs`). Its input
+//! contract is `record.rs`: what a run writes per model and per table.
 
 pub mod figure;
+pub mod record;
 pub mod style;
 pub mod view;
 
-use estimators::TableRecord;
 use minijinja::{Environment, UndefinedBehavior};
+pub use record::{EventPoint, EventStudy, ModelRecord, StatRow, StatValue, TableRecord};
 use std::path::{Path, PathBuf};
 
 pub use style::Style;
@@ -50,6 +52,19 @@ pub struct Templates {
 }
 
 impl Templates {
+    /// Checks, before anything runs, that a table's template exists in every format.
+    pub fn check(&self, table: &str, template: Option<&str>) -> Result<(), ReportError> {
+        let probe = TableRecord {
+            table: table.to_string(),
+            template: template.map(str::to_string),
+            ..TableRecord::default()
+        };
+        for fmt in [Format::Latex, Format::Markdown] {
+            self.source(&probe, fmt)?;
+        }
+        Ok(())
+    }
+
     /// The template for a table and format: `<dir>/<template>.<ext>.j2` when the table names
     /// one, else `<dir>/table.<ext>.j2`, else the built-in default. Returns (name, source).
     fn source(&self, table: &TableRecord, fmt: Format) -> Result<(String, String), ReportError> {

@@ -1,8 +1,8 @@
 //! The view model a template sees: a table's columns, panels of coefficient rows, statistic
 //! rows and notes, every number already formatted. Templates decide layout only.
 
+use crate::record::{ModelRecord, StatValue, TableRecord};
 use crate::style::{Below, Style};
-use estimators::{ModelRecord, TableRecord};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -147,6 +147,18 @@ fn fmt_num(v: f64, digits: usize) -> String {
         s.trim_start_matches('-').to_string()
     } else {
         s
+    }
+}
+
+/// A statistic's cell with the table's digits.
+fn stat_value(v: &StatValue, d: usize) -> String {
+    match v {
+        StatValue::Num { value, digits } => value
+            .map(|x| fmt_num(x, digits.unwrap_or(d)))
+            .unwrap_or_default(),
+        StatValue::Count(n) => thousands(*n),
+        StatValue::Text(t) => t.clone(),
+        StatValue::Seq(parts) => parts.iter().map(|p| stat_value(p, d)).collect(),
     }
 }
 
@@ -451,99 +463,26 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                     }),
                 );
             }
-            if models.iter().any(|m| m.placebo.is_some()) {
-                let pl = |f: &dyn Fn(&estimators::Placebo) -> String| {
-                    per(&|m: &ModelRecord| m.placebo.as_ref().map(f).unwrap_or_default())
-                };
-                stat(
-                    "Placebo design",
-                    "Placebo design",
-                    pl(&|p| format!("{:?}", p.mode).to_lowercase()),
-                );
-                stat(
-                    "Placebo draws",
-                    "Placebo draws",
-                    pl(&|p| thousands(p.estimates.len())),
-                );
-                stat(
-                    "Placebo mean (s.d.)",
-                    "Placebo mean (s.d.)",
-                    pl(&|p| format!("{} ({})", fmt_num(p.mean, d), fmt_num(p.sd, d))),
-                );
-                stat("RI p-value", "RI p-value", pl(&|p| fmt_num(p.p_value, d)));
-            }
-            if models
-                .iter()
-                .any(|m| m.event_study.as_ref().is_some_and(|e| e.pretrend.is_some()))
-            {
-                let cells = per(&|m: &ModelRecord| {
-                    m.event_study
-                        .as_ref()
-                        .and_then(|e| e.pretrend.as_ref())
-                        .map(|w| format!("{} ({})", fmt_num(w.stat, 2), fmt_num(w.p_value, d)))
-                        .unwrap_or_default()
-                });
-                stat("Pre-trend F (p-value)", "Pre-trend F (p-value)", cells);
-            }
-            if models.iter().any(|m| m.bacon.is_some()) {
-                for kind in [
-                    estimators::bacon::NEVER,
-                    estimators::bacon::EARLY_LATE,
-                    estimators::bacon::LATE_EARLY,
-                ] {
-                    let cells = per(&|m: &ModelRecord| {
-                        m.bacon
-                            .as_ref()
-                            .and_then(|b| b.by_kind.iter().find(|k| k.kind == kind))
-                            .map(|k| {
-                                format!("{} (w {})", fmt_num(k.estimate, d), fmt_num(k.weight, 2))
-                            })
-                            .unwrap_or_default()
-                    });
-                    let label = format!("Bacon: {kind}");
-                    stat(&latex_escape(&label), &label, cells);
+            // Rows the estimators add (placebo draws, RI p-values, bootstrap, matching, Bacon
+            // weights, pre-trend tests, ...), in order of first appearance.
+            let mut labels: Vec<(&str, Option<&str>)> = Vec::new();
+            for m in models {
+                for r in &m.stats {
+                    if !labels.iter().any(|(l, _)| *l == r.label) {
+                        labels.push((&r.label, r.label_tex.as_deref()));
+                    }
                 }
             }
-            if models.iter().any(|m| m.bootstrap.is_some()) {
-                let bs = |f: &dyn Fn(&estimators::WildBootstrap) -> String| {
-                    per(&|m: &ModelRecord| m.bootstrap.as_ref().map(f).unwrap_or_default())
-                };
-                stat(
-                    "Wild cluster bootstrap p",
-                    "Wild cluster bootstrap p",
-                    bs(&|b| fmt_num(b.p_value, d)),
-                );
-                stat(
-                    "WCR 95\\% CI",
-                    "WCR 95% CI",
-                    bs(&|b| format!("[{}, {}]", fmt_num(b.ci_low, d), fmt_num(b.ci_high, d))),
-                );
-                stat(
-                    "Bootstrap draws",
-                    "Bootstrap draws",
-                    bs(&|b| format!("{} ({:?})", thousands(b.draws), b.weights).to_lowercase()),
-                );
-            }
-            if models.iter().any(|m| m.psm.is_some()) {
-                let ps = |f: &dyn Fn(&estimators::Psm) -> String| {
-                    per(&|m: &ModelRecord| m.psm.as_ref().map(f).unwrap_or_default())
-                };
-                stat(
-                    "Matching",
-                    "Matching",
-                    ps(&|p| {
-                        if p.options.replacement {
-                            "with repl.".into()
-                        } else {
-                            "without repl.".into()
-                        }
-                    }),
-                );
-                stat(
-                    "Matched treated / controls",
-                    "Matched treated / controls",
-                    ps(&|p| format!("{} / {}", p.n_matched_treated, p.n_controls_used)),
-                );
+            for (label, label_tex) in labels {
+                let cells = per(&|m: &ModelRecord| {
+                    m.stats
+                        .iter()
+                        .find(|r| r.label == label)
+                        .map(|r| stat_value(&r.value, d))
+                        .unwrap_or_default()
+                });
+                let tex = label_tex.map_or_else(|| latex_escape(label), str::to_string);
+                stat(&tex, label, cells);
             }
             if models.iter().any(|m| !m.result.n_clusters.is_empty()) {
                 stat(

@@ -2,10 +2,77 @@
 
 use super::*;
 
-/// Goodman-Bacon settings: `{adopt: sign_year, unit: iso3, time: year}`; the model is the TWFE
-/// `outcome ~ treatment | unit + time` (no controls: the decomposition is exact only then).
-pub fn bacon_options(m: &PlannedModel) -> Result<(String, String, String), String> {
-    known_options(m, &["adopt", "unit", "time"])?;
+/// The Goodman-Bacon decomposition of the TWFE coefficient (`estimator: bacon`).
+pub(crate) struct Bacon;
+
+impl Estimator for Bacon {
+    fn name(&self) -> &'static str {
+        "bacon"
+    }
+
+    fn keys(&self) -> Keys {
+        Keys::UnitTime
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        bacon_options(m).map(|o| vec![o.adopt, o.unit, o.time])
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        bacon(view, m)
+    }
+}
+
+/// The adoption, unit and time columns of a staggered design (`bacon`, `sun_abraham`,
+/// `imputation`): `{adopt: sign_year, unit: iso3, time: year}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaggeredOptions {
+    /// Column of the first treated period (missing: never treated).
+    #[serde(default = "default_adopt")]
+    pub adopt: String,
+    /// The unit key.
+    #[serde(default = "default_unit")]
+    pub unit: String,
+    /// The time key.
+    #[serde(default = "default_time")]
+    pub time: String,
+}
+
+fn default_adopt() -> String {
+    "sign_year".into()
+}
+fn default_unit() -> String {
+    "iso3".into()
+}
+fn default_time() -> String {
+    "year".into()
+}
+
+/// The model's fixed effects must be exactly the unit and the period (or none, for estimators
+/// that impose them).
+pub(super) fn unit_time_fe(
+    m: &PlannedModel,
+    o: &StaggeredOptions,
+    what: &str,
+) -> Result<(), String> {
+    let mut fe = m.fe.clone();
+    fe.sort();
+    let mut keys = vec![o.unit.clone(), o.time.clone()];
+    keys.sort();
+    if fe != keys {
+        return Err(format!(
+            "{what} uses unit and period effects (`fe: [{}, {}]`) only: `fe: {:?}` is not supported",
+            o.unit, o.time, m.fe
+        ));
+    }
+    Ok(())
+}
+
+/// Goodman-Bacon settings; the model is the TWFE `outcome ~ treatment | unit + time` (no
+/// controls or weights: the decomposition is exact only then).
+pub fn bacon_options(m: &PlannedModel) -> Result<StaggeredOptions, String> {
+    let o: StaggeredOptions = typed_options(m)?;
     if m.treatment.is_none() || m.regressors.len() != 1 {
         return Err("bacon decomposes the TWFE coefficient of `treatment` alone: no other regressors or controls".into());
     }
@@ -14,15 +81,12 @@ pub fn bacon_options(m: &PlannedModel) -> Result<(String, String, String), Strin
             "bacon decomposes the unweighted TWFE coefficient: `weights` are not supported".into(),
         );
     }
-    Ok((
-        opt_str(m, "adopt", "sign_year")?,
-        opt_str(m, "unit", "iso3")?,
-        opt_str(m, "time", "year")?,
-    ))
+    unit_time_fe(m, &o, "the Goodman-Bacon decomposition")?;
+    Ok(o)
 }
 
-pub(crate) fn bacon(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
-    let (adopt, unit, time) = bacon_options(m)?;
+fn bacon(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let StaggeredOptions { adopt, unit, time } = bacon_options(m)?;
     let frame = ModelFrame::build(view, m, vec![])?;
     let r = estimators::fit(&frame.data(&m.outcome), &options(m)).map_err(|e| e.to_string())?;
     let units = view.codes(&unit, &frame.rows);
@@ -37,9 +101,33 @@ pub(crate) fn bacon(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Ex
         .map(|a| a.is_finite().then(|| a.round() as i64))
         .collect();
     let b = estimators::bacon(&units, &times, &adopts, &frame.y).map_err(|e| e.to_string())?;
+    let stats = [
+        estimators::bacon::NEVER,
+        estimators::bacon::EARLY_LATE,
+        estimators::bacon::LATE_EARLY,
+    ]
+    .into_iter()
+    .map(|kind| {
+        let value = b
+            .by_kind
+            .iter()
+            .find(|k| k.kind == kind)
+            .map(|k| {
+                StatValue::Seq(vec![
+                    StatValue::num(k.estimate),
+                    StatValue::text(" (w "),
+                    StatValue::num_digits(k.weight, 2),
+                    StatValue::text(")"),
+                ])
+            })
+            .unwrap_or(StatValue::text(""));
+        StatRow::new(&format!("Bacon: {kind}"), value)
+    })
+    .collect();
     Ok((
         r,
         Extras {
+            stats,
             bacon: Some(b),
             ..Extras::default()
         },

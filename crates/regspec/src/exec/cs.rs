@@ -2,6 +2,34 @@
 
 use super::*;
 
+/// Callaway and Sant'Anna's group-time effects (`estimator: callaway_santanna`).
+pub(crate) struct CallawaySantAnna;
+
+impl Estimator for CallawaySantAnna {
+    fn name(&self) -> &'static str {
+        "callaway_santanna"
+    }
+
+    fn keys(&self) -> Keys {
+        Keys::UnitTime
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        let o = cs_options(m)?;
+        let mut cols = vec![o.adopt, o.unit, o.time];
+        cols.extend(o.covariates);
+        Ok(cols)
+    }
+
+    fn check_data(&self, view: &PanelView, m: &PlannedModel) -> Result<(), String> {
+        cs_check_data(view, m, &cs_options(m)?)
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        callaway_santanna(view, m)
+    }
+}
+
 /// The options of `callaway_santanna` as written in a spec file. Serde rejects unknown and
 /// ill-typed options (with the names it knows); defaults are here and nowhere else.
 #[derive(serde::Deserialize)]
@@ -104,6 +132,7 @@ pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
         ));
     }
     let cluster = m.cluster.first().filter(|c| **c != o.unit).cloned();
+    crate::limits::window("option `anticipation`", i64::from(o.anticipation))?;
     let bootstrap = match o.bootstrap {
         None => None,
         Some(b) => {
@@ -138,7 +167,7 @@ pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
 
 /// What `check` can see in the data before estimating: the cluster and the weights must be
 /// constant within units (Callaway-Sant'Anna resamples and weights units, not rows).
-pub fn cs_check_data(view: &PanelView, m: &PlannedModel, o: &CsOptions) -> Result<(), String> {
+fn cs_check_data(view: &PanelView, m: &PlannedModel, o: &CsOptions) -> Result<(), String> {
     let Ok(rows) = sample_rows(view, m) else {
         return Ok(()); // a broken filter is reported on its own
     };
@@ -169,10 +198,7 @@ pub fn cs_check_data(view: &PanelView, m: &PlannedModel, o: &CsOptions) -> Resul
     Ok(())
 }
 
-pub(crate) fn callaway_santanna(
-    view: &PanelView,
-    m: &PlannedModel,
-) -> Result<(OlsResult, Extras), String> {
+fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
     let o = cs_options(m)?;
     let (unit, time) = (&o.unit, &o.time);
     let rows = sample_rows(view, m)?;

@@ -2,43 +2,65 @@
 
 use super::*;
 
-/// Event-study settings from the model's `options`.
+/// The TWFE event study (`estimator: event_study`).
+pub(crate) struct EventStudyTwfe;
+
+impl Estimator for EventStudyTwfe {
+    fn name(&self) -> &'static str {
+        "event_study"
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        event_options(m).map(|o| vec![o.rel_time])
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        let (r, es) = event_study(view, m)?;
+        Ok((
+            r,
+            Extras {
+                stats: pretrend_row(es.pretrend.as_ref()),
+                event_study: Some(es),
+                ..Extras::default()
+            },
+        ))
+    }
+}
+
+/// Event-study settings: `{rel_time: rel_time, window: [-5, 5], ref: -1}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventOptions {
+    /// Column of the period relative to adoption (missing for never-treated units).
+    #[serde(default = "default_rel_time")]
     pub rel_time: String,
+    /// First and last relative period; periods beyond are binned into the endpoints.
+    #[serde(default = "default_window")]
     pub window: (i64, i64),
+    /// The omitted reference period.
+    #[serde(default = "default_ref", rename = "ref")]
     pub reference: i64,
 }
 
+fn default_rel_time() -> String {
+    "rel_time".into()
+}
+fn default_window() -> (i64, i64) {
+    (-5, 5)
+}
+fn default_ref() -> i64 {
+    -1
+}
+
+/// Parses and validates the options of an event study.
 pub fn event_options(m: &PlannedModel) -> Result<EventOptions, String> {
-    let o = &m.options;
-    for k in o.keys() {
-        if !["rel_time", "window", "ref"].contains(&k.as_str()) {
-            return Err(format!(
-                "unknown event_study option `{k}` (known: rel_time, window, ref)"
-            ));
-        }
+    let o: EventOptions = typed_options(m)?;
+    let (window, reference) = (o.window, o.reference);
+    if window.0 > window.1 {
+        return Err(format!(
+            "option `window` {window:?} must be [first, last] with first <= last"
+        ));
     }
-    let rel_time = o
-        .get("rel_time")
-        .and_then(|v| v.as_str())
-        .unwrap_or("rel_time")
-        .to_string();
-    let window = match o.get("window") {
-        None => (-5, 5),
-        Some(v) => {
-            let a = v
-                .as_array()
-                .filter(|a| a.len() == 2)
-                .ok_or("option `window` must be [first, last]")?;
-            let lo = a[0].as_i64().ok_or("option `window` must hold integers")?;
-            let hi = a[1].as_i64().ok_or("option `window` must hold integers")?;
-            (lo, hi)
-        }
-    };
-    let reference = match o.get("ref") {
-        None => -1,
-        Some(v) => v.as_i64().ok_or("option `ref` must be an integer")?,
-    };
     if window.1 - window.0 + 1 > crate::limits::MAX_EVENT_PERIODS {
         return Err(format!(
             "option `window` {window:?} spans {} periods; the limit is {} (bin the endpoints instead)",
@@ -49,19 +71,12 @@ pub fn event_options(m: &PlannedModel) -> Result<EventOptions, String> {
     if !(window.0 < reference && reference <= window.1) {
         return Err(format!("option `ref` ({reference}) must lie inside the window {window:?}, after its first period"));
     }
-    Ok(EventOptions {
-        rel_time,
-        window,
-        reference,
-    })
+    Ok(o)
 }
 
 /// Treat x relative-period dummies, endpoints binned, the reference period omitted;
 /// never-treated rows (missing relative time) have every dummy zero.
-pub(crate) fn event_study(
-    view: &PanelView,
-    m: &PlannedModel,
-) -> Result<(OlsResult, Option<EventStudy>), String> {
+fn event_study(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, EventStudy), String> {
     let eo = event_options(m)?;
     let n = view.nrows();
     let periods: Vec<i64> = (eo.window.0..=eo.window.1)
@@ -117,11 +132,11 @@ pub(crate) fn event_study(
     let pretrend = estimators::wald_subset(&r, &pre);
     Ok((
         r,
-        Some(EventStudy {
+        EventStudy {
             reference: eo.reference,
             window: eo.window,
             points,
             pretrend,
-        }),
+        },
     ))
 }

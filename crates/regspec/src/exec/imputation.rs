@@ -2,18 +2,93 @@
 
 use super::*;
 
-/// Borusyak-Jaravel-Spiess imputation (options as Sun-Abraham: adopt, unit, time); clustered by
-/// the model's first cluster variable (default: the unit). Event-time effects in the table.
-pub(crate) fn imputation(
-    view: &PanelView,
-    m: &PlannedModel,
-) -> Result<(OlsResult, Extras), String> {
-    let (adopt, unit, time) = sunab_options(m)?;
+/// Borusyak-Jaravel-Spiess imputation (`estimator: imputation`): unit and period effects
+/// estimated on untreated observations, clustered by the model's cluster (default: the unit).
+/// Event-time effects in the table.
+pub(crate) struct Imputation;
+
+impl Estimator for Imputation {
+    fn name(&self) -> &'static str {
+        "imputation"
+    }
+
+    fn keys(&self) -> Keys {
+        Keys::UnitTime
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        imputation_options(m).map(|o| vec![o.adopt, o.unit, o.time])
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        imputation(view, m)
+    }
+}
+
+/// Imputation options: `{adopt: sign_year, unit: iso3, time: year, pretrend_leads: 0}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImputationOptions {
+    /// Column of the first treated period.
+    #[serde(default = "default_adopt")]
+    pub adopt: String,
+    /// The unit key.
+    #[serde(default = "default_unit")]
+    pub unit: String,
+    /// The time key.
+    #[serde(default = "default_time")]
+    pub time: String,
+    /// Leads in BJS's pre-trend test (0: no test).
+    #[serde(default)]
+    pub pretrend_leads: u32,
+}
+
+fn default_adopt() -> String {
+    "sign_year".into()
+}
+fn default_unit() -> String {
+    "iso3".into()
+}
+fn default_time() -> String {
+    "year".into()
+}
+
+/// Parses and validates the options of an imputation model.
+pub fn imputation_options(m: &PlannedModel) -> Result<ImputationOptions, String> {
+    let o: ImputationOptions = typed_options(m)?;
     if !m.regressors.is_empty() {
         return Err(
             "imputation here has no covariates: no treatment, regressors or controls".into(),
         );
     }
+    // The imputation model's fixed effects are the unit and the period; say so or say nothing.
+    let mut fe = m.fe.clone();
+    fe.sort();
+    let mut keys = vec![o.unit.clone(), o.time.clone()];
+    keys.sort();
+    if !fe.is_empty() && fe != keys {
+        return Err(format!(
+            "imputation absorbs unit and period effects (`{}`, `{}`) only: `fe: {:?}` is not supported",
+            o.unit, o.time, m.fe
+        ));
+    }
+    if m.weights.is_some() {
+        return Err("imputation does not support `weights`".into());
+    }
+    if m.cluster.len() > 1 {
+        return Err("imputation clusters by one variable (Gardner's SEs): two-way `cluster` is not supported".into());
+    }
+    crate::limits::window("option `pretrend_leads`", i64::from(o.pretrend_leads))?;
+    Ok(o)
+}
+
+fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let ImputationOptions {
+        adopt,
+        unit,
+        time,
+        pretrend_leads,
+    } = imputation_options(m)?;
     let all = sample_rows(view, m)?;
     let rows: Vec<usize> = all
         .into_iter()
@@ -72,13 +147,7 @@ pub(crate) fn imputation(
     let window = window_of(&points);
     // BJS's test of parallel trends: on untreated observations only, unit and period FE plus
     // dummies for the last `pretrend_leads` periods before adoption; joint F test of the leads.
-    let leads = match m.options.get("pretrend_leads") {
-        None => 0,
-        Some(v) => {
-            v.as_u64()
-                .ok_or("option `pretrend_leads` must be a non-negative integer")? as i64
-        }
-    };
+    let leads = i64::from(pretrend_leads);
     let pretrend = if leads > 0 {
         let lead_cols: Vec<(String, Vec<f64>)> = (1..=leads)
             .map(|k| {
@@ -134,6 +203,7 @@ pub(crate) fn imputation(
     Ok((
         r,
         Extras {
+            stats: pretrend_row(es.pretrend.as_ref()),
             imputation: Some(imp),
             event_study: Some(es),
             ..Extras::default()

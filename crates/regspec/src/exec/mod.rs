@@ -1,14 +1,14 @@
-//! Estimating one planned model: dispatch on `estimator` (here), build the frame, call the
-//! estimators crate. One module per estimator holds its options (validated by `check` before
-//! anything runs) and its glue: `ols` (with the wild bootstrap), `event_study`, `placebo`, `psm`,
-//! `bacon`, `sunab`, `cs`, `imputation`. Helpers they share (option access, sample rows, event
-//! points, the TWFE base fit of robust-DID columns) stay in this file.
+//! Estimating one planned model. Every estimator is one module here implementing
+//! [`Estimator`] (its name, typed options validated by `check`, the columns they name, checks on
+//! the data, and the estimation) and one line in [`ESTIMATORS`]; `check`, the plan and the
+//! runner reach estimators only through that list, so adding one touches no other file of this
+//! crate. Helpers the estimators share (typed options, sample rows, event points, the TWFE base
+//! fit of robust-DID columns) stay in this file.
 
 use crate::frame::{ModelFrame, PanelView};
 use crate::plan::PlannedModel;
-use estimators::{
-    EventPoint, EventStudy, OlsOptions, OlsResult, Placebo, PlaceboMode, Psm, PsmOptions,
-};
+use estimators::{OlsOptions, OlsResult};
+use report::{EventPoint, EventStudy, StatRow, StatValue};
 use serde_json::Value;
 
 mod bacon;
@@ -20,34 +20,92 @@ mod placebo;
 mod psm;
 mod sunab;
 
-use bacon::bacon;
-pub use bacon::bacon_options;
-use cs::callaway_santanna;
-pub use cs::{cs_check_data, cs_options, CsOptions};
-use event_study::event_study;
-pub use event_study::{event_options, EventOptions};
-use imputation::imputation;
-use ols::ols_with_bootstrap;
-pub use ols::{bootstrap_options, BootOptions};
-use placebo::placebo;
-pub use placebo::{placebo_options, PlaceboOptions};
-use psm::psm_did;
-pub use psm::{psm_options, PsmSettings};
-use sunab::sun_abraham;
-pub use sunab::sunab_options;
-
-/// What an estimator returns beyond the OLS fit shown in tables.
-#[derive(Default)]
-pub struct Extras {
-    pub imputation: Option<estimators::Imputation>,
-    pub cs: Option<estimators::CallawaySantAnna>,
-    pub bacon: Option<estimators::Bacon>,
-    pub bootstrap: Option<estimators::WildBootstrap>,
-    pub event_study: Option<EventStudy>,
-    pub placebo: Option<Placebo>,
-    pub psm: Option<Psm>,
+/// One estimator of the `estimator:` field.
+///
+/// Invariants: `check` validates everything `estimate` reads (options, option columns, refused
+/// fields), so a plan that passes `regspec check` fails in `estimate` only on the numbers; and
+/// the model's cache key (the hash of the whole [`PlannedModel`]) covers every field that
+/// changes a fit.
+pub trait Estimator: Sync {
+    /// The name in spec files (`estimator: name`).
+    fn name(&self) -> &'static str;
+    /// Which dataset keys fill the `unit` and `time` options when a spec leaves them out.
+    fn keys(&self) -> Keys {
+        Keys::None
+    }
+    /// Validates the options and the model's fields without data; returns the columns the
+    /// options name (checked against the panel by `check`). Fields the estimator cannot honour
+    /// (fixed effects, weights, a cluster) are refused here, never ignored.
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String>;
+    /// Checks that need the data (every column the model and options name exists by then).
+    fn check_data(&self, _view: &PanelView, _m: &PlannedModel) -> Result<(), String> {
+        Ok(())
+    }
+    /// Estimates the model: the table's coefficients and what the report shows beyond them.
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String>;
+    /// Models with the same group may share work (see [`share_key`]); `None`: estimated alone.
+    fn share_group(&self, _m: &PlannedModel) -> Option<String> {
+        None
+    }
 }
 
+/// Dataset keys an estimator takes as defaults of its `unit` and `time` options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// No panel keys.
+    None,
+    /// `unit` only.
+    Unit,
+    /// `unit` and `time`.
+    UnitTime,
+}
+
+/// Every estimator, in the order `regspec` lists them.
+pub const ESTIMATORS: &[&dyn Estimator] = &[
+    &ols::Ols,
+    &event_study::EventStudyTwfe,
+    &placebo::Placebo,
+    &psm::PsmDid,
+    &bacon::Bacon,
+    &sunab::SunAbraham,
+    &cs::CallawaySantAnna,
+    &imputation::Imputation,
+];
+
+/// The estimator called `name`.
+pub fn lookup(name: &str) -> Option<&'static dyn Estimator> {
+    ESTIMATORS.iter().copied().find(|e| e.name() == name)
+}
+
+/// The names of every estimator.
+pub fn names() -> Vec<&'static str> {
+    ESTIMATORS.iter().map(|e| e.name()).collect()
+}
+
+/// What an estimator returns beyond the fit shown in tables: typed details written to the
+/// table's JSON, and `stats`, rows the report prints under the coefficients as they are (a new
+/// estimator needs no change to the report).
+#[derive(Default)]
+pub struct Extras {
+    /// Rows of statistics under the coefficients, in this order.
+    pub stats: Vec<StatRow>,
+    /// BJS imputation details.
+    pub imputation: Option<estimators::Imputation>,
+    /// Callaway-Sant'Anna details.
+    pub cs: Option<estimators::CallawaySantAnna>,
+    /// Goodman-Bacon decomposition.
+    pub bacon: Option<estimators::Bacon>,
+    /// Wild cluster bootstrap of the treatment coefficient.
+    pub bootstrap: Option<estimators::WildBootstrap>,
+    /// Event-time estimates (drawn as a figure).
+    pub event_study: Option<EventStudy>,
+    /// Placebo or randomization-inference draws.
+    pub placebo: Option<estimators::Placebo>,
+    /// Propensity-score matching.
+    pub psm: Option<estimators::Psm>,
+}
+
+/// The OLS options of the model (vcov and small-sample corrections).
 pub fn options(m: &PlannedModel) -> OlsOptions {
     OlsOptions {
         vcov: m.vcov,
@@ -56,47 +114,16 @@ pub fn options(m: &PlannedModel) -> OlsOptions {
     }
 }
 
+/// Estimates one model with its estimator.
 pub fn estimate(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
-    match m.estimator.as_str() {
-        "ols" => match bootstrap_options(m)? {
-            None => {
-                let frame = ModelFrame::build(view, m, vec![])?;
-                let r = estimators::fit(&frame.data(&m.outcome), &options(m))
-                    .map_err(|e| e.to_string())?;
-                Ok((r, Extras::default()))
-            }
-            Some(bo) => ols_with_bootstrap(view, m, &bo),
-        },
-        "event_study" => event_study(view, m).map(|(r, es)| {
-            (
-                r,
-                Extras {
-                    event_study: es,
-                    ..Extras::default()
-                },
-            )
-        }),
-        "placebo" => placebo(view, m),
-        "psm_did" => psm_did(view, m),
-        "bacon" => bacon(view, m),
-        "sun_abraham" => sun_abraham(view, m),
-        "callaway_santanna" => callaway_santanna(view, m),
-        "imputation" => imputation(view, m),
-        other => Err(format!("unknown estimator `{other}`")),
-    }
+    lookup(&m.estimator)
+        .ok_or_else(|| format!("unknown estimator `{}`", m.estimator))?
+        .estimate(view, m)
 }
 
-/// The part of [`share_key`] that needs no data: OLS models with the same sample filter, FE,
-/// clusters, weights and inference options. `None` for models estimated on their own.
+/// The part of [`share_key`] that needs no data (see [`Estimator::share_group`]).
 pub fn share_group(m: &PlannedModel) -> Option<String> {
-    if m.estimator != "ols" || !m.options.is_empty() {
-        return None;
-    }
-    let ssc = serde_json::to_string(&m.ssc).unwrap_or_default();
-    Some(format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{ssc}",
-        m.sample, m.fe, m.cluster, m.weights, m.vcov
-    ))
+    lookup(&m.estimator)?.share_group(m)
 }
 
 /// Models that can share their demeaned columns: the same [`share_group`] and the same rows
@@ -234,7 +261,9 @@ fn typed_options<T: serde::de::DeserializeOwned>(m: &PlannedModel) -> Result<T, 
             .inner()
             .to_string()
             .replace("expected u32", "expected a non-negative integer")
-            .replace("expected u64", "expected a non-negative integer");
+            .replace("expected u64", "expected a non-negative integer")
+            .replace("expected usize", "expected a non-negative integer")
+            .replace("a tuple of size 2", "two integers [first, last]");
         if path == "." {
             format!("{} options: {msg}", m.estimator)
         } else {
@@ -243,26 +272,21 @@ fn typed_options<T: serde::de::DeserializeOwned>(m: &PlannedModel) -> Result<T, 
     })
 }
 
-/// Checks that `options` only has known keys.
-fn known_options(m: &PlannedModel, known: &[&str]) -> Result<(), String> {
-    for k in m.options.keys() {
-        if !known.contains(&k.as_str()) {
-            return Err(format!(
-                "unknown {} option `{k}` (known: {})",
-                m.estimator,
-                known.join(", ")
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn opt_str(m: &PlannedModel, key: &str, default: &str) -> Result<String, String> {
-    match m.options.get(key) {
-        None => Ok(default.to_string()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(format!("option `{key}` must be a string, found {other}")),
-    }
+/// The row of a joint pre-trend test: "F (p-value)".
+fn pretrend_row(w: Option<&estimators::Wald>) -> Vec<StatRow> {
+    w.map(|w| {
+        StatRow::new(
+            "Pre-trend F (p-value)",
+            StatValue::Seq(vec![
+                StatValue::num_digits(w.stat, 2),
+                StatValue::text(" ("),
+                StatValue::num(w.p_value),
+                StatValue::text(")"),
+            ]),
+        )
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Rows of the model's sample: the panel rows its `sample` filter keeps.

@@ -2,63 +2,97 @@
 
 use super::*;
 
-/// Wild cluster bootstrap settings of an OLS model:
-/// `options: {wild_bootstrap: {draws: 9999, weights: rademacher | webb, seed: 1}}`.
+/// OLS (the default estimator), with the restricted wild cluster bootstrap when asked.
+pub(crate) struct Ols;
+
+impl Estimator for Ols {
+    fn name(&self) -> &'static str {
+        "ols"
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        bootstrap_options(m).map(|_| vec![])
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        match bootstrap_options(m)? {
+            None => {
+                let frame = ModelFrame::build(view, m, vec![])?;
+                let r = estimators::fit(&frame.data(&m.outcome), &options(m))
+                    .map_err(|e| e.to_string())?;
+                Ok((r, Extras::default()))
+            }
+            Some(bo) => ols_with_bootstrap(view, m, &bo),
+        }
+    }
+
+    /// OLS models with the same sample filter, FE, clusters, weights and inference options
+    /// (and no bootstrap) share the sample preparation and every demeaned column.
+    fn share_group(&self, m: &PlannedModel) -> Option<String> {
+        if !m.options.is_empty() {
+            return None;
+        }
+        let ssc = serde_json::to_string(&m.ssc).unwrap_or_default();
+        Some(format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{ssc}",
+            m.sample, m.fe, m.cluster, m.weights, m.vcov
+        ))
+    }
+}
+
+/// The options of an OLS model: `{wild_bootstrap: {draws: 9999, weights: rademacher | webb,
+/// seed: 1}}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OlsYaml {
+    #[serde(default)]
+    wild_bootstrap: Option<BootOptions>,
+}
+
+/// Wild cluster bootstrap settings of an OLS model.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BootOptions {
+    /// Bootstrap draws.
+    #[serde(default = "default_draws")]
     pub draws: usize,
+    /// Rademacher or Webb weights.
+    #[serde(default = "default_weights")]
     pub weights: estimators::BootWeights,
+    /// Seed of the draws.
+    #[serde(default = "default_seed")]
     pub seed: u64,
 }
 
+fn default_draws() -> usize {
+    9999
+}
+fn default_weights() -> estimators::BootWeights {
+    estimators::BootWeights::Rademacher
+}
+fn default_seed() -> u64 {
+    1
+}
+
+/// Parses and validates the options of an OLS model: the bootstrap, if asked.
 pub fn bootstrap_options(m: &PlannedModel) -> Result<Option<BootOptions>, String> {
-    known_options(m, &["wild_bootstrap"])?;
-    let Some(v) = m.options.get("wild_bootstrap") else {
+    let o: OlsYaml = typed_options(m)?;
+    let Some(b) = o.wild_bootstrap else {
         return Ok(None);
     };
-    let o = v
-        .as_object()
-        .ok_or("option `wild_bootstrap` must be a map: {draws, weights, seed}")?;
-    for k in o.keys() {
-        if !["draws", "weights", "seed"].contains(&k.as_str()) {
-            return Err(format!(
-                "unknown wild_bootstrap option `{k}` (known: draws, weights, seed)"
-            ));
-        }
-    }
-    let weights = match o
-        .get("weights")
-        .and_then(|w| w.as_str())
-        .unwrap_or("rademacher")
-    {
-        "rademacher" => estimators::BootWeights::Rademacher,
-        "webb" => estimators::BootWeights::Webb,
-        other => {
-            return Err(format!(
-                "wild_bootstrap `weights` must be rademacher or webb, found `{other}`"
-            ))
-        }
-    };
-    let draws = o
-        .get("draws")
-        .map_or(Some(9999), |d| d.as_u64())
-        .ok_or("wild_bootstrap `draws` must be an integer")? as usize;
-    if draws == 0 {
+    if b.draws == 0 {
         return Err("wild_bootstrap `draws` must be at least 1".into());
     }
-    crate::limits::draws("wild_bootstrap `draws`", draws as u64)?;
+    crate::limits::draws("wild_bootstrap `draws`", b.draws as u64)?;
     if m.treatment.is_none() || m.cluster.is_empty() {
         return Err("wild_bootstrap tests the `treatment` coefficient and needs `cluster`".into());
     }
-    Ok(Some(BootOptions {
-        draws,
-        weights,
-        seed: o.get("seed").and_then(|s| s.as_u64()).unwrap_or(1),
-    }))
+    Ok(Some(b))
 }
 
 /// OLS and a restricted wild cluster bootstrap of the treatment coefficient (first cluster
 /// variable), on the fit's own demeaned and weighted columns.
-pub(crate) fn ols_with_bootstrap(
+fn ols_with_bootstrap(
     view: &PanelView,
     m: &PlannedModel,
     bo: &BootOptions,
@@ -111,9 +145,30 @@ pub(crate) fn ols_with_bootstrap(
     let wb =
         estimators::wild_cluster_bootstrap(&bi, &treatment, bo.weights, bo.draws, bo.seed, 0.95)
             .map_err(|e| e.to_string())?;
+    let stats = vec![
+        StatRow::new("Wild cluster bootstrap p", StatValue::num(wb.p_value)),
+        StatRow::new(
+            "WCR 95% CI",
+            StatValue::Seq(vec![
+                StatValue::text("["),
+                StatValue::num(wb.ci_low),
+                StatValue::text(", "),
+                StatValue::num(wb.ci_high),
+                StatValue::text("]"),
+            ]),
+        ),
+        StatRow::new(
+            "Bootstrap draws",
+            StatValue::Seq(vec![
+                StatValue::Count(wb.draws),
+                StatValue::text(format!(" ({:?})", wb.weights).to_lowercase()),
+            ]),
+        ),
+    ];
     Ok((
         r,
         Extras {
+            stats,
             bootstrap: Some(wb),
             ..Extras::default()
         },

@@ -1,59 +1,89 @@
 //! Placebo and randomization inference.
 
 use super::*;
+use estimators::PlaceboMode;
 
-/// Placebo settings: `{mode: permute | nonparticipants, draws: 1000, seed: 20231129,
-/// sign: sign_year, unit: iso3, time: year}`.
+/// Placebo treatment dates and randomization inference (`estimator: placebo`).
+pub(crate) struct Placebo;
+
+impl Estimator for Placebo {
+    fn name(&self) -> &'static str {
+        "placebo"
+    }
+
+    fn keys(&self) -> Keys {
+        Keys::UnitTime
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        placebo_options(m).map(|p| vec![p.sign, p.unit, p.time])
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        placebo(view, m)
+    }
+}
+
+/// Placebo settings: `{mode: permute | nonparticipants | permute_units, draws: 1000,
+/// seed: 20231129, sign: sign_year, unit: iso3, time: year}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlaceboOptions {
+    /// How placebo treatments are drawn.
+    #[serde(default = "default_mode")]
     pub mode: PlaceboMode,
+    /// Placebo draws.
+    #[serde(default = "default_draws")]
     pub draws: usize,
+    /// Seed of the draws.
+    #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Column of the signing (adoption) period.
+    #[serde(default = "default_sign")]
     pub sign: String,
+    /// The unit key.
+    #[serde(default = "default_unit")]
     pub unit: String,
+    /// The time key.
+    #[serde(default = "default_time")]
     pub time: String,
 }
 
+fn default_mode() -> PlaceboMode {
+    PlaceboMode::Permute
+}
+fn default_draws() -> usize {
+    1000
+}
+fn default_seed() -> u64 {
+    20231129
+}
+fn default_sign() -> String {
+    "sign_year".into()
+}
+fn default_unit() -> String {
+    "iso3".into()
+}
+fn default_time() -> String {
+    "year".into()
+}
+
+/// Parses and validates the options of a placebo model.
 pub fn placebo_options(m: &PlannedModel) -> Result<PlaceboOptions, String> {
-    known_options(m, &["mode", "draws", "seed", "sign", "unit", "time"])?;
-    let mode = match opt_str(m, "mode", "permute")?.as_str() {
-        "permute" => PlaceboMode::Permute,
-        "nonparticipants" => PlaceboMode::Nonparticipants,
-        "permute_units" => PlaceboMode::PermuteUnits,
-        other => {
-            return Err(format!(
-                "option `mode` must be permute, nonparticipants or permute_units, found `{other}`"
-            ))
-        }
-    };
-    let int = |key: &str, default: u64| -> Result<u64, String> {
-        match m.options.get(key) {
-            None => Ok(default),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| format!("option `{key}` must be a non-negative integer")),
-        }
-    };
-    let draws = int("draws", 1000)? as usize;
-    if draws == 0 {
+    let o: PlaceboOptions = typed_options(m)?;
+    if o.draws == 0 {
         return Err("option `draws` must be at least 1".into());
     }
-    crate::limits::draws("option `draws`", draws as u64)?;
+    crate::limits::draws("option `draws`", o.draws as u64)?;
     if m.treatment.is_none() {
         return Err(
             "a placebo needs `treatment` (the coefficient whose assignment is randomised)".into(),
         );
     }
-    Ok(PlaceboOptions {
-        mode,
-        draws,
-        seed: int("seed", 20231129)?,
-        sign: opt_str(m, "sign", "sign_year")?,
-        unit: opt_str(m, "unit", "iso3")?,
-        time: opt_str(m, "time", "year")?,
-    })
+    Ok(o)
 }
 
-pub(crate) fn placebo(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+fn placebo(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
     let po = placebo_options(m)?;
     let frame = ModelFrame::build(view, m, vec![])?;
     let data = frame.data(&m.outcome);
@@ -69,9 +99,27 @@ pub(crate) fn placebo(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, 
     let r = estimators::fit(&data, &opts).map_err(|e| e.to_string())?;
     let p = estimators::placebo(&data, &opts, &ids, po.mode, po.draws, po.seed)
         .map_err(|e| e.to_string())?;
+    let stats = vec![
+        StatRow::new(
+            "Placebo design",
+            StatValue::text(format!("{:?}", p.mode).to_lowercase()),
+        ),
+        StatRow::new("Placebo draws", StatValue::Count(p.estimates.len())),
+        StatRow::new(
+            "Placebo mean (s.d.)",
+            StatValue::Seq(vec![
+                StatValue::num(p.mean),
+                StatValue::text(" ("),
+                StatValue::num(p.sd),
+                StatValue::text(")"),
+            ]),
+        ),
+        StatRow::new("RI p-value", StatValue::num(p.p_value)),
+    ];
     Ok((
         r,
         Extras {
+            stats,
             placebo: Some(p),
             ..Extras::default()
         },

@@ -1,61 +1,110 @@
 //! PSM-DID: propensity-score matching on pre-period covariates, then the DID on the matched sample.
 
 use super::*;
+use estimators::PsmOptions;
 
-/// PSM-DID settings: `{covariates: [...], pre_period: "year <= 2012", caliper: 0.2,
+/// Propensity-score matching, then the DID on the matched sample (`estimator: psm_did`).
+pub(crate) struct PsmDid;
+
+impl Estimator for PsmDid {
+    fn name(&self) -> &'static str {
+        "psm_did"
+    }
+
+    fn keys(&self) -> Keys {
+        Keys::Unit
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        let p = psm_options(m)?;
+        let mut cols = p.covariates.clone();
+        cols.push(p.treated);
+        cols.push(p.unit);
+        crate::expr::parse(&p.pre_period)
+            .map_err(|e| format!("option `pre_period` `{}` does not parse: {e}", p.pre_period))?
+            .columns(&mut cols);
+        Ok(cols)
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        psm_did(view, m)
+    }
+}
+
+/// PSM-DID options as written: `{covariates: [...], pre_period: "year <= 2012", caliper: 0.2,
 /// replacement: true, treated: treat, unit: iso3}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PsmYaml {
+    #[serde(default)]
+    covariates: Vec<String>,
+    #[serde(default = "default_pre_period")]
+    pre_period: String,
+    #[serde(default = "default_caliper")]
+    caliper: f64,
+    #[serde(default = "default_replacement")]
+    replacement: bool,
+    #[serde(default = "default_treated")]
+    treated: String,
+    #[serde(default = "default_unit")]
+    unit: String,
+}
+
+fn default_pre_period() -> String {
+    "year <= 2012".into()
+}
+fn default_caliper() -> f64 {
+    0.2
+}
+fn default_replacement() -> bool {
+    true
+}
+fn default_treated() -> String {
+    "treat".into()
+}
+fn default_unit() -> String {
+    "iso3".into()
+}
+
+/// Validated PSM-DID settings.
 pub struct PsmSettings {
+    /// Pre-period covariates of the propensity score (unit means).
     pub covariates: Vec<String>,
+    /// Filter of the pre-period rows.
     pub pre_period: String,
+    /// Caliper and replacement.
     pub psm: PsmOptions,
+    /// Column marking treated units.
     pub treated: String,
+    /// The unit key.
     pub unit: String,
 }
 
+/// Parses and validates the options of a PSM-DID model.
 pub fn psm_options(m: &PlannedModel) -> Result<PsmSettings, String> {
-    known_options(
-        m,
-        &[
-            "covariates",
-            "pre_period",
-            "caliper",
-            "replacement",
-            "treated",
-            "unit",
-        ],
-    )?;
-    let covariates: Vec<String> = match m.options.get("covariates") {
-        Some(Value::Array(a)) if !a.is_empty() => a
-            .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or("option `covariates` must list column names".to_string()))
-            .collect::<Result<_, _>>()?,
-        _ => return Err("psm_did needs option `covariates: [col, ...]` (pre-period covariates of the propensity score)".into()),
-    };
-    let caliper = match m.options.get("caliper") {
-        None => 0.2,
-        Some(v) => v.as_f64().filter(|c| *c >= 0.0).ok_or(
-            "option `caliper` must be a number >= 0 (standard deviations of the logit score; 0 = none)",
-        )?,
-    };
-    let replacement = match m.options.get("replacement") {
-        None => true,
-        Some(v) => v
-            .as_bool()
-            .ok_or("option `replacement` must be true or false")?,
-    };
+    let o: PsmYaml = typed_options(m)?;
+    if o.covariates.is_empty() {
+        return Err("psm_did needs option `covariates: [col, ...]` (pre-period covariates of the propensity score)".into());
+    }
+    if !(o.caliper >= 0.0 && o.caliper.is_finite()) {
+        return Err(
+            "option `caliper` must be a number >= 0 (standard deviations of the logit score; 0 = none)"
+                .into(),
+        );
+    }
     Ok(PsmSettings {
-        covariates,
-        pre_period: opt_str(m, "pre_period", "year <= 2012")?,
+        covariates: o.covariates,
+        pre_period: o.pre_period,
         psm: PsmOptions {
-            caliper,
-            replacement,
+            caliper: o.caliper,
+            replacement: o.replacement,
         },
-        treated: opt_str(m, "treated", "treat")?,
-        unit: opt_str(m, "unit", "iso3")?,
+        treated: o.treated,
+        unit: o.unit,
     })
 }
 
-pub(crate) fn psm_did(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+fn psm_did(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
     let ps = psm_options(m)?;
     let pre =
         crate::expr::parse(&ps.pre_period).map_err(|e| format!("option `pre_period`: {e}"))?;
@@ -95,9 +144,24 @@ pub(crate) fn psm_did(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, 
     };
     let (r, p) = estimators::psm_did(&frame.data(&m.outcome), &options(m), &unit, &units, ps.psm)
         .map_err(|e| e.to_string())?;
+    let stats = vec![
+        StatRow::new(
+            "Matching",
+            StatValue::text(if p.options.replacement {
+                "with repl."
+            } else {
+                "without repl."
+            }),
+        ),
+        StatRow::new(
+            "Matched treated / controls",
+            StatValue::text(format!("{} / {}", p.n_matched_treated, p.n_controls_used)),
+        ),
+    ];
     Ok((
         r,
         Extras {
+            stats,
             psm: Some(p),
             ..Extras::default()
         },

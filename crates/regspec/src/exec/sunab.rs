@@ -1,54 +1,44 @@
 //! Sun-Abraham interaction-weighted event study (options shared with `imputation`).
 
+use super::bacon::StaggeredOptions;
 use super::*;
 
-/// Sun-Abraham settings: `{adopt: sign_year, unit: iso3, time: year}` (the cohort is the first
-/// period a unit is observed treated, 1[time >= adopt]; units never treated within the sample are
-/// the controls; relative period -1 is the reference).
-pub fn sunab_options(m: &PlannedModel) -> Result<(String, String, String), String> {
-    let known: &[&str] = if m.estimator == "imputation" {
-        &["adopt", "unit", "time", "pretrend_leads"]
-    } else {
-        &["adopt", "unit", "time"]
-    };
-    known_options(m, known)?;
-    let (adopt, unit, time) = (
-        opt_str(m, "adopt", "sign_year")?,
-        opt_str(m, "unit", "iso3")?,
-        opt_str(m, "time", "year")?,
-    );
-    if m.estimator == "imputation" {
-        // The imputation model's fixed effects are the unit and the period; say so or say nothing.
-        let mut fe = m.fe.clone();
-        fe.sort();
-        let mut keys = vec![unit.clone(), time.clone()];
-        keys.sort();
-        if !fe.is_empty() && fe != keys {
-            return Err(format!(
-                "imputation absorbs unit and period effects (`{unit}`, `{time}`) only: `fe: {:?}` is not supported",
-                m.fe
-            ));
-        }
-        if m.weights.is_some() {
-            return Err("imputation does not support `weights`".into());
-        }
-        if m.cluster.len() > 1 {
-            return Err("imputation clusters by one variable (Gardner's SEs): two-way `cluster` is not supported".into());
-        }
-        if let Some(v) = m.options.get("pretrend_leads") {
-            if v.as_u64().is_none() {
-                return Err("option `pretrend_leads` must be a non-negative integer".into());
-            }
-        }
+/// The Sun-Abraham interaction-weighted event study (`estimator: sun_abraham`): cohort x
+/// relative-period cells, the cohort being the first period a unit is observed treated
+/// (1[time >= adopt]); units never treated within the sample are the controls; relative period
+/// -1 is the reference.
+pub(crate) struct SunAbraham;
+
+impl Estimator for SunAbraham {
+    fn name(&self) -> &'static str {
+        "sun_abraham"
     }
-    Ok((adopt, unit, time))
+
+    fn keys(&self) -> Keys {
+        Keys::UnitTime
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        sunab_options(m).map(|o| vec![o.adopt, o.unit, o.time])
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        sun_abraham(view, m)
+    }
 }
 
-pub(crate) fn sun_abraham(
-    view: &PanelView,
-    m: &PlannedModel,
-) -> Result<(OlsResult, Extras), String> {
-    let (adopt, unit, time) = sunab_options(m)?;
+/// Parses and validates the options of a Sun-Abraham model. Weights are refused: the cohort
+/// shares that aggregate the cells are unweighted.
+pub fn sunab_options(m: &PlannedModel) -> Result<StaggeredOptions, String> {
+    let o: StaggeredOptions = typed_options(m)?;
+    if m.weights.is_some() {
+        return Err("sun_abraham aggregates cells with unweighted cohort shares: `weights` are not supported".into());
+    }
+    Ok(o)
+}
+
+fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let StaggeredOptions { adopt, unit, time } = sunab_options(m)?;
     let n = view.nrows();
     let units = view.codes(&unit, &(0..n).collect::<Vec<_>>());
     let times: Vec<f64> = (0..n)
@@ -127,6 +117,7 @@ pub(crate) fn sun_abraham(
     Ok((
         agg,
         Extras {
+            stats: pretrend_row(es.pretrend.as_ref()),
             event_study: Some(es),
             ..Extras::default()
         },

@@ -1,0 +1,156 @@
+//! The report's input contract: what a run writes per model and per table (the fit plus what the
+//! report needs to describe it: names, labels, FE, clustering, weights, sample, provenance, and
+//! rows of statistics an estimator adds). The runner fills these; the report only reads them.
+
+use estimators::{OlsResult, Wald};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventPoint {
+    pub rel_time: i64,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventStudy {
+    /// The omitted (reference) period, plotted at zero.
+    pub reference: i64,
+    /// Endpoints bin everything beyond them.
+    pub window: (i64, i64),
+    pub points: Vec<EventPoint>,
+    /// Joint F test that every pre-period coefficient is zero.
+    pub pretrend: Option<Wald>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    pub name: String,
+    pub label: String,
+    pub table: String,
+    pub spec_file: String,
+    /// Hash of the resolved spec: what the cache is keyed on, with the data hash.
+    pub spec_hash: String,
+    pub data_hash: String,
+    pub estimator: String,
+    pub outcome: String,
+    pub treatment: Option<String>,
+    pub controls: Vec<String>,
+    pub fe: Vec<String>,
+    pub cluster: Vec<String>,
+    /// The sampling or analytic weights, when the model is weighted.
+    #[serde(default)]
+    pub weights: Option<String>,
+    pub sample: Option<String>,
+    pub sample_label: Option<String>,
+    pub panel: Option<String>,
+    pub result: OlsResult,
+    /// Rows of statistics the estimator reports under the coefficients, in its order.
+    #[serde(default)]
+    pub stats: Vec<StatRow>,
+    pub event_study: Option<EventStudy>,
+    #[serde(default)]
+    pub placebo: Option<estimators::Placebo>,
+    #[serde(default)]
+    pub psm: Option<estimators::Psm>,
+    #[serde(default)]
+    pub bootstrap: Option<estimators::WildBootstrap>,
+    #[serde(default)]
+    pub bacon: Option<estimators::Bacon>,
+    #[serde(default)]
+    pub callaway_santanna: Option<estimators::CallawaySantAnna>,
+    #[serde(default)]
+    pub imputation: Option<estimators::Imputation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableRecord {
+    pub table: String,
+    pub title: Option<String>,
+    pub notes: Option<String>,
+    pub spec_file: String,
+    pub labels: BTreeMap<String, String>,
+    pub keep: Option<Vec<String>>,
+    pub drop: Vec<String>,
+    pub template: Option<String>,
+    /// Number formatting of the rendered table (digits, stars, below); parsed by the report.
+    #[serde(default)]
+    pub format: serde_json::Value,
+    /// Human description of the data the models ran on.
+    pub data_source: String,
+    /// True on the demo panel: every output must say the data are simulated.
+    pub data_simulated: bool,
+    pub program_version: String,
+    pub models: Vec<ModelRecord>,
+}
+
+/// One row of statistics an estimator reports under the coefficients (for example "RI p-value").
+/// The report prints the rows of a table's models in order of first appearance, a blank where a
+/// model has none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatRow {
+    /// The row's label (Markdown, and LaTeX after escaping).
+    pub label: String,
+    /// A LaTeX label when escaping `label` is not enough (math, for example).
+    #[serde(default)]
+    pub label_tex: Option<String>,
+    /// The cell.
+    pub value: StatValue,
+}
+
+/// A cell of a [`StatRow`], formatted by the report with the table's number style.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatValue {
+    /// A number with the table's digits, or `digits` when given; null prints blank.
+    Num {
+        /// The value (None: undefined).
+        value: Option<f64>,
+        /// Digits after the point, when not the table's.
+        #[serde(default)]
+        digits: Option<usize>,
+    },
+    /// A count, with thousands separators.
+    Count(usize),
+    /// Text as it is.
+    Text(String),
+    /// Parts written one after the other, e.g. `0.398 (w 0.63)`.
+    Seq(Vec<StatValue>),
+}
+
+impl StatRow {
+    /// A row with a plain label.
+    pub fn new(label: &str, value: StatValue) -> StatRow {
+        StatRow {
+            label: label.into(),
+            label_tex: None,
+            value,
+        }
+    }
+}
+
+impl StatValue {
+    /// A number with the table's digits.
+    pub fn num(v: f64) -> StatValue {
+        StatValue::Num {
+            value: v.is_finite().then_some(v),
+            digits: None,
+        }
+    }
+
+    /// A number with fixed digits.
+    pub fn num_digits(v: f64, digits: usize) -> StatValue {
+        StatValue::Num {
+            value: v.is_finite().then_some(v),
+            digits: Some(digits),
+        }
+    }
+
+    /// Text.
+    pub fn text(s: impl Into<String>) -> StatValue {
+        StatValue::Text(s.into())
+    }
+}
