@@ -9,6 +9,7 @@
 
 use crate::bootstrap::chol_inverse;
 use crate::error::EstimationError;
+use crate::result::{Coefficient, OlsResult};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,4 +201,39 @@ pub fn imputation(
         vcov,
         n_treated_obs: untreated.iter().filter(|u| !**u).count(),
     })
+}
+
+impl Imputation {
+    /// The event-time effects as a result table: one coefficient `{prefix}::e` per event time,
+    /// t inference with the degrees of freedom of `base` (the TWFE fit on the same rows, which
+    /// also gives the layout); the imputation defines no R².
+    pub fn as_result(&self, base: &OlsResult, prefix: &str, level: f64) -> OlsResult {
+        use statrs::distribution::{ContinuousCDF, StudentsT};
+        let tdist = StudentsT::new(0.0, 1.0, base.df_t).ok();
+        let q = tdist
+            .as_ref()
+            .map_or(f64::NAN, |d| d.inverse_cdf(1.0 - (1.0 - level) / 2.0));
+        let coefficients = self
+            .effects
+            .iter()
+            .map(|e| {
+                let t = e.estimate / e.std_error;
+                Coefficient {
+                    name: format!("{prefix}::{}", e.event_time.unwrap_or(0)),
+                    estimate: e.estimate,
+                    std_error: e.std_error,
+                    t_stat: t,
+                    p_value: tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
+                    ci_low: e.estimate - q * e.std_error,
+                    ci_high: e.estimate + q * e.std_error,
+                }
+            })
+            .collect();
+        OlsResult {
+            coefficients,
+            vcov: self.vcov.clone(),
+            ..base.clone()
+        }
+        .without_fit_statistics()
+    }
 }

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod cs;
 pub mod demean;
 pub mod error;
+pub mod event;
 pub mod imputation;
 pub mod model;
 pub mod ols;

@@ -150,6 +150,22 @@ pub struct UnitData {
     pub covariates: Vec<(String, Vec<f64>)>,
 }
 
+/// Each unit's mean of `values` over its rows with `in_pre` (NaN values skipped); NaN for a unit
+/// without such a row. `unit` holds dense codes below `n_units`.
+pub fn unit_means(unit: &[u32], n_units: usize, values: &[f64], in_pre: &[bool]) -> Vec<f64> {
+    let (mut sum, mut cnt) = (vec![0.0; n_units], vec![0usize; n_units]);
+    for ((&u, &v), &pre) in unit.iter().zip(values).zip(in_pre) {
+        if pre && v.is_finite() {
+            sum[u as usize] += v;
+            cnt[u as usize] += 1;
+        }
+    }
+    sum.iter()
+        .zip(&cnt)
+        .map(|(s, &n)| if n > 0 { s / n as f64 } else { f64::NAN })
+        .collect()
+}
+
 /// Greedy nearest-neighbour matching on the logit of the score, treated units in unit order,
 /// ties to the lower control index. Returns each unit's weight: 1 for matched treated units,
 /// the number of times used for controls, 0 otherwise.

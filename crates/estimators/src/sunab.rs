@@ -14,6 +14,62 @@ pub struct CohortCell {
     pub rel: i64,
 }
 
+/// The saturated design of a Sun-Abraham regression.
+pub struct Saturated {
+    /// Cohort x relative-period cells (relative period -1 omitted), by cohort then period.
+    pub cells: Vec<CohortCell>,
+    /// The (cohort, relative period) of each panel row; None for never-treated units.
+    pub row_cell: Vec<Option<(i64, i64)>>,
+    /// One 0/1 column per cell over every panel row, named `sa::{cohort}::{rel}`.
+    pub dummies: Vec<(String, Vec<f64>)>,
+}
+
+/// The cohort of each unit (the first sample period in which it is treated, `time >= adopt`)
+/// and the saturated cells. `unit`, `time` and `adopt` (NaN: never) cover every panel row;
+/// `in_sample` lists the rows of the model's sample, which alone define cohorts and cells.
+pub fn saturate(unit: &[u32], time: &[f64], adopt: &[f64], in_sample: &[usize]) -> Saturated {
+    let n_units = unit.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
+    let mut cohort: Vec<Option<i64>> = vec![None; n_units];
+    for &r in in_sample {
+        let (a, t) = (adopt[r], time[r]);
+        if a.is_finite() && t >= a {
+            let c = &mut cohort[unit[r] as usize];
+            *c = Some(c.map_or(t as i64, |c| c.min(t as i64)));
+        }
+    }
+    let row_cell: Vec<Option<(i64, i64)>> = (0..unit.len())
+        .map(|r| cohort[unit[r] as usize].map(|g| (g, time[r] as i64 - g)))
+        .collect();
+    let mut cells: Vec<CohortCell> = Vec::new();
+    for &r in in_sample {
+        if let Some((g, l)) = row_cell[r] {
+            if l != -1 && !cells.iter().any(|c| c.cohort == g && c.rel == l) {
+                cells.push(CohortCell {
+                    name: format!("sa::{g}::{l}"),
+                    cohort: g,
+                    rel: l,
+                });
+            }
+        }
+    }
+    cells.sort_by_key(|c| (c.cohort, c.rel));
+    let dummies = cells
+        .iter()
+        .map(|c| {
+            let col = row_cell
+                .iter()
+                .map(|rc| f64::from(u8::from(*rc == Some((c.cohort, c.rel)))))
+                .collect();
+            (c.name.clone(), col)
+        })
+        .collect();
+    Saturated {
+        cells,
+        row_cell,
+        dummies,
+    }
+}
+
 /// Interaction weights: for l >= 0 the share of cohort g among treated observations at l; for
 /// l < 0 its share among not-yet-treated observations of eventually treated units at l.
 /// `rows`: (cohort, rel, treated) of every row of eventually treated units in the sample.

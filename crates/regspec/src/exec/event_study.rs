@@ -78,30 +78,12 @@ pub fn event_options(m: &PlannedModel) -> Result<EventOptions, String> {
 /// never-treated rows (missing relative time) have every dummy zero.
 fn event_study(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, EventStudy), String> {
     let eo = event_options(m)?;
-    let n = view.nrows();
+    let rel = view.numeric(&eo.rel_time, &(0..view.nrows()).collect::<Vec<_>>());
+    let dummies = estimators::event::relative_dummies(&rel, eo.window, eo.reference, &eo.rel_time);
     let periods: Vec<i64> = (eo.window.0..=eo.window.1)
         .filter(|&k| k != eo.reference)
         .collect();
     let name = |k: i64| format!("{}::{k}", eo.rel_time);
-    let dummies: Vec<(String, Vec<f64>)> = periods
-        .iter()
-        .map(|&k| {
-            let v = (0..n)
-                .map(|r| match view.get(&eo.rel_time, r) {
-                    None => 0.0,
-                    Some(t) => {
-                        let t = (t.round() as i64).clamp(eo.window.0, eo.window.1);
-                        if t == k {
-                            1.0
-                        } else {
-                            0.0
-                        }
-                    }
-                })
-                .collect();
-            (name(k), v)
-        })
-        .collect();
     let frame = ModelFrame::build(view, m, dummies)?;
     let r = estimators::fit(&frame.data(&m.outcome), &options(m)).map_err(|e| e.to_string())?;
     let mut points = Vec::new();

@@ -123,27 +123,8 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         [(&unit, &units), (&time, &periods)],
         (&cl_name, &cluster),
     )?;
-    let tdist =
-        statrs::distribution::StudentsT::new(0.0, 1.0, base.df_t).map_err(|e| e.to_string())?;
-    use statrs::distribution::ContinuousCDF;
-    let q = tdist.inverse_cdf(0.975);
-    let coefficients: Vec<estimators::Coefficient> = imp
-        .effects
-        .iter()
-        .map(|e| {
-            let t = e.estimate / e.std_error;
-            estimators::Coefficient {
-                name: format!("rel_time::{}", e.event_time.unwrap_or(0)),
-                estimate: e.estimate,
-                std_error: e.std_error,
-                t_stat: t,
-                p_value: 2.0 * tdist.sf(t.abs()),
-                ci_low: e.estimate - q * e.std_error,
-                ci_high: e.estimate + q * e.std_error,
-            }
-        })
-        .collect();
-    let points = event_points(&coefficients);
+    let r = imp.as_result(&base, "rel_time", 0.95);
+    let points = event_points(&r.coefficients);
     let window = window_of(&points);
     // BJS's test of parallel trends: on untreated observations only, unit and period FE plus
     // dummies for the last `pretrend_leads` periods before adoption; joint F test of the leads.
@@ -193,13 +174,6 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         points,
         pretrend,
     };
-    // The TWFE base gives the sample, clusters and layout; the imputation defines no R².
-    let r = OlsResult {
-        coefficients,
-        vcov: imp.vcov.clone(),
-        ..base
-    }
-    .without_fit_statistics();
     Ok((
         r,
         Extras {

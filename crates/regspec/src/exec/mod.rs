@@ -308,8 +308,7 @@ fn window_of(points: &[EventPoint]) -> (i64, i64) {
     )
 }
 
-/// The TWFE regression of `y` on `treat_post` with unit and period effects and clustered errors,
-/// which supplies the fit statistics of a robust-DID column.
+/// The TWFE regression that gives a robust-DID column its layout (`estimators::ols::twfe`).
 fn twfe_base(
     outcome: &str,
     y: &[f64],
@@ -317,15 +316,7 @@ fn twfe_base(
     fe: [(&str, &[u32]); 2],
     cluster: (&str, &[u32]),
 ) -> Result<OlsResult, String> {
-    let data = estimators::OlsData {
-        y_name: outcome.to_string(),
-        y,
-        x: vec![("treat_post".into(), d)],
-        fe: fe.map(|(n, c)| (n.to_string(), c)).to_vec(),
-        weights: None,
-        clusters: vec![(cluster.0.to_string(), cluster.1)],
-    };
-    estimators::fit(&data, &clustered()).map_err(|e| e.to_string())
+    estimators::ols::twfe(outcome, y, d, fe, cluster).map_err(|e| e.to_string())
 }
 
 /// Cluster-robust inference with the default small-sample corrections.

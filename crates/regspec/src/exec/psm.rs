@@ -118,24 +118,18 @@ fn psm_did(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), St
             treated[unit[i] as usize] = true;
         }
     }
+    let in_pre: Vec<bool> = frame
+        .rows
+        .iter()
+        .map(|&r| pre.eval(&|col| view.get(col, r)).is_some_and(|v| v != 0.0))
+        .collect();
     let covariates = ps
         .covariates
         .iter()
         .map(|c| {
-            let (mut sum, mut cnt) = (vec![0.0; n_units], vec![0usize; n_units]);
-            for (i, &r) in frame.rows.iter().enumerate() {
-                let in_pre = pre.eval(&|col| view.get(col, r)).is_some_and(|v| v != 0.0);
-                if let (true, Some(v)) = (in_pre, view.get(c, r)) {
-                    sum[unit[i] as usize] += v;
-                    cnt[unit[i] as usize] += 1;
-                }
-            }
-            let mean = sum
-                .iter()
-                .zip(&cnt)
-                .map(|(s, &n)| if n > 0 { s / n as f64 } else { f64::NAN })
-                .collect();
-            (c.clone(), mean)
+            let values = view.numeric(c, &frame.rows);
+            let means = estimators::psm::unit_means(&unit, n_units, &values, &in_pre);
+            (c.clone(), means)
         })
         .collect();
     let units = estimators::UnitData {

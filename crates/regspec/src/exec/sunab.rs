@@ -40,54 +40,22 @@ pub fn sunab_options(m: &PlannedModel) -> Result<StaggeredOptions, String> {
 fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
     let StaggeredOptions { adopt, unit, time } = sunab_options(m)?;
     let n = view.nrows();
-    let units = view.codes(&unit, &(0..n).collect::<Vec<_>>());
-    let times: Vec<f64> = (0..n)
-        .map(|r| view.get(&time, r).unwrap_or(f64::NAN))
-        .collect();
+    let all: Vec<usize> = (0..n).collect();
+    let units = view.codes(&unit, &all);
+    let times = view.numeric(&time, &all);
+    let adopts = view.numeric(&adopt, &all);
     let in_sample = sample_rows(view, m)?;
-    // Cohort: the first sample period in which the unit is treated.
-    let n_units = units.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
-    let mut cohort: Vec<Option<i64>> = vec![None; n_units];
-    for &r in &in_sample {
-        if let Some(a) = view.get(&adopt, r) {
-            let t = times[r];
-            if t >= a {
-                let c = &mut cohort[units[r] as usize];
-                *c = Some(c.map_or(t as i64, |c| c.min(t as i64)));
-            }
-        }
-    }
-    let cell = |r: usize| cohort[units[r] as usize].map(|g| (g, times[r] as i64 - g));
-    let mut cells: Vec<estimators::sunab::CohortCell> = Vec::new();
-    for &r in &in_sample {
-        if let Some((g, l)) = cell(r) {
-            if l != -1 && !cells.iter().any(|c| c.cohort == g && c.rel == l) {
-                cells.push(estimators::sunab::CohortCell {
-                    name: format!("sa::{g}::{l}"),
-                    cohort: g,
-                    rel: l,
-                });
-            }
-        }
-    }
-    cells.sort_by_key(|c| (c.cohort, c.rel));
-    let dummies: Vec<(String, Vec<f64>)> = cells
-        .iter()
-        .map(|c| {
-            (
-                c.name.clone(),
-                (0..n)
-                    .map(|r| f64::from(u8::from(cell(r) == Some((c.cohort, c.rel)))))
-                    .collect(),
-            )
-        })
-        .collect();
+    let estimators::sunab::Saturated {
+        cells,
+        row_cell,
+        dummies,
+    } = estimators::sunab::saturate(&units, &times, &adopts, &in_sample);
     let frame = ModelFrame::build(view, m, dummies)?;
     let fit = estimators::fit(&frame.data(&m.outcome), &options(m)).map_err(|e| e.to_string())?;
     let rows: Vec<(i64, i64, bool)> = frame
         .rows
         .iter()
-        .filter_map(|&r| cell(r).map(|(g, l)| (g, l, l >= 0)))
+        .filter_map(|&r| row_cell[r].map(|(g, l)| (g, l, l >= 0)))
         .collect();
     let weights = estimators::sunab::period_weights(&rows);
     let agg = estimators::sunab::aggregate(&fit, &cells, &weights, "rel_time", 0.95);
