@@ -338,12 +338,43 @@ fn a_dropped_treatment_or_an_exact_fit_is_an_error_not_a_row() {
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/absorbed.yaml"]);
     assert!(!ok);
     assert!(
-        err.contains("model `absorbed` (absorbed): the treatment `ever` was dropped (absorbed by fixed effects)"),
+        err.contains("model `absorbed` (absorbed): the treatment `ever` was dropped: absorbed by the `state` fixed effects (`ever` does not vary within state)"),
         "{err}"
     );
     assert!(
         !dir.join("reports/absorbed.md").exists(),
         "no table is written"
+    );
+    // Absorbed by no single FE but by both together. (The treatment is the first column, so
+    // collinearity among regressors drops the others, never it.)
+    std::fs::write(
+        dir.join("specs/absorbed.yaml"),
+        "variables:\n  ever: if_else(is_missing(cohort), 0, 1) + year\nmodels:\n  - name: absorbed\n    outcome: y\n    treatment: ever\n    regressors: [ln_x]\n    fe: [state, year]\n    cluster: state\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/absorbed.yaml"]);
+    assert!(
+        !ok && err.contains("absorbed by the fixed effects together (state + year)"),
+        "{err}"
+    );
+    // Allowed: the column stays, and the table and the terminal say what happened.
+    std::fs::write(
+        dir.join("specs/absorbed.yaml"),
+        "variables:\n  ever: if_else(is_missing(cohort), 0, 1)\nmodels:\n  - name: absorbed\n    outcome: y\n    treatment: ever\n    regressors: [ln_x]\n    fe: [state, year]\n    cluster: state\n    allow_dropped_treatment: true\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "specs/absorbed.yaml"]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("warning: absorbed model `absorbed`: the treatment `ever` was dropped: absorbed by the `state` fixed effects"),
+        "{err}"
+    );
+    let md = read(&dir, "reports/absorbed.md");
+    assert!(
+        md.contains(
+            "Column (1): the treatment `ever` was dropped: absorbed by the `state` fixed effects"
+        ),
+        "{md}"
     );
     std::fs::write(
         dir.join("specs/exact.yaml"),

@@ -243,6 +243,13 @@ fn summarise(s: &run::RunSummary, out: &Path, verbose: bool) {
             );
         }
     }
+    for t in &s.records {
+        for m in &t.models {
+            for w in &m.result.warnings {
+                eprintln!("warning: {} model `{}`: {w}", t.table, m.name);
+            }
+        }
+    }
     println!("open {}", out.join("index.md").display());
 }
 

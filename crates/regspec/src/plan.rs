@@ -29,6 +29,9 @@ pub struct PlannedModel {
     pub options: BTreeMap<String, serde_json::Value>,
     pub ssc: Ssc,
     pub panel: Option<String>,
+    /// A dropped treatment is a warning instead of an error (absent from the hash when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_dropped_treatment: bool,
     /// The cache key of the model as written (before the data completes it): lets a rerun
     /// find its results without reading the data.
     #[serde(skip)]
@@ -269,6 +272,7 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             options: m.options.clone().unwrap_or_default(),
             ssc: m.ssc.unwrap_or_default(),
             panel: m.panel.clone(),
+            allow_dropped_treatment: m.allow_dropped_treatment.unwrap_or(false),
             key: String::new(),
         })
         .collect())

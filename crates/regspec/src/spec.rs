@@ -58,6 +58,9 @@ pub struct ModelSpec {
     pub ssc: Option<estimators::Ssc>,
     /// Table panel this model belongs to (Panel A, Panel B).
     pub panel: Option<String>,
+    /// Estimate even when the treatment is dropped (absorbed or collinear): the table and the
+    /// terminal then carry a warning instead of the run failing.
+    pub allow_dropped_treatment: Option<bool>,
 }
 
 impl ModelSpec {
@@ -93,6 +96,9 @@ impl ModelSpec {
             options,
             ssc: self.ssc.or(base.ssc),
             panel: self.panel.clone().or_else(|| base.panel.clone()),
+            allow_dropped_treatment: self
+                .allow_dropped_treatment
+                .or(base.allow_dropped_treatment),
         }
     }
 }
@@ -190,6 +196,7 @@ const MODEL_FIELDS: &[&str] = &[
     "options",
     "ssc",
     "panel",
+    "allow_dropped_treatment",
 ];
 const FILE_FIELDS: &[&str] = &[
     "table",

@@ -556,6 +556,23 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
             .join(", ")
             + ".",
     });
+    // Warnings of the fits (a treatment kept with `allow_dropped_treatment`, FE that did not
+    // converge): the reader sees them next to the numbers they qualify.
+    for (title, models) in panel_names.iter().zip(&panels_models) {
+        for (i, m) in models.iter().enumerate() {
+            for w in &m.result.warnings {
+                let at = match title {
+                    Some(p) => format!("{p}, column ({})", i + 1),
+                    None => format!("Column ({})", i + 1),
+                };
+                let text = format!("{at}: {w}.");
+                notes.push(NoteView {
+                    tex: latex_escape(&text),
+                    md: text,
+                });
+            }
+        }
+    }
     if let Some(n) = &t.notes {
         notes.push(NoteView {
             tex: latex_escape(n),
