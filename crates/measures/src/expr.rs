@@ -19,6 +19,9 @@
 //! A bare column in a condition is true when non-zero. Missing values propagate: a row whose
 //! condition touches a missing value is not selected (`false and missing` is false,
 //! `true or missing` is true, as in the first version of the filter language).
+//!
+//! Over 600 lines only by its unit tests (the grammar itself is about 550 lines, one parser that
+//! reads best in one place).
 
 use std::fmt;
 

@@ -129,7 +129,7 @@ pub fn check_plan(
             continue;
         };
         complete(m, view);
-        match crate::frame::expand_terms(&m.regressors, view) {
+        match crate::terms::expand_terms(&m.regressors, view) {
             Ok(r) => m.regressors = r,
             Err(e) => {
                 let d = Diagnostic::new(&ls.path, e).model(&m.name);

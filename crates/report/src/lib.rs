@@ -5,6 +5,7 @@
 //! contract is `record.rs`: what a run writes per model and per table.
 
 pub mod figure;
+mod format;
 pub mod record;
 pub mod style;
 pub mod view;

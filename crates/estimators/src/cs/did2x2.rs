@@ -1,8 +1,8 @@
-//! The 2x2 comparisons inside one ATT(g,t): the panel estimators with covariates of the `DRDID`
-//! package (outcome regression, normalised IPW, doubly robust), all with sampling weights, and
-//! their influence functions. The unconditional comparisons (a difference of weighted means on
-//! a balanced panel, or of four weighted means on an unbalanced one) live in `mod.rs`, where
-//! their influence functions are written in closed form.
+//! The 2x2 comparisons inside one ATT(g,t), each returning the ATT and its influence function
+//! over all units: on a balanced panel, the weighted difference of changes (closed form) or the
+//! panel estimators with covariates of the `DRDID` package (outcome regression, normalised IPW,
+//! doubly robust), all with sampling weights; on an unbalanced panel, four weighted means as
+//! repeated cross sections (closed form).
 
 // Index loops mirror the formulas.
 #![allow(clippy::needless_range_loop)]
@@ -194,4 +194,105 @@ pub(super) fn panel_did(
         }
     };
     Some((att, inf))
+}
+
+/// One cell on a balanced panel: the weighted difference of the treated and control units'
+/// changes from period `bi` to `ti`, or the 2x2 estimator with base-period covariates. Returns
+/// the ATT and its influence function over all `n` units (zero outside the cell), or `None` when
+/// the cell has no treated unit or no control. `Err` when a covariate model is singular.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn balanced_cell(
+    yy: &[Vec<f64>],
+    xx: &[Vec<Vec<f64>>],
+    w: &[f64],
+    treated: &[usize],
+    controls: &[usize],
+    ti: usize,
+    bi: usize,
+    method: CsMethod,
+    n: usize,
+) -> Result<Option<(f64, Vec<f64>)>, ()> {
+    if treated.is_empty() || controls.is_empty() {
+        return Ok(None);
+    }
+    let nf = n as f64;
+    let dy = |u: usize| yy[u][ti] - yy[u][bi];
+    let mut f = vec![0.0; n];
+    if xx.is_empty() {
+        let wsum = |s: &[usize]| s.iter().map(|&u| w[u]).sum::<f64>();
+        let wmean = |s: &[usize]| s.iter().map(|&u| w[u] * dy(u)).sum::<f64>() / wsum(s);
+        let (wt, wc) = (wsum(treated), wsum(controls));
+        let (mt, mc) = (wmean(treated), wmean(controls));
+        // Influence, scaled to all n units: n w (dY - m_t) / W_t for treated units,
+        // -n w (dY - m_c) / W_c for controls, zero otherwise (the doubly robust estimator with
+        // an intercept only reduces to this).
+        for &u in treated {
+            f[u] = nf * w[u] * (dy(u) - mt) / wt;
+        }
+        for &u in controls {
+            f[u] = -nf * w[u] * (dy(u) - mc) / wc;
+        }
+        return Ok(Some((mt - mc, f)));
+    }
+    let sub: Vec<usize> = treated.iter().chain(controls).copied().collect();
+    let d: Vec<bool> = (0..sub.len()).map(|i| i < treated.len()).collect();
+    let dys: Vec<f64> = sub.iter().map(|&u| dy(u)).collect();
+    let iw: Vec<f64> = sub.iter().map(|&u| w[u]).collect();
+    let x: Vec<Vec<f64>> = sub
+        .iter()
+        .map(|&u| {
+            std::iter::once(1.0)
+                .chain(xx.iter().map(|c| c[u][bi]))
+                .collect()
+        })
+        .collect();
+    let (att, inf) = panel_did(&dys, &d, &x, &iw, method).ok_or(())?;
+    let scale = nf / sub.len() as f64;
+    for (&u, v) in sub.iter().zip(&inf) {
+        f[u] = scale * v;
+    }
+    Ok(Some((att, f)))
+}
+
+/// One cell on an unbalanced panel, as repeated cross sections: every observation of a treated
+/// or control unit in period `ti` (post) or `bi` (base) enters;
+/// ATT = (m_treated,post - m_treated,base) - (m_control,post - m_control,base) with weighted
+/// means. The influence of an observation is n w s (y - m_cell) / W_cell (s = +1 or -1 by the
+/// sign of its cell in the ATT), summed over each unit's observations. `None` when one of the
+/// four cells is empty.
+pub(super) fn repeated_cross_sections(
+    yy: &[Vec<f64>],
+    w: &[f64],
+    treated: &[usize],
+    controls: &[usize],
+    ti: usize,
+    bi: usize,
+    n: usize,
+) -> Option<(f64, Vec<f64>)> {
+    // (units, period index, sign) of the four cells.
+    let cells = [
+        (treated, ti, 1.0),
+        (treated, bi, -1.0),
+        (controls, ti, -1.0),
+        (controls, bi, 1.0),
+    ];
+    let mut f = vec![0.0; n];
+    let mut att = 0.0;
+    for (units, p, sign) in cells {
+        let obs: Vec<usize> = units
+            .iter()
+            .copied()
+            .filter(|&u| yy[u][p].is_finite())
+            .collect();
+        let wsum: f64 = obs.iter().map(|&u| w[u]).sum();
+        if obs.is_empty() || wsum <= 0.0 {
+            return None;
+        }
+        let m = obs.iter().map(|&u| w[u] * yy[u][p]).sum::<f64>() / wsum;
+        att += sign * m;
+        for &u in &obs {
+            f[u] += sign * n as f64 * w[u] * (yy[u][p] - m) / wsum;
+        }
+    }
+    Some((att, f))
 }
