@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One 2x2 comparison of the decomposition.
 pub struct BaconTerm {
     /// `treated vs never treated`, `early vs late (late not yet treated)`,
     /// `late vs early (early already treated)`.
@@ -19,28 +20,39 @@ pub struct BaconTerm {
     pub treated: i64,
     /// Adoption period of the control group (None: never treated within the sample).
     pub control: Option<i64>,
+    /// The 2x2 DID estimate.
     pub estimate: f64,
+    /// Its weight in the TWFE coefficient (weights sum to one).
     pub weight: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The comparisons of one kind, pooled.
 pub struct BaconKind {
+    /// One of [`NEVER`], [`EARLY_LATE`], [`LATE_EARLY`].
     pub kind: String,
+    /// Sum of the kind's weights.
     pub weight: f64,
     /// Weighted average of the kind's 2x2 estimates.
     pub estimate: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The Goodman-Bacon decomposition of a TWFE coefficient.
 pub struct Bacon {
+    /// Every 2x2 comparison.
     pub terms: Vec<BaconTerm>,
+    /// The comparisons pooled by kind.
     pub by_kind: Vec<BaconKind>,
     /// Sum of weight x estimate: the TWFE coefficient.
     pub twfe: f64,
 }
 
+/// Treated groups against never-treated units.
 pub const NEVER: &str = "treated vs never treated";
+/// Earlier adopters against later ones before they adopt (a clean comparison).
 pub const EARLY_LATE: &str = "early vs late (late not yet treated)";
+/// Later adopters against earlier ones already treated (the "forbidden" comparison).
 pub const LATE_EARLY: &str = "late vs early (early already treated)";
 
 /// `unit` dense codes, `time` periods, `adopt` the unit's first treated period (None: never,

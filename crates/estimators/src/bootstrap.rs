@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Distribution of the wild bootstrap's cluster weights.
 pub enum BootWeights {
     /// +1 / -1 with probability 1/2.
     Rademacher,
@@ -26,15 +27,23 @@ pub enum BootWeights {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A restricted wild cluster bootstrap (WCR) test of one coefficient.
 pub struct WildBootstrap {
+    /// The tested coefficient.
     pub coefficient: String,
+    /// Weight distribution.
     pub weights: BootWeights,
+    /// Bootstrap draws.
     pub draws: usize,
+    /// Seed of the draws.
     pub seed: u64,
     /// Share of bootstrap |t*| at least |t| (symmetric test of b = 0).
     pub p_value: f64,
+    /// Confidence level of the interval.
     pub level: f64,
+    /// Lower end of the test-inversion confidence interval.
     pub ci_low: f64,
+    /// Upper end of the test-inversion confidence interval.
     pub ci_high: f64,
 }
 
@@ -42,9 +51,11 @@ pub struct WildBootstrap {
 pub struct BootInput<'a> {
     /// Regressors actually estimated (dropped ones removed), columns.
     pub x: &'a [&'a [f64]],
+    /// Transformed outcome.
     pub y: &'a [f64],
     /// Cluster of each row, dense `0..groups`.
     pub cluster: &'a [u32],
+    /// Number of clusters.
     pub groups: usize,
     /// Index of the tested coefficient in `x`.
     pub j: usize,
@@ -161,6 +172,8 @@ fn pieces(inp: &BootInput, a: &[Vec<f64>], xgxg: &[Vec<Vec<f64>>], r: f64) -> Op
     Some(Pieces { c, d })
 }
 
+/// The restricted wild cluster bootstrap (Roodman et al. 2019) of coefficient `j` with `draws`
+/// seeded draws: the p-value of b = 0 and a confidence interval by test inversion.
 pub fn wild_cluster_bootstrap(
     inp: &BootInput,
     name: &str,

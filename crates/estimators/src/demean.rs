@@ -30,8 +30,11 @@ struct Grouping {
 /// The fixed-effect structure of an estimation sample: dense codes `0..levels` per FE.
 #[derive(Debug, Clone)]
 pub struct FeStructure {
+    /// Dense codes of each fixed effect, one per row.
     pub codes: Vec<Vec<u32>>,
+    /// Levels of each fixed effect.
     pub levels: Vec<usize>,
+    /// Row weights (None: unweighted).
     pub weights: Option<Vec<f64>>,
     /// Sum of weights (or count) per level, per FE.
     sum_w: Vec<Vec<f64>>,
@@ -39,8 +42,11 @@ pub struct FeStructure {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
+/// How the alternating projections ended.
 pub struct DemeanStats {
+    /// Iterations used.
     pub iterations: usize,
+    /// Whether the tolerance was reached.
     pub converged: bool,
 }
 
@@ -51,6 +57,7 @@ fn group_chunk(levels: usize) -> usize {
 }
 
 impl FeStructure {
+    /// The structure of `codes` (dense, `levels[k]` levels each) with optional row weights.
     pub fn new(codes: Vec<Vec<u32>>, levels: Vec<usize>, weights: Option<Vec<f64>>) -> Self {
         let k = codes.len();
         // Rows grouped by level, in row order within a level (a stable counting sort).
@@ -111,6 +118,7 @@ impl FeStructure {
         }
     }
 
+    /// Number of fixed effects.
     pub fn n_fe(&self) -> usize {
         self.codes.len()
     }

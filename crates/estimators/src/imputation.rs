@@ -13,19 +13,26 @@ use crate::result::{Coefficient, OlsResult};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One imputation estimate.
 pub struct ImputationEffect {
     /// Event time; None for the overall ATT.
     pub event_time: Option<i64>,
+    /// The average effect.
     pub estimate: f64,
+    /// Its standard error (Gardner's two-stage clustered).
     pub std_error: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The Borusyak-Jaravel-Spiess imputation estimates.
 pub struct Imputation {
+    /// Effects by event time.
     pub effects: Vec<ImputationEffect>,
+    /// The overall ATT across treated observations.
     pub overall: ImputationEffect,
     /// Covariance of the event-time effects.
     pub vcov: Vec<Vec<f64>>,
+    /// Treated observations whose untreated outcome was imputed.
     pub n_treated_obs: usize,
 }
 

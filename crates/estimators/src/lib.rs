@@ -1,10 +1,13 @@
 //! `estimators`: the numerics and inference of regspec. Works on plain slices; knows nothing of
 //! panels, specs or files (see ARCHITECTURE.md).
 
+#![warn(missing_docs)]
+
 pub mod bacon;
 pub mod bootstrap;
 pub mod cs;
 pub mod demean;
+/// Why an estimation failed.
 pub mod error;
 pub mod event;
 pub mod imputation;

@@ -30,6 +30,7 @@ impl Default for Ssc {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Which fixed-effect coefficients count in the small-sample K (fixest's `fixef.K`).
 pub enum KFixef {
     /// FE coefficients are not counted.
     None,
@@ -41,14 +42,19 @@ pub enum KFixef {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Degrees of freedom of multi-way clustered inference (fixest's `cluster.df`).
 pub enum GDf {
+    /// Each cluster dimension's own G.
     Conventional,
+    /// The smallest G of the cluster dimensions (fixest's default).
     Min,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// The variance-covariance estimator.
 pub enum VcovKind {
+    /// Homoskedastic.
     Iid,
     /// HC1.
     Hetero,
@@ -57,11 +63,17 @@ pub enum VcovKind {
 }
 
 #[derive(Debug, Clone)]
+/// How an OLS model is estimated and its inference computed.
 pub struct OlsOptions {
+    /// The vcov estimator.
     pub vcov: VcovKind,
+    /// Small-sample corrections.
     pub ssc: Ssc,
+    /// Drop singleton FE groups iteratively (as fixest and reghdfe).
     pub drop_singletons: bool,
+    /// Convergence tolerance of the FE absorption.
     pub fixef_tol: f64,
+    /// Iteration cap of the FE absorption.
     pub fixef_maxiter: usize,
     /// Relative pivot below which a regressor counts as collinear.
     pub collin_tol: f64,
@@ -87,10 +99,16 @@ impl Default for OlsOptions {
 /// missing; numeric columns use NaN for missing.
 #[derive(Debug, Clone)]
 pub struct OlsData<'a> {
+    /// Name of the outcome.
     pub y_name: String,
+    /// The outcome, NaN for missing.
     pub y: &'a [f64],
+    /// Regressors by name, NaN for missing.
     pub x: Vec<(String, &'a [f64])>,
+    /// Fixed effects by name, as codes ([`crate::MISSING`] for missing).
     pub fe: Vec<(String, &'a [u32])>,
+    /// Analytic weights.
     pub weights: Option<&'a [f64]>,
+    /// Cluster variables by name, as codes (one, or two for two-way clustering).
     pub clusters: Vec<(String, &'a [u32])>,
 }

@@ -12,8 +12,10 @@ use faer::linalg::solvers::{DenseSolveCore, Solve};
 use faer::{Mat, Side};
 use rayon::prelude::*;
 
+/// Name of the intercept when no fixed effects are absorbed.
 pub const INTERCEPT: &str = "(Intercept)";
 
+/// Estimates one OLS model with absorbed fixed effects and fixest's inference.
 pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationError> {
     let p = Prepared::new(data, opts)?;
     let mut cols: Vec<&[f64]> = vec![data.y];
@@ -28,9 +30,13 @@ pub fn fit(data: &OlsData, opts: &OlsOptions) -> Result<OlsResult, EstimationErr
 /// of the untransformed column (to tell "absorbed by the FE" from "small").
 #[derive(Debug, Clone)]
 pub struct Transformed {
+    /// The transformed (demeaned, weighted) column on the estimation sample.
     pub values: Vec<f64>,
+    /// Sum of squares of the column before demeaning (for relative tolerances).
     pub raw_ss: f64,
+    /// Iterations of the FE absorption.
     pub iterations: usize,
+    /// Whether the FE absorption converged.
     pub converged: bool,
 }
 
@@ -53,6 +59,7 @@ pub struct Prepared<'a> {
 }
 
 impl<'a> Prepared<'a> {
+    /// Prepares the sample, FE structure, weights and clusters of `data`.
     pub fn new(data: &OlsData, opts: &'a OlsOptions) -> Result<Prepared<'a>, EstimationError> {
         // faer only sees k x k matrices here; keep it sequential so results do not depend on
         // thread scheduling (parallelism comes from rayon over rows and columns instead).

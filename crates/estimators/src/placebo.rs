@@ -23,8 +23,11 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// How placebo treatments are drawn (see the module documentation).
 pub enum PlaceboMode {
+    /// Signing years permuted across all units.
     Permute,
+    /// Fake participants drawn among never-signing units.
     Nonparticipants,
     /// General randomization inference for any unit-level assignment: whole treatment paths
     /// (the treatment column over time) are permuted across units.
@@ -32,9 +35,13 @@ pub enum PlaceboMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Placebo draws and the randomization-inference p-value.
 pub struct Placebo {
+    /// How treatments were drawn.
     pub mode: PlaceboMode,
+    /// Draws asked for.
     pub draws: usize,
+    /// Seed of the draws.
     pub seed: u64,
     /// The treatment coefficient on the actual data.
     pub actual: f64,
@@ -44,7 +51,9 @@ pub struct Placebo {
     pub failed: usize,
     /// Share of placebo estimates with |b| >= |actual|.
     pub p_value: f64,
+    /// Mean of the placebo estimates.
     pub mean: f64,
+    /// Standard deviation of the placebo estimates.
     pub sd: f64,
     /// Share of draws significant at 5% by their own t test.
     pub share_significant: f64,
@@ -52,7 +61,9 @@ pub struct Placebo {
 
 /// The panel structure the placebo needs, row by row.
 pub struct PanelIds<'a> {
+    /// Unit code of each row.
     pub unit: &'a [u32],
+    /// Period of each row.
     pub time: &'a [f64],
     /// Signing year of the row's unit; NaN for never-signing units.
     pub sign: &'a [f64],

@@ -6,11 +6,16 @@ pub const MISSING: u32 = u32::MAX;
 
 /// Row selection of the estimation sample.
 pub struct Sample {
+    /// Rows of the estimation sample.
     pub rows: Vec<usize>,
+    /// Rows dropped for a missing value.
     pub n_missing: usize,
+    /// Rows dropped as FE singletons.
     pub n_singletons: usize,
 }
 
+/// The estimation sample: complete rows, then singleton FE groups dropped until none is left
+/// (when `drop_singletons`).
 pub fn select_rows(
     n: usize,
     numeric: &[&[f64]],

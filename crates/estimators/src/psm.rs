@@ -14,15 +14,21 @@ use faer::{Mat, Side};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A fitted logistic regression.
 pub struct Logit {
     /// `(Intercept)` first, then the covariates.
     pub names: Vec<String>,
+    /// Coefficients, in the order of `names`.
     pub coef: Vec<f64>,
     /// From the inverse of the information matrix (the usual MLE standard errors).
     pub std_error: Vec<f64>,
+    /// Newton-Raphson iterations.
     pub iterations: usize,
+    /// Whether the iterations converged.
     pub converged: bool,
+    /// Log-likelihood at the estimate.
     pub loglik: f64,
+    /// Observations used.
     pub nobs: usize,
 }
 
@@ -112,39 +118,56 @@ pub fn logit(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// How units are matched.
 pub struct PsmOptions {
     /// Maximum distance of a match, in standard deviations of the logit of the score
     /// (Austin's 0.2 is customary); 0 or less: no caliper.
     pub caliper: f64,
+    /// Match with replacement (a control may serve several treated units).
     pub replacement: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Covariate balance before and after matching.
 pub struct BalanceRow {
+    /// The covariate.
     pub variable: String,
+    /// Mean among treated units.
     pub mean_treated: f64,
+    /// Mean among all control units.
     pub mean_control_before: f64,
+    /// Mean among matched controls (weighted by their use).
     pub mean_control_after: f64,
     /// 100 x (mean_t - mean_c) / sqrt((var_t + var_c) / 2), variances of the unmatched sample.
     pub std_diff_before: f64,
+    /// Standardised difference after matching, same scale as before.
     pub std_diff_after: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Propensity-score matching and its diagnostics.
 pub struct Psm {
+    /// The propensity-score model.
     pub logit: Logit,
+    /// Caliper and replacement.
     pub options: PsmOptions,
     /// The caliper on the logit-score scale actually used.
     pub caliper_logit: f64,
+    /// Treated units with a score.
     pub n_treated: usize,
+    /// Control units with a score.
     pub n_control: usize,
+    /// Treated units that found a match.
     pub n_matched_treated: usize,
+    /// Distinct controls used.
     pub n_controls_used: usize,
+    /// Balance of every covariate.
     pub balance: Vec<BalanceRow>,
 }
 
 /// Unit-level inputs: one entry per unit.
 pub struct UnitData {
+    /// Whether each unit is ever treated.
     pub treated: Vec<bool>,
     /// Pre-period covariates (already averaged per unit).
     pub covariates: Vec<(String, Vec<f64>)>,

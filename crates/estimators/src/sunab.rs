@@ -9,8 +9,11 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 /// One saturated-regression coefficient: its cohort (first treated period) and relative period.
 #[derive(Debug, Clone)]
 pub struct CohortCell {
+    /// Coefficient name, `sa::{cohort}::{rel}`.
     pub name: String,
+    /// First treated period.
     pub cohort: i64,
+    /// Period relative to the cohort.
     pub rel: i64,
 }
 

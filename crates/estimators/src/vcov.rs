@@ -8,14 +8,21 @@ use faer::linalg::solvers::Solve;
 use faer::Mat;
 use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
 
+/// One cluster variable on the estimation sample.
 pub struct ClusterInput {
+    /// Its name.
     pub name: String,
+    /// Dense codes, one per row.
     pub codes: Vec<u32>,
+    /// Number of clusters.
     pub groups: usize,
 }
 
+/// Everything a vcov and its inference need from a fit.
 pub struct VcovInput<'a> {
+    /// The estimator.
     pub kind: VcovKind,
+    /// Small-sample corrections.
     pub ssc: Ssc,
     /// Transformed (demeaned, weighted) regressors that were kept.
     pub x: &'a [&'a [f64]],
@@ -23,20 +30,33 @@ pub struct VcovInput<'a> {
     pub u: &'a [f64],
     /// (X'X)^-1.
     pub bread: &'a Mat<f64>,
+    /// Coefficients of the kept regressors.
     pub beta: &'a [f64],
+    /// Their names.
     pub names: Vec<String>,
+    /// Levels of each absorbed FE.
     pub fe_levels: &'a [usize],
+    /// Whether each FE is nested in a cluster.
     pub fe_nested: &'a [bool],
+    /// Cluster variables.
     pub clusters: &'a [ClusterInput],
+    /// Confidence level.
     pub level: f64,
+    /// Whether the model has an intercept (counted in K).
     pub has_intercept: bool,
 }
 
+/// Inference on a fit.
 pub struct Inference {
+    /// Coefficients with standard errors, t, p and intervals.
     pub coefficients: Vec<Coefficient>,
+    /// The variance-covariance matrix.
     pub vcov: Vec<Vec<f64>>,
+    /// K of the small-sample adjustment.
     pub df_k: usize,
+    /// Degrees of freedom of the t distribution.
     pub df_t: f64,
+    /// F test that all coefficients are zero.
     pub wald: Option<Wald>,
 }
 
@@ -116,6 +136,7 @@ fn sandwich(bread: &Mat<f64>, meat: &Mat<f64>) -> Mat<f64> {
     bread * meat * bread
 }
 
+/// The vcov and inference of a fit, with fixest's small-sample conventions.
 pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
     let n = inp.u.len();
     let k = inp.x.len();

@@ -39,6 +39,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("TMP", "TLS"),
 ];
 
+/// Whether `code` is a known ISO 3166-1 alpha-3 country code.
 pub fn is_iso3(code: &str) -> bool {
     ISO3.binary_search(&code).is_ok()
 }

@@ -9,8 +9,11 @@ use std::path::Path;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The schema of `data/sources.yaml`: which raw file feeds which variable of the study panel.
 pub struct SourcesConfig {
+    /// The countries and years of the panel.
     pub sample: SampleSpec,
+    /// Which signing list, WDI vintage and distance conventions the study uses.
     pub choices: Choices,
     /// Named BRI signing-date lists; `choices.signing_list` picks the one that defines treatment.
     pub signing_lists: BTreeMap<String, SourceSpec>,
@@ -29,26 +32,36 @@ pub struct SourcesConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The panel's countries (a one-column list) and year range.
 pub struct SampleSpec {
+    /// The country list.
     pub countries: SourceSpec,
+    /// First year of the panel.
     pub first_year: i32,
+    /// Last year of the panel.
     pub last_year: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The study's choices among declared alternatives.
 pub struct Choices {
+    /// Name of the signing list that defines treatment (a key of `signing_lists`).
     pub signing_list: String,
+    /// A second signing list for the robustness check with alternative dates.
     pub alternative_signing_list: Option<String>,
+    /// Name of the WDI vintage (a key of `wdi_vintages`).
     pub wdi_vintage: String,
     /// 4 (pdi, idv, mas, uai: Kogut and Singh's original) or 6 (adds ltowvs, ivr).
     pub hofstede_dimensions: u8,
     #[serde(default)]
+    /// Which year's Hofstede scores enter the cultural distance.
     pub cultural_distance_time: CdTime,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+/// What the outcome counts measure: co-authored works (public proxy) or co-invented patents.
 pub enum OutcomeKind {
     /// OpenAlex co-authored works: the public proxy.
     #[default]
@@ -74,6 +87,7 @@ pub enum CdTime {
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+/// The layout of a raw file.
 pub enum ReaderKind {
     /// One row per code-year (optionally filtered): WDI long, DDF datapoints, WGI, OpenAlex, OECD.
     Long,
@@ -89,12 +103,17 @@ pub enum ReaderKind {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// One raw file and how to read it.
 pub struct SourceSpec {
+    /// Its layout (inferred from the file when absent).
     pub reader: Option<ReaderKind>,
     /// Relative to the raw-data directory.
     pub file: Option<String>,
+    /// Column of country codes (or names, with a crosswalk).
     pub code_column: Option<String>,
+    /// Column of years.
     pub year_column: Option<String>,
+    /// Column of values.
     pub value_column: Option<String>,
     /// Keep only rows whose column equals the value (`indicator: va`).
     #[serde(default)]
@@ -103,11 +122,15 @@ pub struct SourceSpec {
     pub indicator: Option<String>,
     /// Column holding the indicator code in a long multi-indicator file.
     pub indicator_column: Option<String>,
+    /// Maps the file's codes or names to ISO3.
     pub crosswalk: Option<Crosswalk>,
+    /// Field delimiter of a text file (default: comma).
     pub delimiter: Option<char>,
     #[serde(default)]
+    /// Lines to skip before the header.
     pub skip_lines: usize,
     #[serde(default)]
+    /// Numbers are written with a decimal comma.
     pub decimal_comma: bool,
     /// Rows whose code maps to no country (aggregates) are skipped when true; an error otherwise.
     #[serde(default)]
@@ -120,9 +143,13 @@ pub struct SourceSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Crosswalk {
+    /// The crosswalk file, relative to the raw-data directory.
     pub file: String,
+    /// Its column of the source's codes or names.
     pub from: String,
+    /// Its column of ISO3 codes.
     pub to: String,
+    /// Its field delimiter (default: comma).
     pub delimiter: Option<char>,
 }
 
@@ -132,6 +159,7 @@ pub struct Crosswalk {
 pub struct VariableSpec {
     /// WDI indicator code, read from `choices.wdi_vintage` unless `vintage` pins another.
     pub wdi: Option<String>,
+    /// A WDI vintage other than the chosen one, for this variable.
     pub vintage: Option<String>,
     /// A full source, when the variable does not come from WDI.
     #[serde(flatten)]
@@ -139,6 +167,7 @@ pub struct VariableSpec {
 }
 
 impl SourcesConfig {
+    /// Reads and validates `data/sources.yaml`.
     pub fn load(path: &Path) -> Result<SourcesConfig> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| IngestError::file(path, format!("cannot read file: {e}")))?;

@@ -5,15 +5,20 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq)]
+/// A problem with a raw file, located as precisely as possible.
 pub struct IngestError {
+    /// The file.
     pub file: PathBuf,
     /// 1-based line in the file, when the problem is tied to one.
     pub line: Option<u64>,
+    /// The column, when the problem is tied to one.
     pub column: Option<String>,
+    /// What is wrong, in the user's terms.
     pub message: String,
 }
 
 impl IngestError {
+    /// A problem with a whole file.
     pub fn file(file: &Path, message: impl Into<String>) -> Self {
         IngestError {
             file: file.to_path_buf(),
@@ -23,6 +28,7 @@ impl IngestError {
         }
     }
 
+    /// A problem at a line (and column) of a file.
     pub fn at(file: &Path, line: u64, column: Option<&str>, message: impl Into<String>) -> Self {
         IngestError {
             file: file.to_path_buf(),
@@ -48,4 +54,5 @@ impl fmt::Display for IngestError {
 
 impl std::error::Error for IngestError {}
 
+/// Results of this crate.
 pub type Result<T> = std::result::Result<T, IngestError>;

@@ -2,6 +2,8 @@
 //! rest of regspec shares. What each file means is declared in `data/sources.yaml`
 //! ([`SourcesConfig`]); this crate only knows layouts.
 
+#![warn(missing_docs)]
+
 pub mod codes;
 pub mod config;
 mod csvtab;
@@ -23,15 +25,23 @@ use std::path::Path;
 /// Every declared source, read. Measures take their inputs from here by declared name.
 #[derive(Debug, Clone)]
 pub struct RawInputs {
+    /// ISO3 codes of the panel's countries.
     pub countries: Vec<String>,
+    /// First year.
     pub first_year: i32,
+    /// Last year.
     pub last_year: i32,
+    /// Signing year of each signing country (the chosen list).
     pub signing: BTreeMap<String, i32>,
+    /// Signing years of the alternative list, when declared.
     pub alternative_signing: Option<BTreeMap<String, i32>>,
+    /// Country-year series by variable name.
     pub series: BTreeMap<String, Series>,
+    /// Time-invariant country values by variable name.
     pub country: BTreeMap<String, CountryValues>,
     /// Variable name -> human description of its source, for the panel's provenance.
     pub provenance: BTreeMap<String, String>,
+    /// The configuration that was read.
     pub config: SourcesConfig,
 }
 

@@ -24,7 +24,9 @@ pub enum Data {
     /// Text as codes into `levels` (levels in order of first appearance); [`MISSING_CODE`] is
     /// missing.
     Cat {
+        /// Codes into `levels`, one per row.
         codes: Vec<u32>,
+        /// The distinct texts.
         levels: Vec<String>,
     },
 }
@@ -52,6 +54,7 @@ impl PartialEq for Data {
 }
 
 impl Data {
+    /// Rows.
     pub fn len(&self) -> usize {
         match self {
             Data::Num(v) => v.len(),
@@ -59,6 +62,7 @@ impl Data {
         }
     }
 
+    /// Whether the column has no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -82,8 +86,11 @@ impl Data {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// A named column of a panel.
 pub struct Column {
+    /// Column name.
     pub name: String,
+    /// Its values.
     pub data: Data,
     /// Where the numbers came from (file and indicator, or the formula of a derived measure).
     pub source: String,
@@ -119,10 +126,12 @@ impl Column {
         }
     }
 
+    /// Whether the column holds text.
     pub fn is_text(&self) -> bool {
         matches!(self.data, Data::Cat { .. })
     }
 
+    /// Rows with a missing value.
     pub fn missing(&self) -> usize {
         match &self.data {
             Data::Num(v) => v.iter().filter(|x| x.is_nan()).count(),
@@ -149,6 +158,8 @@ pub fn fmt_number(x: f64) -> String {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// A panel: named columns of equal length, keyed by (unit, time), rows in (unit, time) order
+/// once canonicalized.
 pub struct Panel {
     /// Name of the unit key column.
     pub unit: String,
@@ -211,10 +222,12 @@ impl Panel {
         Panel::from_rows(&ids, &years)
     }
 
+    /// Rows.
     pub fn nrows(&self) -> usize {
         self.columns.first().map_or(0, |c| c.data.len())
     }
 
+    /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
@@ -275,6 +288,7 @@ impl Panel {
             .filter(|c| c.name != self.unit && c.name != self.time)
     }
 
+    /// The panel as a polars DataFrame (text columns as strings).
     pub fn to_dataframe(&self) -> Result<DataFrame> {
         let cols: Vec<polars::prelude::Column> = self
             .columns

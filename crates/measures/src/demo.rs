@@ -25,6 +25,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 
+/// The effects the simulation builds in, (outcome, regressor, effect): tests check the
+/// estimators recover them.
 pub const TRUE_EFFECTS: &[(&str, &str, f64)] = &[
     ("homic", "treat_post", 0.5),
     ("homic", "cd", 0.3),
@@ -43,6 +45,7 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// The simulated demo panel (75 countries x 2008-2018, the study's columns) from `seed`.
 pub fn simulate(seed: u64) -> Panel {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (first, last) = (2008, 2018);

@@ -4,7 +4,10 @@ use crate::{country, series};
 use ingest::config::CdTime;
 use ingest::{IngestError, Panel, RawInputs};
 
+/// The six WGI indicators entering institutional distance.
 pub const WGI: [&str; 6] = ["wgi_va", "wgi_pv", "wgi_ge", "wgi_rq", "wgi_rl", "wgi_cc"];
+/// The Hofstede dimensions entering Kogut-Singh cultural distance (the first four are the
+/// original index).
 pub const HOFSTEDE: [&str; 6] = [
     "hofstede_pdi",
     "hofstede_idv",

@@ -15,7 +15,9 @@ use std::borrow::Cow;
 /// An evaluation error, with the character offset it refers to when known.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalError {
+    /// Character offset in the expression, when known.
     pub pos: Option<usize>,
+    /// What went wrong.
     pub message: String,
 }
 
@@ -90,16 +92,23 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
 /// A value during evaluation.
 #[derive(Debug, Clone)]
 pub enum Val<'a> {
+    /// A numeric column.
     Num(Cow<'a, [f64]>),
+    /// A number.
     Scalar(f64),
+    /// A text literal.
     Text(String),
+    /// A text column: codes and levels.
     Cat(Cow<'a, [u32]>, Cow<'a, [String]>),
 }
 
 /// Rows in (unit, time) order and each row's unit and time: what panel functions need.
 pub struct PanelIndex {
+    /// Row numbers in (unit, time) order.
     pub order: Vec<u32>,
+    /// Unit code of each row.
     pub units: Vec<u32>,
+    /// Period of each row.
     pub times: Vec<f64>,
     /// `(start, end)` of each unit's run in `order`.
     pub runs: Vec<(usize, usize)>,
@@ -163,6 +172,7 @@ impl PanelIndex {
 
 /// Evaluates expressions on one panel; the index is built on first use.
 pub struct Evaluator<'p> {
+    /// The panel evaluated on.
     pub panel: &'p Panel,
     index: IndexCell<'p>,
 }
@@ -177,6 +187,7 @@ enum IndexCell<'p> {
 }
 
 impl<'p> Evaluator<'p> {
+    /// An evaluator of expressions on `panel`.
     pub fn new(panel: &'p Panel) -> Self {
         Evaluator {
             panel,

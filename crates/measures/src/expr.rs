@@ -26,55 +26,85 @@
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
+/// A parsed expression.
 pub enum Expr {
+    /// A number literal.
     Num(f64),
+    /// A text literal.
     Text(String),
+    /// A column.
     Col(String),
+    /// A list `[a, b]` (for `in` and `ref =`).
     List(Vec<Expr>),
     /// `a:b` inside a function's arguments (`l(x, 1:2)`).
     Range(Box<Expr>, Box<Expr>),
+    /// `not x`.
     Not(Box<Expr>),
+    /// `-x`.
     Neg(Box<Expr>),
+    /// `a and b`.
     And(Box<Expr>, Box<Expr>),
+    /// `a or b`.
     Or(Box<Expr>, Box<Expr>),
+    /// A comparison.
     Cmp(Box<Expr>, CmpOp, Box<Expr>),
+    /// `x in [a, b]`.
     In(Box<Expr>, Vec<Expr>),
+    /// Arithmetic.
     Arith(Box<Expr>, ArithOp, Box<Expr>),
+    /// A function call.
     Call(Call),
 }
 
 /// A function call, with its position for error messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
+    /// Function name.
     pub name: String,
+    /// Positional arguments.
     pub args: Vec<Expr>,
+    /// Named arguments (`ref = -1`).
     pub named: Vec<(String, Expr)>,
     /// 0-based character offset of the function name.
     pub pos: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
+/// A comparison operator.
 pub enum CmpOp {
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
+/// An arithmetic operator.
 pub enum ArithOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// Why an expression does not parse.
 pub struct ParseError {
     /// 0-based character offset in the expression.
     pub pos: usize,
+    /// What was expected.
     pub message: String,
 }
 
@@ -532,6 +562,7 @@ impl Expr {
 }
 
 impl CmpOp {
+    /// Compares two numbers.
     pub fn apply(self, x: f64, y: f64) -> bool {
         match self {
             CmpOp::Eq => x == y,
@@ -545,6 +576,7 @@ impl CmpOp {
 }
 
 impl ArithOp {
+    /// Combines two numbers.
     pub fn apply(self, x: f64, y: f64) -> f64 {
         match self {
             ArithOp::Add => x + y,

@@ -2,6 +2,8 @@
 //! Each measure's formula is in its doc comment and pinned by a unit test on hand-computed
 //! values. A missing input gives a missing output; nothing is filled silently.
 
+#![warn(missing_docs)]
+
 pub mod controls;
 pub mod demo;
 pub mod distance;

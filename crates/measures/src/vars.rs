@@ -74,9 +74,11 @@ impl<'de> Deserialize<'de> for ExprText {
 pub struct VarError {
     /// Index of the definition in its list.
     pub index: usize,
+    /// The variable being defined.
     pub name: String,
     /// 0-based character offset in the expression, when known.
     pub pos: Option<usize>,
+    /// What is wrong.
     pub message: String,
 }
 

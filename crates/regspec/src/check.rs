@@ -369,6 +369,8 @@ pub fn describe(plan: &[PlannedModel]) -> String {
     out
 }
 
+/// The spec files of a run: those named on the command line, else every `*.yaml` of the spec
+/// directory.
 pub fn spec_files(
     paths: &[std::path::PathBuf],
     default_dir: &Path,

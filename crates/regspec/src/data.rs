@@ -29,10 +29,15 @@ pub struct DataSource {
 /// The simulated demo panel of the study's layout.
 pub const DEMO_PANEL: &str = "data/demo_panel.csv";
 
+/// A dataset read and its variables computed, with what the reports say about it.
 pub struct LoadedPanel {
+    /// The panel.
     pub panel: Panel,
+    /// Human description of the data (file, rows, keys), printed in every table.
     pub description: String,
+    /// True for the simulated demo panel.
     pub simulated: bool,
+    /// The data key (see `data_key`).
     pub hash: String,
 }
 
@@ -222,15 +227,20 @@ pub fn dataset_of(loaded: &[crate::spec::LoadedSpec], m: &PlannedModel) -> Optio
 
 /// Everything `regspec check` and `list` need: the plan checked against every dataset.
 pub struct Checked {
+    /// The spec files as loaded.
     pub loaded: Vec<crate::spec::LoadedSpec>,
+    /// Every model, completed from the data.
     pub plan: Vec<PlannedModel>,
+    /// The datasets the models run on.
     pub prepared: Vec<Prepared>,
 }
 
 /// Problems found by [`check_workspace`]: every diagnostic, and whether all of them are about
 /// the data or its variables (for the closing line).
 pub struct CheckFailure {
+    /// Every problem found.
     pub diags: Vec<crate::diag::Diagnostic>,
+    /// True when every problem is about the data or its variables.
     pub data_only: bool,
 }
 
@@ -279,7 +289,9 @@ pub fn check_workspace(
 
 /// A dataset loaded and its models checked against it.
 pub struct Prepared {
+    /// The dataset's name (None: the default dataset).
     pub name: Option<String>,
+    /// Its panel.
     pub lp: LoadedPanel,
 }
 
@@ -375,7 +387,9 @@ pub fn panel_hash(p: &Panel) -> String {
 /// no estimation needs no data either.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DataInfo {
+    /// Human description of the data.
     pub description: String,
+    /// True for the simulated demo panel.
     pub simulated: bool,
     /// The key of the data in the cache.
     pub hash: String,

@@ -5,11 +5,17 @@ use std::fmt;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
+/// A problem in a spec or workspace file, located for the reader: file, line, column, model.
 pub struct Diagnostic {
+    /// The file.
     pub file: PathBuf,
+    /// 1-based line, when known.
     pub line: Option<usize>,
+    /// 1-based column, when known.
     pub column: Option<usize>,
+    /// The model concerned, when one is.
     pub model: Option<String>,
+    /// What is wrong and, where possible, how to fix it.
     pub message: String,
     /// The offending source line, when known.
     pub snippet: Option<String>,
@@ -18,6 +24,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A problem with `file`, not yet located.
     pub fn new(file: &std::path::Path, message: impl Into<String>) -> Self {
         Diagnostic {
             file: file.to_path_buf(),
@@ -44,6 +51,7 @@ impl Diagnostic {
         self
     }
 
+    /// The problem concerns model `name`.
     pub fn model(mut self, name: &str) -> Self {
         self.model = Some(name.to_string());
         self

@@ -28,7 +28,9 @@ pub struct PanelView<'a> {
 
 /// A full-length numeric column: borrowed from the panel or generated once and shared.
 pub enum ColRef<'a> {
+    /// A column of the panel.
     Borrowed(&'a [f64]),
+    /// A generated column (`rel::k`, `l(x,1)`), computed once per run.
     Shared(Arc<Vec<f64>>),
 }
 
@@ -45,8 +47,11 @@ impl std::ops::Deref for ColRef<'_> {
 /// A column of a model: borrowed from the panel, shared with the run's caches, or owned when
 /// the model's sample or a product made a new one. A model copies a column only when it must.
 pub enum Shared<'a, T> {
+    /// Borrowed from the panel.
     Borrowed(&'a [T]),
+    /// Shared with the run's caches.
     Arc(Arc<Vec<T>>),
+    /// Built for this model.
     Owned(Vec<T>),
 }
 
@@ -62,6 +67,7 @@ impl<T> std::ops::Deref for Shared<'_, T> {
 }
 
 impl<T> Shared<'_, T> {
+    /// The values.
     pub fn as_slice(&self) -> &[T] {
         self
     }
@@ -110,6 +116,7 @@ fn parse_factor(f: &str) -> Factor<'_> {
 }
 
 impl<'a> PanelView<'a> {
+    /// A view of `panel` with empty caches.
     pub fn new(panel: &'a Panel) -> Self {
         PanelView {
             panel,
@@ -125,6 +132,7 @@ impl<'a> PanelView<'a> {
         }
     }
 
+    /// The panel.
     pub fn panel(&self) -> &'a Panel {
         self.panel
     }
@@ -134,18 +142,22 @@ impl<'a> PanelView<'a> {
         (&self.panel.unit, &self.panel.time)
     }
 
+    /// Whether the panel has a column `name`.
     pub fn has(&self, name: &str) -> bool {
         self.index.contains_key(name)
     }
 
+    /// Whether column `name` holds text.
     pub fn is_text(&self, name: &str) -> bool {
         self.col(name).is_some_and(|c| c.is_text())
     }
 
+    /// Every column name.
     pub fn names(&self) -> Vec<&str> {
         self.panel.columns.iter().map(|c| c.name.as_str()).collect()
     }
 
+    /// Rows of the panel.
     pub fn nrows(&self) -> usize {
         self.panel.nrows()
     }
@@ -374,15 +386,23 @@ fn b(x: bool) -> f64 {
 /// The columns of one model, restricted to its sample; copied only where the sample or a
 /// product requires it.
 pub struct ModelFrame<'a> {
+    /// Panel rows of the model's sample, complete in every column it uses.
     pub rows: Vec<usize>,
+    /// The outcome on those rows.
     pub y: Shared<'a, f64>,
+    /// Regressors (treatment, regressors, controls, generated terms) on those rows.
     pub x: Vec<(String, Shared<'a, f64>)>,
+    /// Fixed-effect codes on those rows.
     pub fe: Vec<(String, Shared<'a, u32>)>,
+    /// Cluster codes on those rows.
     pub cluster: Vec<(String, Shared<'a, u32>)>,
+    /// Weights on those rows.
     pub weights: Option<Shared<'a, f64>>,
 }
 
 impl<'a> ModelFrame<'a> {
+    /// The columns of model `m` on its sample, with `extra` generated regressors (event-study
+    /// dummies, Sun-Abraham cells) over every panel row.
     pub fn build(
         view: &PanelView<'a>,
         m: &PlannedModel,
@@ -429,6 +449,7 @@ impl<'a> ModelFrame<'a> {
         })
     }
 
+    /// The frame as the estimators crate's input, with outcome name `y_name`.
     pub fn data(&self, y_name: &str) -> estimators::OlsData<'_> {
         estimators::OlsData {
             y_name: y_name.to_string(),

@@ -3,6 +3,7 @@
 //! (`plan`, `check`), runner (`run`, `exec`, `frame`); numerics live in the estimators crate
 //! and rendering in the report crate.
 
+#![warn(missing_docs)]
 // Diagnostics are large, rare values collected into lists; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 

@@ -8,26 +8,44 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One model resolved from its spec file: everything an estimator needs, nothing it must
+/// look up again. Its hash is its cache key.
 pub struct PlannedModel {
+    /// The table (spec file) it belongs to.
     pub table: String,
+    /// Path of its spec file.
     pub spec_file: String,
+    /// Model name, unique in its table.
     pub name: String,
+    /// Column header.
     pub label: String,
+    /// The outcome.
     pub outcome: String,
+    /// The coefficient of interest, when there is one.
     pub treatment: Option<String>,
     /// Treatment first, then regressors, then controls. `a:b` is the product of two columns.
     pub regressors: Vec<String>,
+    /// Controls (also in `regressors`; shown as "Controls: Yes").
     pub controls: Vec<String>,
     /// `a^b` is the interaction of two FE.
     pub fe: Vec<String>,
+    /// Cluster variables (one, or two for two-way clustering).
     pub cluster: Vec<String>,
+    /// The vcov estimator.
     pub vcov: VcovKind,
+    /// The sample filter.
     pub sample: Option<String>,
+    /// Short name of the sample for the table.
     pub sample_label: Option<String>,
+    /// Weights column.
     pub weights: Option<String>,
+    /// Estimator name (a key of `exec::ESTIMATORS`).
     pub estimator: String,
+    /// Estimator options, validated by the estimator's `check`.
     pub options: BTreeMap<String, serde_json::Value>,
+    /// Small-sample corrections.
     pub ssc: Ssc,
+    /// Table panel (Panel A, Panel B).
     pub panel: Option<String>,
     /// A dropped treatment is a warning instead of an error (absent from the hash when false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

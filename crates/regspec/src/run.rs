@@ -20,23 +20,34 @@ pub use crate::data::{
     LoadedPanel, Prepared,
 };
 
+/// The program version, part of every cache key and table record.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// What `regspec run` was asked to do.
 pub struct RunOptions {
+    /// Spec files named on the command line (empty: every file of `spec_dir`).
     pub specs: Vec<PathBuf>,
+    /// Directory of spec files.
     pub spec_dir: PathBuf,
+    /// Run only these models (`--only`).
     pub only: Vec<String>,
+    /// Worker threads (`--jobs`; default: all cores).
     pub jobs: Option<usize>,
+    /// Where the data come from.
     pub source: DataSource,
+    /// The report set written (`--out`).
     pub out: PathBuf,
+    /// No progress output.
     pub quiet: bool,
     /// A line per model on the terminal or in a log, instead of the progress bar.
     pub verbose: bool,
+    /// Run every N-th model (`--shard K/N`).
     pub shard: Option<(usize, usize)>,
     /// Workspace templates overriding the built-in defaults, when the directory exists.
     pub templates: PathBuf,
 }
 
+/// The templates of a workspace directory `dir`, when it exists.
 pub fn templates(dir: &Path) -> report::Templates {
     report::Templates {
         dir: dir.is_dir().then(|| dir.to_path_buf()),
@@ -45,11 +56,15 @@ pub fn templates(dir: &Path) -> report::Templates {
 
 /// What was done, for the closing message.
 pub struct RunSummary {
+    /// Models estimated in this run.
     pub estimated: usize,
+    /// Models read from the cache.
     pub cached: usize,
     /// Datasets read as tables (none when every model was in the cache).
     pub datasets_read: usize,
+    /// Files written.
     pub tables: Vec<PathBuf>,
+    /// The tables of the report set.
     pub records: Vec<TableRecord>,
 }
 
@@ -67,6 +82,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Runs the specs: plan, check, estimate (in parallel, with the cache), write the report set
+/// atomically.
 pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     let files = check::spec_files(&o.specs, &o.spec_dir).map_err(|d| d.to_string())?;
     let ws = Workspace::load(&o.source.root).map_err(|d| d.to_string())?;

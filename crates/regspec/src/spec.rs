@@ -12,11 +12,14 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
+    /// A single name.
     One(String),
+    /// A list of names.
     Many(Vec<String>),
 }
 
 impl OneOrMany {
+    /// The names as a list.
     pub fn to_vec(&self) -> Vec<String> {
         match self {
             OneOrMany::One(s) => vec![s.clone()],
@@ -29,6 +32,7 @@ impl OneOrMany {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
+    /// Model name (required except in defaults and fragments).
     pub name: Option<String>,
     /// Column header in the table.
     pub label: Option<String>,
@@ -40,9 +44,13 @@ pub struct ModelSpec {
     pub outcome: Option<OneOrMany>,
     /// The coefficient of interest, listed first.
     pub treatment: Option<String>,
+    /// Further regressors; `a:b` is a product.
     pub regressors: Option<Vec<String>>,
+    /// Controls.
     pub controls: Option<Vec<String>>,
+    /// Absorbed fixed effects; `a^b` interacts two.
     pub fe: Option<Vec<String>>,
+    /// One or two cluster variables.
     pub cluster: Option<OneOrMany>,
     /// iid | hetero | cluster (default: cluster when `cluster` is set, else iid).
     pub vcov: Option<String>,
@@ -50,11 +58,13 @@ pub struct ModelSpec {
     pub sample: Option<String>,
     /// A short name of the sample, for tables and model names.
     pub sample_label: Option<String>,
+    /// Weights column.
     pub weights: Option<String>,
     /// ols (default), event_study, placebo, ...
     pub estimator: Option<String>,
     /// Estimator-specific options.
     pub options: Option<BTreeMap<String, serde_json::Value>>,
+    /// Small-sample corrections (fixest's `ssc`).
     pub ssc: Option<estimators::Ssc>,
     /// Table panel this model belongs to (Panel A, Panel B).
     pub panel: Option<String>,
@@ -112,15 +122,20 @@ pub struct GridSpec {
     pub name: String,
     /// Label template, same placeholders.
     pub label: Option<String>,
+    /// Field -> values to expand over (every combination).
     pub vary: BTreeMap<String, GridValues>,
     #[serde(default)]
+    /// The template model the grid varies.
     pub model: ModelSpec,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
+/// The values a grid varies a field over.
 pub enum GridValues {
+    /// Plain values.
     List(Vec<String>),
+    /// Values with short names, for model names (`{name: value}`).
     Named(BTreeMap<String, String>),
 }
 
@@ -136,9 +151,11 @@ impl GridValues {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// One spec file: one table of models.
 pub struct SpecFile {
     /// Table name; defaults to the file stem.
     pub table: Option<String>,
+    /// Table title.
     pub title: Option<String>,
     /// Free text for the table notes.
     pub notes: Option<String>,
@@ -148,18 +165,23 @@ pub struct SpecFile {
     /// Coefficients to show, in order (default: every treatment and regressor).
     pub keep: Option<Vec<String>>,
     #[serde(default)]
+    /// Coefficients to hide.
     pub drop: Vec<String>,
     /// Template override for this table (file name under the templates directory).
     pub template: Option<String>,
     /// Number formatting: `{digits: 3, below: se | t | ci, stars: [[0.1, "*"], ...]}`.
     pub format: Option<serde_json::Value>,
     #[serde(default)]
+    /// Fields every model of the file inherits.
     pub defaults: ModelSpec,
     #[serde(default)]
+    /// Named partial models to `extends` from.
     pub fragments: BTreeMap<String, ModelSpec>,
     #[serde(default)]
+    /// The models.
     pub models: Vec<ModelSpec>,
     #[serde(default)]
+    /// Grids of models.
     pub grid: Vec<GridSpec>,
     /// Variables this file adds to the panel (computed after the workspace's).
     #[serde(default)]
@@ -171,9 +193,13 @@ pub struct SpecFile {
 /// A spec file as loaded: its text (for diagnostics) and its parsed content.
 #[derive(Debug, Clone)]
 pub struct LoadedSpec {
+    /// The file.
     pub path: PathBuf,
+    /// Its text, for diagnostics.
     pub text: String,
+    /// Its content.
     pub spec: SpecFile,
+    /// The table name (the file stem unless `table:` says otherwise).
     pub table: String,
 }
 
@@ -214,6 +240,7 @@ const FILE_FIELDS: &[&str] = &[
     "data",
 ];
 
+/// Reads and parses a spec file; a YAML error is located at its line and column.
 pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostic> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::new(path, format!("cannot read spec file: {e}")))?;

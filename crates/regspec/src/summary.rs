@@ -4,6 +4,8 @@ use ingest::Panel;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+/// A short description of a panel for `regspec panel`: rows, keys, columns with their
+/// missing counts.
 pub fn panel_summary(p: &Panel) -> String {
     let mut s = String::new();
     let ids = p.ids();

@@ -26,6 +26,7 @@ use measures::vars::{Definitions, VarError};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// The workspace file name.
 pub const FILE_NAME: &str = "regspec.yaml";
 
 /// The data declaration of a workspace.
@@ -34,9 +35,13 @@ pub const FILE_NAME: &str = "regspec.yaml";
 pub struct DataDecl {
     /// The data file (relative to the workspace root).
     pub file: Option<PathBuf>,
+    /// Name of the unit key column.
     pub unit: Option<String>,
+    /// Name of the time key column.
     pub time: Option<String>,
+    /// How a date time key becomes periods (year, quarter, month, day).
     pub period: Option<Period>,
+    /// Field delimiter of a CSV file (default: comma).
     pub delimiter: Option<char>,
     /// The declaration of raw sources that `--raw-data DIR` builds a panel from.
     pub sources: Option<PathBuf>,
@@ -61,8 +66,11 @@ struct WorkspaceFile {
 pub struct Workspace {
     /// `regspec.yaml`, when the workspace has one.
     pub file: Option<PathBuf>,
+    /// Its text, for diagnostics.
     pub text: String,
+    /// The default dataset.
     pub data: DataDecl,
+    /// Variables of the default dataset.
     pub variables: Definitions,
     /// Named datasets besides the default one.
     pub datasets: std::collections::BTreeMap<String, DataDecl>,

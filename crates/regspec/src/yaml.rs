@@ -4,13 +4,17 @@
 use serde::de::DeserializeOwned;
 
 #[derive(Debug, Clone)]
+/// A YAML error with its position.
 pub struct YamlError {
     /// 1-based line and column, when the parser knows them.
     pub line: Option<usize>,
+    /// 1-based column, when known.
     pub column: Option<usize>,
+    /// The parser's message.
     pub message: String,
 }
 
+/// Parses YAML text into `T`.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     serde_yaml::from_str(text).map_err(|e| {
         let loc = e.location();

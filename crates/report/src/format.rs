@@ -4,6 +4,7 @@
 
 use crate::record::StatValue;
 
+/// Escapes LaTeX's special characters in text.
 pub fn latex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -4,6 +4,8 @@
 //! table); Rust only builds the view model (`view.rs`) and draws figures (`figure.rs`). Its input
 //! contract is `record.rs`: what a run writes per model and per table.
 
+#![warn(missing_docs)]
+
 pub mod figure;
 mod format;
 pub mod record;
@@ -20,12 +22,16 @@ const DEFAULT_TEX: &str = include_str!("../templates/table.tex.j2");
 const DEFAULT_MD: &str = include_str!("../templates/table.md.j2");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An output format of tables.
 pub enum Format {
+    /// LaTeX (booktabs).
     Latex,
+    /// Markdown (pipe tables).
     Markdown,
 }
 
 impl Format {
+    /// The file extension of the format.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Latex => "tex",
@@ -49,6 +55,7 @@ impl std::error::Error for ReportError {}
 /// Where templates come from: a workspace directory that may override the built-in defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Templates {
+    /// The workspace's template directory, when it exists.
     pub dir: Option<PathBuf>,
 }
 

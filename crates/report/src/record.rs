@@ -7,74 +7,114 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One event-time estimate, for figures.
 pub struct EventPoint {
+    /// Period relative to adoption.
     pub rel_time: i64,
+    /// Point estimate.
     pub estimate: f64,
+    /// Standard error.
     pub std_error: f64,
+    /// Lower end of the confidence interval.
     pub ci_low: f64,
+    /// Upper end of the confidence interval.
     pub ci_high: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Event-time estimates of one model, drawn as a figure.
 pub struct EventStudy {
     /// The omitted (reference) period, plotted at zero.
     pub reference: i64,
     /// Endpoints bin everything beyond them.
     pub window: (i64, i64),
+    /// The estimates by event time.
     pub points: Vec<EventPoint>,
     /// Joint F test that every pre-period coefficient is zero.
     pub pretrend: Option<Wald>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One model as the report sees it: what was specified and what was estimated.
 pub struct ModelRecord {
+    /// Model name.
     pub name: String,
+    /// Column header.
     pub label: String,
+    /// Its table.
     pub table: String,
+    /// Its spec file.
     pub spec_file: String,
     /// Hash of the resolved spec: what the cache is keyed on, with the data hash.
     pub spec_hash: String,
+    /// Key of the data it ran on.
     pub data_hash: String,
+    /// Estimator name.
     pub estimator: String,
+    /// The outcome.
     pub outcome: String,
+    /// The coefficient of interest.
     pub treatment: Option<String>,
+    /// Controls.
     pub controls: Vec<String>,
+    /// Fixed effects as specified (the fit's own are in `result.fixed_effects`).
     pub fe: Vec<String>,
+    /// Cluster variables as specified (the fit's own are in `result.cluster_vars`).
     pub cluster: Vec<String>,
     /// The sampling or analytic weights, when the model is weighted.
     #[serde(default)]
     pub weights: Option<String>,
+    /// Sample filter.
     pub sample: Option<String>,
+    /// Short name of the sample.
     pub sample_label: Option<String>,
+    /// Table panel.
     pub panel: Option<String>,
+    /// The fit (or, for robust-DID estimators, their estimates in the same layout).
     pub result: OlsResult,
     /// Rows of statistics the estimator reports under the coefficients, in its order.
     #[serde(default)]
     pub stats: Vec<StatRow>,
+    /// Event-time estimates, when the estimator has them.
     pub event_study: Option<EventStudy>,
     #[serde(default)]
+    /// Placebo draws.
     pub placebo: Option<estimators::Placebo>,
     #[serde(default)]
+    /// Propensity-score matching.
     pub psm: Option<estimators::Psm>,
     #[serde(default)]
+    /// Wild cluster bootstrap.
     pub bootstrap: Option<estimators::WildBootstrap>,
     #[serde(default)]
+    /// Goodman-Bacon decomposition.
     pub bacon: Option<estimators::Bacon>,
     #[serde(default)]
+    /// Callaway-Sant'Anna details (every ATT(g,t) and aggregation).
     pub callaway_santanna: Option<estimators::CallawaySantAnna>,
     #[serde(default)]
+    /// Imputation details.
     pub imputation: Option<estimators::Imputation>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// One table as the report sees it.
 pub struct TableRecord {
+    /// Table name (file stem of its outputs).
     pub table: String,
+    /// Title.
     pub title: Option<String>,
+    /// Free-text notes.
     pub notes: Option<String>,
+    /// Its spec file.
     pub spec_file: String,
+    /// Variable labels.
     pub labels: BTreeMap<String, String>,
+    /// Coefficients to show, in order.
     pub keep: Option<Vec<String>>,
+    /// Coefficients to hide.
     pub drop: Vec<String>,
+    /// Template override.
     pub template: Option<String>,
     /// Number formatting of the rendered table (digits, stars, below); parsed by the report.
     #[serde(default)]
@@ -83,7 +123,9 @@ pub struct TableRecord {
     pub data_source: String,
     /// True on the demo panel: every output must say the data are simulated.
     pub data_simulated: bool,
+    /// Version of regspec that wrote it.
     pub program_version: String,
+    /// Its models, in spec order.
     pub models: Vec<ModelRecord>,
 }
 

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// What is printed below each estimate.
 pub enum Below {
     /// Standard errors in parentheses.
     Se,
@@ -16,11 +17,13 @@ pub enum Below {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+/// Number formatting of a table (`format:` in a spec file).
 pub struct Style {
     /// Decimal places.
     pub digits: usize,
     /// Significance thresholds, largest first: p below the threshold earns the stars.
     pub stars: Vec<(f64, String)>,
+    /// What goes below the estimates.
     pub below: Below,
 }
 
@@ -35,6 +38,7 @@ impl Default for Style {
 }
 
 impl Style {
+    /// The style of a spec file's `format` (defaults where absent); an error names what is wrong.
     pub fn from_value(v: &serde_json::Value) -> Result<Style, String> {
         if v.is_null() {
             return Ok(Style::default());

@@ -8,76 +8,115 @@ use crate::style::{Below, Style};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
+/// Everything a template needs to lay out one table, every number already formatted.
 pub struct TableView {
+    /// Table name.
     pub name: String,
+    /// Title.
     pub title: String,
+    /// One entry per column.
     pub columns: Vec<ColumnView>,
     /// Spanning headers over adjacent columns with the same dependent variable.
     pub groups: Vec<GroupView>,
+    /// Panels of rows (one unnamed panel when the table has none).
     pub panels: Vec<PanelView>,
+    /// Notes under the table.
     pub notes: Vec<NoteView>,
+    /// True on simulated data (templates say so).
     pub simulated: bool,
     /// Covariate balance of PSM models: one table per model.
     pub balance: Vec<BalanceView>,
 }
 
 #[derive(Debug, Serialize)]
+/// A covariate balance table of one matching.
 pub struct BalanceView {
+    /// The model.
     pub model: String,
+    /// Its column header.
     pub label: String,
+    /// One row per covariate.
     pub rows: Vec<BalanceRowView>,
 }
 
 #[derive(Debug, Serialize)]
+/// One covariate's balance.
 pub struct BalanceRowView {
+    /// Label for LaTeX.
     pub label_tex: String,
+    /// Label for Markdown.
     pub label_md: String,
     /// Treated mean, control mean before and after matching, standardised differences (%).
     pub cells: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
+/// One column of the table.
 pub struct ColumnView {
+    /// 1-based column number.
     pub index: usize,
+    /// Header (the model's label).
     pub header: String,
+    /// Model name.
     pub model: String,
 }
 
 #[derive(Debug, Serialize)]
+/// A header spanning adjacent columns.
 pub struct GroupView {
+    /// Its label.
     pub label: String,
+    /// Columns spanned.
     pub span: usize,
     /// 1-based first and last column.
     pub start: usize,
+    /// Last column (1-based).
     pub end: usize,
 }
 
 #[derive(Debug, Serialize)]
+/// A panel of rows.
 pub struct PanelView {
+    /// Panel title (Panel A: ...).
     pub title: Option<String>,
+    /// Coefficient rows.
     pub rows: Vec<RowView>,
+    /// Statistics rows (FE, observations, R², estimator statistics).
     pub stats: Vec<StatView>,
 }
 
 #[derive(Debug, Serialize)]
+/// One coefficient row.
 pub struct RowView {
+    /// Coefficient name.
     pub name: String,
+    /// Label for LaTeX.
     pub label_tex: String,
+    /// Label for Markdown.
     pub label_md: String,
+    /// One cell per column.
     pub cells: Vec<CellView>,
 }
 
 #[derive(Debug, Serialize, Default)]
+/// One estimate and what is printed below it.
 pub struct CellView {
+    /// Estimate with stars, for LaTeX.
     pub estimate_tex: String,
+    /// Standard error (or t, or interval), for LaTeX.
     pub below_tex: String,
+    /// Estimate with stars, for Markdown.
     pub estimate_md: String,
+    /// Below-line, for Markdown.
     pub below_md: String,
 }
 
 #[derive(Debug, Serialize)]
+/// One statistics row.
 pub struct StatView {
+    /// Label for LaTeX.
     pub label_tex: String,
+    /// Label for Markdown.
     pub label_md: String,
     /// The cells as text (Markdown).
     pub cells: Vec<String>,
@@ -98,8 +137,11 @@ impl StatView {
 }
 
 #[derive(Debug, Serialize)]
+/// One note under the table.
 pub struct NoteView {
+    /// For LaTeX.
     pub tex: String,
+    /// For Markdown.
     pub md: String,
 }
 
@@ -189,6 +231,7 @@ fn vcov_note(t: &TableRecord, m: &ModelRecord) -> String {
     }
 }
 
+/// The view of table `t` in `style`.
 pub fn build(t: &TableRecord, style: &Style) -> TableView {
     let d = style.digits;
     // Panels in order of first appearance; models without a panel form one unnamed panel.
