@@ -119,6 +119,27 @@ impl<'a> Prepared<'a> {
         let weights: Option<Vec<f64>> = data
             .weights
             .map(|w| subset(w, &rows, all_rows).into_owned());
+        if weights
+            .as_ref()
+            .is_some_and(|w| w.iter().all(|v| *v == 0.0))
+        {
+            return Err(EstimationError::Invalid(format!(
+                "the weights are zero on every one of the {} rows of the estimation sample",
+                rows.len()
+            )));
+        }
+        // Values whose squares overflow make every sum of squares infinite: say so, rather
+        // than a misleading "constant" or a NaN estimate.
+        for (name, col) in
+            std::iter::once((&data.y_name, data.y)).chain(data.x.iter().map(|(n, c)| (n, *c)))
+        {
+            let big = rows.iter().map(|&r| col[r].abs()).fold(0.0, f64::max);
+            if big > 1e150 {
+                return Err(EstimationError::Invalid(format!(
+                    "`{name}` has values too large to estimate with (|value| up to {big:e}; their squares overflow): rescale it"
+                )));
+            }
+        }
         let sqrt_w = weights
             .as_ref()
             .map(|w| w.iter().map(|v| v.sqrt()).collect());

@@ -376,7 +376,11 @@ impl Panel {
     pub(crate) fn attach_meta(&mut self, path: &Path) {
         if let Ok(text) = std::fs::read_to_string(meta_path(path)) {
             if let Ok(m) = serde_json::from_str::<PanelMeta>(&text) {
-                self.meta = m.meta;
+                // What was found reading the file (bad cells, empty columns, the file name) wins
+                // over what the side file says.
+                for (k, v) in m.meta {
+                    self.meta.entry(k).or_insert(v);
+                }
                 for c in &mut self.columns {
                     if let Some(s) = m.sources.get(&c.name) {
                         c.source = s.clone();

@@ -97,7 +97,24 @@ fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>)>
 
 /// Reads a data file and checks its keys.
 pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
-    let (cols, first_line) = read_any(path, spec)?;
+    let (mut cols, first_line) = read_any(path, spec)?;
+    if cols.first().is_none_or(|(_, d)| d.is_empty()) {
+        return Err(IngestError::file(
+            path,
+            "the file has no data rows (a header alone, or nothing)",
+        ));
+    }
+    // A column with no value at all is an empty numeric column, remembered as such, so that
+    // using it says so instead of calling it text.
+    let mut empty: Vec<String> = Vec::new();
+    for (name, d) in cols.iter_mut() {
+        if let Data::Cat { codes, .. } = d {
+            if codes.iter().all(|&c| c == MISSING_CODE) {
+                *d = Data::Num(vec![f64::NAN; codes.len()]);
+                empty.push(name.clone());
+            }
+        }
+    }
     // A text column whose other cells are numbers has a bad cell: remember where, so that using
     // the column as a number names the cell, not just the column.
     let bad_cells: Vec<(String, String)> = cols
@@ -117,6 +134,11 @@ pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
     let mut panel = assemble(path, cols, spec, first_line)?;
     for (name, cell) in bad_cells {
         panel.meta.insert(format!("not_a_number.{name}"), cell);
+    }
+    for name in empty {
+        panel
+            .meta
+            .insert(format!("empty.{name}"), path.display().to_string());
     }
     panel.meta.insert("file".into(), path.display().to_string());
     if let Some(l) = first_line {

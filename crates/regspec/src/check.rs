@@ -151,6 +151,45 @@ pub fn check_plan(
         }
         diags.extend(check_model(ls, m, view));
     }
+    diags.extend(check_keep(loaded, models));
+    diags
+}
+
+/// Every `keep` entry must name a coefficient some model of the table can have: a term of its
+/// models, or a generated name (`rel_time::3`, `sa::...`) when one of its models generates them
+/// (an event-time estimator or an `i()` term), else the table would silently be empty.
+fn check_keep(loaded: &[LoadedSpec], models: &[PlannedModel]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for ls in loaded {
+        let Some(keep) = &ls.spec.keep else { continue };
+        let path = ls.path.display().to_string();
+        let mine: Vec<&PlannedModel> = models.iter().filter(|m| m.spec_file == path).collect();
+        let generates = mine
+            .iter()
+            .any(|m| m.estimator != "ols" || m.regressors.iter().any(|r| r.contains("::")));
+        for k in keep {
+            let known =
+                mine.iter().any(|m| m.regressors.contains(k)) || (generates && k.contains("::"));
+            if !known {
+                let terms: Vec<&str> = mine
+                    .iter()
+                    .flat_map(|m| m.regressors.iter().map(String::as_str))
+                    .collect();
+                let hint = suggest(k, terms.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let d = Diagnostic::new(
+                    &ls.path,
+                    format!("`keep: {k}` names no coefficient of this table's models{hint}"),
+                );
+                let d = match ls.text.lines().position(|l| l.starts_with("keep:")) {
+                    Some(i) => d.at(&ls.text, i + 1, 1),
+                    None => d,
+                };
+                diags.push(d);
+            }
+        }
+    }
     diags
 }
 

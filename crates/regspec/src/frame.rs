@@ -221,6 +221,11 @@ impl<'a> PanelView<'a> {
                     .unwrap_or_default();
                 return Err(format!("unknown column `{col}`{hint}"));
             }
+            if let Some(file) = self.panel.meta.get(&format!("empty.{col}")) {
+                return Err(format!(
+                    "column `{col}` is empty: every cell of it in {file} is missing"
+                ));
+            }
             if needs_number && self.is_text(col) {
                 if let Some(cell) = self.panel.meta.get(&format!("not_a_number.{col}")) {
                     return Err(format!(
