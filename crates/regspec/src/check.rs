@@ -259,6 +259,24 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
     }
     if let Some(w) = &m.weights {
         term("weights", w, true);
+        if view.check_term(w, true).is_ok() {
+            // Negative weights are a data error: name the unit and period of the first one.
+            let filter = m.sample.as_ref().and_then(|s| crate::expr::parse(s).ok());
+            let rows = view.select(filter.as_ref());
+            let values = view.numeric(w, &rows);
+            if let Some(i) = values.iter().position(|v| *v < 0.0) {
+                let (unit, time) = view.keys();
+                out.push(here(
+                    "weights",
+                    format!(
+                        "`weights: {w}` is negative ({}) for {unit} {} in {time} {}: weights must be non-negative",
+                        values[i],
+                        view.label(unit, rows[i]),
+                        view.label(time, rows[i])
+                    ),
+                ));
+            }
+        }
     }
     // Everything the estimator reads from its options, validated before anything runs.
     let estimator = crate::exec::lookup(&m.estimator);

@@ -73,3 +73,22 @@ fn why_dropped(view: &PanelView, m: &PlannedModel, t: &str, reason: &str) -> Str
         m.fe.join(" + ")
     )
 }
+
+/// An estimation error in the user's terms: when every regressor was dropped and the model has a
+/// treatment, say why the treatment went (which fixed effect absorbs it).
+pub fn explain(view: &PanelView, m: &PlannedModel, err: String) -> String {
+    match &m.treatment {
+        Some(t) if err.starts_with("every regressor is absorbed") => {
+            let reason = if err.contains(&format!("{t} (absorbed")) {
+                "absorbed"
+            } else {
+                "collinear"
+            };
+            format!(
+                "the treatment `{t}` was dropped: {}; the model has nothing left to estimate",
+                why_dropped(view, m, t, reason)
+            )
+        }
+        _ => err,
+    }
+}

@@ -409,6 +409,7 @@ fn estimate_all(
                     .map(|(&j, out)| {
                         let (i, m, cache_file) = &todo[j];
                         let (result, extras) = out
+                            .map_err(|e| crate::honest::explain(view, m, e))
                             .and_then(|(r, x)| crate::honest::honest(view, m, r).map(|r| (r, x)))
                             .map_err(|e| {
                                 format!("{}: model `{}` ({}): {e}", m.spec_file, m.name, m.table)

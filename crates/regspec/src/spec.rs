@@ -299,7 +299,9 @@ pub fn locate(text: &str, model: &str, key: Option<&str>) -> Option<(usize, usiz
         t.strip_prefix("name:")
             .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == model)
     };
-    let start = lines.iter().position(|l| is_name_line(l))?;
+    let Some(start) = lines.iter().position(|l| is_name_line(l)) else {
+        return locate_flow(&lines, model, key);
+    };
     let indent = |l: &str| l.len() - l.trim_start().trim_start_matches("- ").len();
     let model_indent = indent(lines[start]);
     if let Some(key) = key {
@@ -326,6 +328,40 @@ pub fn locate(text: &str, model: &str, key: Option<&str>) -> Option<(usize, usiz
         start + 1,
         l.len() - l.trim_start().trim_start_matches("- ").len() + 1,
     ))
+}
+
+/// [`locate`] for a model written in flow style (`- {name: a, outcome: y}` or
+/// `models: [{name: a}, ...]`): the position of `key:` inside the model's braces when it is
+/// there, else of its `name:`.
+fn locate_flow(lines: &[&str], model: &str, key: Option<&str>) -> Option<(usize, usize)> {
+    let quoted = [
+        format!("name: {model}"),
+        format!("name: \"{model}\""),
+        format!("name: '{model}'"),
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        for q in &quoted {
+            let mut from = 0;
+            while let Some(at) = l[from..].find(q.as_str()).map(|a| a + from) {
+                from = at + q.len();
+                // The name must end there (`name: a` is not `name: ab`).
+                let end = l[from..].trim_start().chars().next();
+                if !matches!(end, Some(',') | Some('}') | None) {
+                    continue;
+                }
+                // The model's braces: from the `{` before the name to its `}`.
+                let open = l[..at].rfind('{').unwrap_or(0);
+                let close = l[at..].find('}').map_or(l.len(), |c| c + at);
+                if let Some(k) = key {
+                    if let Some(kp) = l[open..close].find(&format!("{k}:")) {
+                        return Some((i + 1, open + kp + 1));
+                    }
+                }
+                return Some((i + 1, at + 1));
+            }
+        }
+    }
+    None
 }
 
 /// Models of a file after `extends` and grid expansion (outcome lists are expanded in `plan`).
