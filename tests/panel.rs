@@ -2,6 +2,8 @@
 //! When REGSPEC_RAW_DATA is set (CI sets it) a missing folder fails the test; without it, a
 //! machine with no raw data skips with a message.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -248,4 +250,32 @@ fn bad_sources_fail_with_a_clear_error() {
         assert!(err.contains(expect), "expected `{expect}` in: {err}");
         assert!(!err.contains("panicked"));
     }
+}
+
+/// The whole study on the real data: every spec runs, and every table compiles in a minimal
+/// article with no overfull box above 1 pt and no float too large (the log is read).
+#[test]
+fn real_data_tables_compile_and_fit() {
+    let Some(raw) = raw_dir() else { return };
+    if !common::have_pdflatex() {
+        return;
+    }
+    let dir = common::workspace("real-latex");
+    // The sources declaration and its crosswalks, as the workspace has them.
+    std::fs::copy(
+        root().join("data/sources.yaml"),
+        dir.join("data/sources.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("data/crosswalks")).unwrap();
+    for e in std::fs::read_dir(root().join("data/crosswalks")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join("data/crosswalks").join(p.file_name().unwrap())).unwrap();
+    }
+    let (ok, _, err) = common::regspec(
+        &dir,
+        &["run", "--quiet", "--raw-data", raw.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    common::compile_tables(&dir.join("reports"), &dir.join("latex"));
 }

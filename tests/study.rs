@@ -810,3 +810,13 @@ fn shuffled_rows_give_identical_results() {
     }
     assert!(n >= 12, "{n} tables compared");
 }
+
+/// The LaTeX log check can fail: an overfull box above 1 pt, a float too large and an error are
+/// reported; a box 0.5 pt over is not.
+#[test]
+fn latex_log_problems_are_found() {
+    let log = "Overfull \\hbox (0.5pt too wide) in paragraph\nOverfull \\hbox (12.3pt too wide) in alignment\nLaTeX Warning: Float too large for page by 80.4pt on input line 3.\n! Undefined control sequence.\n";
+    let p = common::latex_log_problems(log);
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(p[0].contains("12.3pt"));
+}

@@ -57,21 +57,26 @@ pub fn have_pdflatex() -> bool {
             std::env::var_os("REGSPEC_REQUIRE_LATEX").is_none(),
             "REGSPEC_REQUIRE_LATEX is set but pdflatex is missing"
         );
-        eprintln!("skipped: pdflatex not installed");
+        eprintln!("SKIPPED: no pdflatex (the LaTeX tables were not compiled; CI requires it)");
     }
     have
 }
 
-/// Compiles every .tex table of `reports` in a minimal article under `scratch`.
+/// The preamble the tables document (crates/report/templates/table.tex.j2).
+pub const PREAMBLE: &str = "\\documentclass{article}\n\\usepackage{booktabs,dcolumn,graphicx}\n";
+
+/// Compiles every .tex table of `reports` in a minimal article under `scratch` and reads the
+/// LaTeX log: any error, any "Overfull \\hbox" wider than 1 pt and any "Float too large" fails.
 pub fn compile_tables(reports: &Path, scratch: &Path) {
     std::fs::create_dir_all(scratch).unwrap();
+    let mut n = 0;
     for e in std::fs::read_dir(reports).unwrap() {
         let p = e.unwrap().path();
         if p.extension().is_none_or(|x| x != "tex") {
             continue;
         }
         let body = std::fs::read_to_string(&p).unwrap();
-        let doc = format!("\\documentclass{{article}}\n\\usepackage{{booktabs}}\n\\usepackage{{graphicx}}\n\\begin{{document}}\n{body}\n\\end{{document}}\n");
+        let doc = format!("{PREAMBLE}\\begin{{document}}\n{body}\n\\end{{document}}\n");
         let name = p.file_stem().unwrap().to_string_lossy().to_string();
         std::fs::write(scratch.join(format!("{name}.tex")), doc).unwrap();
         let out = Command::new("pdflatex")
@@ -88,7 +93,34 @@ pub fn compile_tables(reports: &Path, scratch: &Path) {
             "{name}.tex does not compile:\n{}",
             String::from_utf8_lossy(&out.stdout)
         );
+        let log = std::fs::read_to_string(scratch.join(format!("{name}.log"))).unwrap();
+        let problems = latex_log_problems(&log);
+        assert!(problems.is_empty(), "{name}.tex: {}", problems.join("\n"));
+        n += 1;
     }
+    assert!(n > 0, "no .tex table in {}", reports.display());
+}
+
+/// What a LaTeX log says is wrong with the layout: overfull boxes wider than 1 pt and floats
+/// too large for the page.
+pub fn latex_log_problems(log: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        if let Some(rest) = line.strip_prefix("Overfull \\hbox (") {
+            let pt: f64 = rest
+                .split("pt")
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::INFINITY);
+            if pt > 1.0 {
+                out.push(line.to_string());
+            }
+        }
+        if line.contains("Float too large") || line.starts_with('!') {
+            out.push(line.to_string());
+        }
+    }
+    out
 }
 
 /// The study workspace's data source: the demo panel, or the raw files when given.

@@ -99,9 +99,14 @@ pub fn load_data(
             let cfg = ingest::SourcesConfig::load(&sources).map_err(|e| e.to_string())?;
             let inputs = ingest::load(dir, &cfg).map_err(|e| e.to_string())?;
             let p = measures::build_panel(&inputs).map_err(|e| e.to_string())?;
+            // No filesystem path in a table note: where the raw files sit is the reader's
+            // business, which files they are is in the sources declaration.
             let d = format!(
-                "real public data from {} (outcome: {})",
-                dir.display(),
+                "real public data, built from the raw files declared in {} (outcome: {})",
+                sources.file_name().map_or_else(
+                    || sources.display().to_string(),
+                    |f| f.to_string_lossy().to_string()
+                ),
                 p.meta.get("outcome_source").cloned().unwrap_or_default()
             );
             (p, d)

@@ -453,6 +453,7 @@ fn record(
         panel: m.panel.clone(),
         result,
         stats: extras.stats,
+        notes: extras.notes,
         event_study: extras.event_study,
         placebo: extras.placebo,
         psm: extras.psm,

@@ -75,6 +75,9 @@ pub struct ModelRecord {
     /// Rows of statistics the estimator reports under the coefficients, in its order.
     #[serde(default)]
     pub stats: Vec<StatRow>,
+    /// Sentences the estimator adds to the table's notes (what is omitted, what is binned).
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Event-time estimates, when the estimator has them.
     pub event_study: Option<EventStudy>,
     #[serde(default)]

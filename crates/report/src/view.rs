@@ -16,6 +16,8 @@ pub struct TableView {
     pub title: String,
     /// One entry per column.
     pub columns: Vec<ColumnView>,
+    /// Column headers for LaTeX (the models' labels), when no spanning header shows them.
+    pub headers_tex: Vec<String>,
     /// Spanning headers over adjacent columns with the same dependent variable.
     pub groups: Vec<GroupView>,
     /// Panels of rows (one unnamed panel when the table has none).
@@ -109,6 +111,10 @@ pub struct CellView {
     pub estimate_md: String,
     /// Below-line, for Markdown.
     pub below_md: String,
+    /// Estimate with stars as math-mode text, for decimal-aligned (dcolumn `D`) columns.
+    pub estimate_math: String,
+    /// Below-line for `D` columns: math-mode text, or a centred cell for intervals.
+    pub below_math: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -179,12 +185,33 @@ fn shown(t: &TableRecord, models: &[&ModelRecord]) -> Vec<String> {
             }
         }
     }
-    // Event-time rows (`prefix::k`) in the order of k, whichever model brought them.
-    let event_k = |n: &String| n.rsplit_once("::").and_then(|(_, k)| k.parse::<i64>().ok());
-    if out.iter().all(|n| event_k(n).is_some()) {
-        out.sort_by_key(|n| event_k(n));
+    // Event-time rows (`prefix::k`) in the order of k, whichever model brought them: each
+    // prefix's rows sorted, placed where the prefix first appears.
+    let event = |n: &str| {
+        n.rsplit_once("::")
+            .and_then(|(p, k)| k.parse::<i64>().ok().map(|k| (p.to_string(), k)))
+    };
+    let mut sorted: Vec<String> = Vec::new();
+    for n in &out {
+        match event(n) {
+            None => sorted.push(n.clone()),
+            Some((prefix, _)) => {
+                if sorted
+                    .iter()
+                    .any(|s| event(s).is_some_and(|(p, _)| p == prefix))
+                {
+                    continue;
+                }
+                let mut group: Vec<&String> = out
+                    .iter()
+                    .filter(|o| event(o).is_some_and(|(p, _)| p == prefix))
+                    .collect();
+                group.sort_by_key(|o| event(o).map(|(_, k)| k));
+                sorted.extend(group.into_iter().cloned());
+            }
+        }
     }
-    out
+    sorted
 }
 
 /// How a FE or cluster variable is named in prose: its label, or a default for the panel
@@ -318,6 +345,12 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                     ),
                     _ => below.replace('-', "$-$"),
                 };
+                // Decimal-aligned columns are in math mode: a plain minus, stars as a superscript;
+                // an interval has two numbers and is centred instead.
+                let below_math = match style.below {
+                    Below::Ci => format!("\\multicolumn{{1}}{{c}}{{{below_tex}}}"),
+                    _ => below.clone(),
+                };
                 CellView {
                     estimate_tex: format!(
                         "{}{}",
@@ -330,6 +363,15 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                     ),
                     estimate_md: format!("{est}{}", stars.replace('*', "\\*")),
                     below_tex,
+                    estimate_math: format!(
+                        "{est}{}",
+                        if stars.is_empty() {
+                            String::new()
+                        } else {
+                            format!("^{{{stars}}}")
+                        }
+                    ),
+                    below_math,
                     below_md: below,
                 }
             };
@@ -536,6 +578,32 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
             }
         }
     }
+    // The estimators' own sentences, each once, naming its columns unless all share it.
+    let mut est_notes: Vec<(String, Vec<usize>)> = Vec::new();
+    for models in &panels_models {
+        for (i, m) in models.iter().enumerate() {
+            for n in &m.notes {
+                match est_notes.iter_mut().find(|(x, _)| x == n) {
+                    Some((_, cols)) if !cols.contains(&(i + 1)) => cols.push(i + 1),
+                    Some(_) => {}
+                    None => est_notes.push((n.clone(), vec![i + 1])),
+                }
+            }
+        }
+    }
+    for (n, cols) in est_notes {
+        let text = if cols.len() == ncols {
+            format!("{n}.")
+        } else {
+            let list: Vec<String> = cols.iter().map(|c| format!("({c})")).collect();
+            let which = if cols.len() == 1 { "Column" } else { "Columns" };
+            format!("{which} {}: {n}.", list.join(", "))
+        };
+        notes.push(NoteView {
+            tex: latex_escape(&text),
+            md: text,
+        });
+    }
     if let Some(n) = &t.notes {
         notes.push(NoteView {
             tex: latex_escape(n),
@@ -601,7 +669,15 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
             rows,
         });
     }
+    // Without spanning headers (several panels), the columns' own labels head them.
+    let headers_tex: Vec<String> =
+        if groups.is_empty() && columns.iter().any(|c| !c.header.is_empty()) {
+            columns.iter().map(|c| latex_escape(&c.header)).collect()
+        } else {
+            Vec::new()
+        };
     TableView {
+        headers_tex,
         balance,
         name: t.table.clone(),
         title: t.title.clone().unwrap_or_else(|| t.table.clone()),

@@ -20,6 +20,10 @@ impl Estimator for EventStudyTwfe {
             r,
             Extras {
                 stats: pretrend_row(es.pretrend.as_ref()),
+                notes: vec![format!(
+                    "t is the period relative to adoption; t = {} is omitted (the reference) and the endpoints t = {} and t = {} also count every earlier and later period",
+                    es.reference, es.window.0, es.window.1
+                )],
                 event_study: Some(es),
                 ..Extras::default()
             },

@@ -177,7 +177,13 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
     Ok((
         r,
         Extras {
-            stats: pretrend_row(es.pretrend.as_ref()),
+            stats: [
+                overall_row(imp.overall.estimate, imp.overall.std_error),
+            ]
+            .into_iter()
+            .chain(pretrend_row(es.pretrend.as_ref()))
+            .collect(),
+            notes: vec!["Imputation (Borusyak, Jaravel and Spiess): untreated outcomes imputed from unit and period effects fitted on untreated observations; no period is omitted".into()],
             imputation: Some(imp),
             event_study: Some(es),
             ..Extras::default()

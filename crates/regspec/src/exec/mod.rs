@@ -89,6 +89,8 @@ pub fn names() -> Vec<&'static str> {
 pub struct Extras {
     /// Rows of statistics under the coefficients, in this order.
     pub stats: Vec<StatRow>,
+    /// Sentences for the table's notes (identical ones are merged across columns).
+    pub notes: Vec<String>,
     /// BJS imputation details.
     pub imputation: Option<estimators::Imputation>,
     /// Callaway-Sant'Anna details.
@@ -270,6 +272,19 @@ fn typed_options<T: serde::de::DeserializeOwned>(m: &PlannedModel) -> Result<T, 
             format!("option `{path}`: {msg}")
         }
     })
+}
+
+/// The row of an overall average effect: "ATT (s.e.)".
+fn overall_row(att: f64, se: f64) -> StatRow {
+    StatRow::new(
+        "Overall ATT (s.e.)",
+        StatValue::Seq(vec![
+            StatValue::num(att),
+            StatValue::text(" ("),
+            StatValue::num(se),
+            StatValue::text(")"),
+        ]),
+    )
 }
 
 /// The row of a joint pre-trend test: "F (p-value)".

@@ -102,7 +102,12 @@ fn placebo(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), St
     let stats = vec![
         StatRow::new(
             "Placebo design",
-            StatValue::text(format!("{:?}", p.mode).to_lowercase()),
+            StatValue::text(
+                serde_json::to_value(p.mode)
+                    .ok()
+                    .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                    .unwrap_or_default(),
+            ),
         ),
         StatRow::new("Placebo draws", StatValue::Count(p.estimates.len())),
         StatRow::new(

@@ -86,6 +86,7 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
         agg,
         Extras {
             stats: pretrend_row(es.pretrend.as_ref()),
+            notes: vec!["Sun-Abraham: cohort-by-period effects averaged with the cohorts' shares; t = -1 is omitted (the reference)".into()],
             event_study: Some(es),
             ..Extras::default()
         },
