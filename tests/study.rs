@@ -820,3 +820,67 @@ fn latex_log_problems_are_found() {
     assert_eq!(p.len(), 3, "{p:?}");
     assert!(p[0].contains("12.3pt"));
 }
+
+/// Every figure comes as SVG and as a PDF with its text embedded (fonts), for \includegraphics;
+/// an event study without an omitted period (Callaway-Sant'Anna, varying base) says so in its
+/// title and draws no reference marker; the TWFE one draws exactly one; placebo labels are the
+/// table's labels as plain text.
+#[test]
+fn figures_are_svg_and_pdf_with_one_look() {
+    let dir = workspace("figures");
+    assert!(
+        regspec(
+            &dir,
+            &[
+                "run",
+                "--quiet",
+                "specs/robust_did.yaml",
+                "specs/placebo.yaml"
+            ]
+        )
+        .0
+    );
+    let figs = dir.join("reports/figures");
+    let mut n = 0;
+    for e in std::fs::read_dir(&figs).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "svg") {
+            let pdf = std::fs::read(p.with_extension("pdf")).expect("a PDF beside every SVG");
+            assert!(pdf.starts_with(b"%PDF"), "{}", p.display());
+            assert!(
+                pdf.windows(9).any(|w| w == b"/FontFile"),
+                "{}: the PDF embeds the font of its text",
+                p.display()
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 12, "{n} figures");
+    let hollow = |svg: &str| {
+        svg.matches("<circle")
+            .zip(svg.split("<circle").skip(1))
+            .filter(|(_, c)| c.split('>').next().unwrap_or("").contains("fill=\"none\""))
+            .count()
+    };
+    let cs = read(&dir, "reports/figures/robust_did_cs_homic.svg");
+    assert!(
+        cs.contains("Callaway-Sant&apos;Anna (no period omitted)")
+            || cs.contains("Callaway-Sant'Anna (no period omitted)"),
+        "{}",
+        &cs[..cs.len().min(2000)]
+    );
+    assert_eq!(
+        hollow(&cs),
+        0,
+        "no reference marker without an omitted period"
+    );
+    let twfe = read(&dir, "reports/figures/robust_did_twfe_homic.svg");
+    assert!(twfe.contains("HOMIC: TWFE event study"));
+    assert_eq!(hollow(&twfe), 1, "one marker at the omitted period");
+    let placebo = read(&dir, "reports/figures/placebo_permute_homic.svg");
+    assert!(placebo.contains("Treat × Post"), "labels as plain text");
+    assert!(
+        !placebo.contains(".0\n</text>") && !placebo.contains(">-0<"),
+        "integer counts, no -0"
+    );
+}

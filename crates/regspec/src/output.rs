@@ -14,47 +14,75 @@ pub fn write_outputs(
     tables: &[TableRecord],
     templates: &Templates,
 ) -> Result<Vec<PathBuf>, String> {
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut figures: Vec<(String, String)> = Vec::new();
+    let mut no_pdf: Option<String> = None;
     for t in tables {
         let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
         // Names were checked by `check`; every path is proven to stay under `out` again here,
         // for records read back from JSON (`regspec table`, `merge`).
         crate::names::check("table", &t.table)?;
-        files.push((under(out, &format!("{}.json", t.table))?, json));
+        files.push((under(out, &format!("{}.json", t.table))?, json.into_bytes()));
         for fmt in [Format::Latex, Format::Markdown] {
             let text = report::render_table(t, fmt, templates).map_err(|e| e.to_string())?;
             files.push((
                 under(out, &format!("{}.{}", t.table, fmt.extension()))?,
-                text,
+                text.into_bytes(),
             ));
         }
         for m in &t.models {
             crate::names::check("model", &m.name)?;
+            let label = |v: &str| plain(&t.labels.get(v).cloned().unwrap_or_else(|| v.to_string()));
+            // The outcome by its label, else by its panel's title (Panel A: HOMIC), else its name.
+            let outcome = match (t.labels.get(&m.outcome), &m.panel) {
+                (Some(l), _) => plain(l),
+                (None, Some(p)) => plain(p),
+                (None, None) => m.outcome.clone(),
+            };
+            // What the figure shows: the outcome, and the estimator or the column's own label.
+            let what = match crate::exec::lookup(&m.estimator).and_then(|e| e.display_name()) {
+                Some(e)
+                    if label(&m.label) == outcome
+                        || e.contains(label(&m.label).as_str())
+                        || label(&m.label).contains(e) =>
+                {
+                    e.to_string()
+                }
+                Some(e) => format!("{e}, {}", label(&m.label)),
+                None => label(&m.label),
+            };
+            let mut figure = |svg: String, title: String| -> Result<(), String> {
+                let rel = format!("figures/{}_{}.svg", t.table, m.name);
+                match report::figure::svg_to_pdf(&svg) {
+                    Ok(pdf) => files.push((under(out, &rel.replace(".svg", ".pdf"))?, pdf)),
+                    Err(e) => no_pdf = Some(e),
+                }
+                files.push((under(out, &rel)?, svg.into_bytes()));
+                figures.push((title, rel));
+                Ok(())
+            };
+            let fail = |e: String| format!("{}: model `{}`: {e}", t.spec_file, m.name);
             if let Some(es) = &m.event_study {
                 let x = t
                     .labels
                     .get("rel_time")
                     .cloned()
-                    .unwrap_or_else(|| "Years relative to treatment".into());
-                let title = format!(
-                    "{}: event study",
-                    t.labels.get(&m.label).unwrap_or(&m.label)
-                );
+                    .unwrap_or_else(|| "Periods relative to treatment".into());
+                // A figure without an omitted period says so.
+                let omitted = es.window.0 <= es.reference && es.reference <= es.window.1;
+                let title = if omitted {
+                    format!("{outcome}: {what}")
+                } else {
+                    format!("{outcome}: {what} (no period omitted)")
+                };
                 let svg = report::figure::event_study_svg(es, &title, &x, "Coefficient and 95% CI")
-                    .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
-                let rel = format!("figures/{}_{}.svg", t.table, m.name);
-                files.push((under(out, &rel)?, svg));
-                figures.push((title, rel));
+                    .map_err(fail)?;
+                figure(svg, title)?;
             }
-            let label = t.labels.get(&m.label).unwrap_or(&m.label);
             if let Some(b) = &m.bacon {
-                let title = format!("{label}: Goodman-Bacon decomposition");
-                let svg = report::figure::bacon_svg(b, &title)
-                    .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
-                let rel = format!("figures/{}_{}.svg", t.table, m.name);
-                files.push((under(out, &rel)?, svg));
-                figures.push((title, rel));
+                let title = format!("{outcome}: Goodman-Bacon decomposition");
+                let svg = report::figure::bacon_svg(b, &title).map_err(fail)?;
+                figure(svg, title)?;
             }
             if let Some(p) = &m.placebo {
                 let design = match p.mode {
@@ -66,25 +94,29 @@ pub fn write_outputs(
                         "treatment paths permuted across units"
                     }
                 };
-                let title = format!("{label}: placebo, {design}");
+                let title = format!("{outcome}: placebo, {design}");
                 let x = format!(
                     "Placebo estimate of {}",
-                    m.treatment.clone().unwrap_or_default()
+                    label(m.treatment.as_deref().unwrap_or_default())
                 );
                 let svg = report::figure::placebo_svg(&p.estimates, p.actual, &title, &x)
-                    .map_err(|e| format!("{}: model `{}`: {e}", t.spec_file, m.name))?;
-                let rel = format!("figures/{}_{}.svg", t.table, m.name);
-                files.push((under(out, &rel)?, svg));
-                figures.push((title, rel));
+                    .map_err(fail)?;
+                figure(svg, title)?;
             }
         }
     }
+    if let Some(e) = no_pdf {
+        eprintln!("warning: figures written as SVG only: {e}");
+    }
     if !tables.is_empty() {
-        files.push((out.join("index.md"), report::index(tables, &figures)));
+        files.push((
+            out.join("index.md"),
+            report::index(tables, &figures).into_bytes(),
+        ));
     }
     let rel: Vec<(String, Vec<u8>)> = files
         .into_iter()
-        .map(|(path, text)| {
+        .map(|(path, bytes)| {
             let r = path.strip_prefix(out).map_err(|_| {
                 format!(
                     "refusing to write {} outside {}",
@@ -92,10 +124,22 @@ pub fn write_outputs(
                     out.display()
                 )
             })?;
-            Ok((r.to_string_lossy().to_string(), text.into_bytes()))
+            Ok((r.to_string_lossy().to_string(), bytes))
         })
         .collect::<Result<_, String>>()?;
     crate::reportset::commit(out, &rel)
+}
+
+/// A label written for LaTeX tables (`Treat $\\times$ Post`, `R$^2$`) as plain text for a figure.
+fn plain(label: &str) -> String {
+    label
+        .replace("$\\times$", "×")
+        .replace("\\times", "×")
+        .replace("$^2$", "²")
+        .replace("\\%", "%")
+        .replace("\\_", "_")
+        .replace("\\&", "&")
+        .replace('$', "")
 }
 
 /// The tables of the current report set of `out` (its JSON records), in the set's order.

@@ -1,5 +1,6 @@
-//! Figures as SVG (plotters): event-study coefficients with 95% confidence intervals, and the
-//! distribution of placebo estimates. Plain, labelled, no clutter: as in a published paper.
+//! Figures as SVG (plotters) and PDF (the SVG converted by `svg2pdf`, for `\includegraphics`):
+//! event-study coefficients with 95% confidence intervals, the distribution of placebo
+//! estimates, the Goodman-Bacon scatter. Plain, labelled, no clutter: as in a published paper.
 
 use crate::record::EventStudy;
 use plotters::prelude::*;
@@ -17,6 +18,56 @@ fn tick(y: f64) -> String {
     } else {
         s
     }
+}
+
+/// The installed fonts, loaded once; `None` when there is none (then no PDF can carry text).
+fn fonts() -> Option<std::sync::Arc<svg2pdf::usvg::fontdb::Database>> {
+    use std::sync::OnceLock;
+    static DB: OnceLock<Option<std::sync::Arc<svg2pdf::usvg::fontdb::Database>>> = OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = svg2pdf::usvg::fontdb::Database::new();
+        db.load_system_fonts();
+        // The figures ask for `sans-serif`: map it to a sans face that is installed.
+        let families: Vec<String> = db
+            .faces()
+            .flat_map(|f| f.families.iter().map(|(n, _)| n.clone()))
+            .collect();
+        let pick = [
+            "DejaVu Sans",
+            "Liberation Sans",
+            "Noto Sans",
+            "Arial",
+            "Helvetica",
+        ]
+        .into_iter()
+        .find(|f| families.iter().any(|n| n == f))
+        .map(str::to_string)
+        .or_else(|| families.iter().find(|n| n.contains("Sans")).cloned())
+        .or_else(|| families.first().cloned())?;
+        db.set_sans_serif_family(pick);
+        Some(std::sync::Arc::new(db))
+    })
+    .clone()
+}
+
+/// A figure's SVG as a one-page PDF of the same size, its text set in an installed sans-serif
+/// font. `Err` when no font is installed: a PDF without its labels would mislead.
+pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, String> {
+    use svg2pdf::usvg;
+    let db = fonts().ok_or(
+        "no font is installed for the figures' text (install fonts-dejavu-core, for example)",
+    )?;
+    let opt = usvg::Options {
+        fontdb: db,
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(err)?;
+    svg2pdf::to_pdf(
+        &tree,
+        svg2pdf::ConversionOptions::default(),
+        svg2pdf::PageOptions::default(),
+    )
+    .map_err(err)
 }
 
 fn err<E: std::fmt::Display>(e: E) -> String {
@@ -102,13 +153,16 @@ pub fn event_study_svg(
                     .map(|p| Circle::new((p.rel_time as f64, p.estimate), 4, blue.filled())),
             )
             .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Circle::new(
-                (r, 0.0),
-                4,
-                BLACK.stroke_width(2),
-            )))
-            .map_err(err)?;
+        // The omitted period, at zero, only when there is one in the window.
+        if has_ref {
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (r, 0.0),
+                    4,
+                    BLACK.stroke_width(2),
+                )))
+                .map_err(err)?;
+        }
         root.present().map_err(err)?;
     }
     Ok(buf)
@@ -148,6 +202,15 @@ pub fn placebo_svg(
             .disable_mesh()
             .x_desc(x_label)
             .y_desc("Number of placebo draws")
+            // Counts are whole numbers; an estimate axis never shows -0.
+            .y_label_formatter(&|y| {
+                if (y - y.round()).abs() < 1e-9 {
+                    format!("{}", y.round() as i64)
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_formatter(&|x| tick(*x))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()

@@ -10,6 +10,10 @@ impl Estimator for Bacon {
         "bacon"
     }
 
+    fn display_name(&self) -> Option<&'static str> {
+        Some("Goodman-Bacon")
+    }
+
     fn keys(&self) -> Keys {
         Keys::UnitTime
     }

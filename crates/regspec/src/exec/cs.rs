@@ -10,6 +10,10 @@ impl Estimator for CallawaySantAnna {
         "callaway_santanna"
     }
 
+    fn display_name(&self) -> Option<&'static str> {
+        Some("Callaway-Sant'Anna")
+    }
+
     fn keys(&self) -> Keys {
         Keys::UnitTime
     }

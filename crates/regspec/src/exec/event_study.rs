@@ -10,6 +10,10 @@ impl Estimator for EventStudyTwfe {
         "event_study"
     }
 
+    fn display_name(&self) -> Option<&'static str> {
+        Some("TWFE event study")
+    }
+
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         event_options(m).map(|o| vec![o.rel_time])
     }

@@ -12,6 +12,10 @@ impl Estimator for Imputation {
         "imputation"
     }
 
+    fn display_name(&self) -> Option<&'static str> {
+        Some("imputation (BJS)")
+    }
+
     fn keys(&self) -> Keys {
         Keys::UnitTime
     }

@@ -29,6 +29,10 @@ mod sunab;
 pub trait Estimator: Sync {
     /// The name in spec files (`estimator: name`).
     fn name(&self) -> &'static str;
+    /// How figures and prose name the estimator (None: a plain regression, named by its column).
+    fn display_name(&self) -> Option<&'static str> {
+        None
+    }
     /// Which dataset keys fill the `unit` and `time` options when a spec leaves them out.
     fn keys(&self) -> Keys {
         Keys::None

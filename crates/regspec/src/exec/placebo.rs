@@ -11,6 +11,10 @@ impl Estimator for Placebo {
         "placebo"
     }
 
+    fn display_name(&self) -> Option<&'static str> {
+        Some("placebo")
+    }
+
     fn keys(&self) -> Keys {
         Keys::UnitTime
     }

@@ -11,6 +11,10 @@ impl Estimator for PsmDid {
         "psm_did"
     }
 
+    fn display_name(&self) -> Option<&'static str> {
+        Some("PSM-DID")
+    }
+
     fn keys(&self) -> Keys {
         Keys::Unit
     }

@@ -14,6 +14,10 @@ impl Estimator for SunAbraham {
         "sun_abraham"
     }
 
+    fn display_name(&self) -> Option<&'static str> {
+        Some("Sun-Abraham")
+    }
+
     fn keys(&self) -> Keys {
         Keys::UnitTime
     }
