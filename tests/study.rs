@@ -170,9 +170,12 @@ fn event_study_figure_has_its_essential_content() {
     assert!(regspec(&dir, &["run", "--quiet", "specs/event_study.yaml"]).0);
     let svg = read(&dir, "reports/figures/event_study_es_homic.svg");
     assert!(svg.starts_with("<svg"));
-    assert!(svg.contains("Years relative to treatment"), "x axis label");
+    assert!(
+        svg.contains("Periods relative to treatment"),
+        "x axis label"
+    );
     assert!(svg.contains("Coefficient and 95% CI"), "y axis label");
-    assert!(svg.contains("HOMIC: event study"), "title");
+    assert!(svg.contains("HOMIC: TWFE event study"), "title");
     // One filled point per estimated period (window -5..4 minus the reference), plus the
     // hollow reference point.
     assert_eq!(
@@ -368,7 +371,7 @@ fn placebo_draws_are_seeded_and_sensible() {
     // The histogram is written.
     let svg = read(&dir, "reports/figures/placebo_permute_homic.svg");
     assert!(
-        svg.contains("Number of placebo draws") && svg.contains("Placebo estimate of treat_post")
+        svg.contains("Number of placebo draws") && svg.contains("Placebo estimate of Treat × Post")
     );
 }
 

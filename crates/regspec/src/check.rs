@@ -31,10 +31,10 @@ pub fn load_static(
         match spec::load(f) {
             Err(d) => diags.push(d),
             Ok(ls) => {
-                match plan::plan_file(&ls) {
-                    Err(ds) => diags.extend(ds),
-                    Ok(pms) => models.extend(pms),
-                }
+                diags.extend(ls.problems.iter().cloned());
+                let (pms, ds) = plan::plan_file_partial(&ls);
+                diags.extend(ds);
+                models.extend(pms);
                 loaded.push(ls);
             }
         }

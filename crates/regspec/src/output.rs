@@ -37,14 +37,22 @@ pub fn write_outputs(
             let outcome = match (t.labels.get(&m.outcome), &m.panel) {
                 (Some(l), _) => plain(l),
                 (None, Some(p)) => plain(p),
+                // A column labelled by its outcome (`HOMIC`, `HOMIC (country-year cl.)`).
+                (None, None)
+                    if label(&m.label)
+                        .to_lowercase()
+                        .starts_with(&m.outcome.to_lowercase()) =>
+                {
+                    label(&m.label)
+                }
                 (None, None) => m.outcome.clone(),
             };
             // What the figure shows: the outcome, and the estimator or the column's own label.
             let what = match crate::exec::lookup(&m.estimator).and_then(|e| e.display_name()) {
                 Some(e)
-                    if label(&m.label) == outcome
-                        || e.contains(label(&m.label).as_str())
-                        || label(&m.label).contains(e) =>
+                    if label(&m.label).eq_ignore_ascii_case(&outcome)
+                        || e.to_lowercase().contains(&label(&m.label).to_lowercase())
+                        || label(&m.label).to_lowercase().contains(&e.to_lowercase()) =>
                 {
                     e.to_string()
                 }

@@ -138,7 +138,21 @@ fn split_terms(s: &str) -> Vec<String> {
 
 /// Resolves one file's models into planned models (one per outcome), or diagnostics.
 pub fn plan_file(ls: &LoadedSpec) -> Result<Vec<PlannedModel>, Vec<Diagnostic>> {
-    let models = spec::expand(ls)?;
+    let (out, diags) = plan_file_partial(ls);
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
+
+/// The models of a file that plan, and the problems of those that do not: `check` goes on to
+/// check the good models against the data, so every problem of a file is reported at once.
+pub fn plan_file_partial(ls: &LoadedSpec) -> (Vec<PlannedModel>, Vec<Diagnostic>) {
+    let models = match spec::expand(ls) {
+        Ok(m) => m,
+        Err(d) => return (Vec::new(), d),
+    };
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -170,11 +184,7 @@ pub fn plan_file(ls: &LoadedSpec) -> Result<Vec<PlannedModel>, Vec<Diagnostic>> 
             });
         }
     }
-    if diags.is_empty() {
-        Ok(out)
-    } else {
-        Err(diags)
-    }
+    (out, diags)
 }
 
 fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagnostic> {

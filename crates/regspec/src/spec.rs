@@ -201,6 +201,9 @@ pub struct LoadedSpec {
     pub spec: SpecFile,
     /// The table name (the file stem unless `table:` says otherwise).
     pub table: String,
+    /// Problems found while loading that did not stop it (misspelt keys, reported with the
+    /// others by `check`).
+    pub problems: Vec<Diagnostic>,
 }
 
 const MODEL_FIELDS: &[&str] = &[
@@ -225,6 +228,7 @@ const MODEL_FIELDS: &[&str] = &[
     "allow_dropped_treatment",
 ];
 const FILE_FIELDS: &[&str] = &[
+    "format",
     "table",
     "title",
     "notes",
@@ -244,7 +248,7 @@ const FILE_FIELDS: &[&str] = &[
 pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostic> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::new(path, format!("cannot read spec file: {e}")))?;
-    let spec: SpecFile = crate::yaml::from_str(&text).map_err(|e| {
+    let describe = |e: crate::yaml::YamlError| {
         let mut msg = e.message.clone();
         if let Some(word) = unknown_field(&msg) {
             let all = MODEL_FIELDS.iter().chain(FILE_FIELDS).copied();
@@ -257,7 +261,25 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostic> {
             (Some(l), Some(c)) => d.at(&text, l, c),
             _ => d,
         }
-    })?;
+    };
+    let mut problems = Vec::new();
+    let spec: SpecFile = match crate::yaml::from_str(&text) {
+        Ok(s) => s,
+        // A misspelt key: report it, drop every unknown key and go on, so that `check` also
+        // finds the file's other problems (unknown columns, options) in the same pass.
+        Err(e) if unknown_field(&e.message).is_some() => {
+            match crate::yaml::from_str_lenient::<SpecFile>(&text, &known_keys) {
+                Ok((spec, removed)) if !removed.is_empty() => {
+                    for (key, _) in removed {
+                        problems.push(unknown_key(path, &text, &key));
+                    }
+                    spec
+                }
+                _ => return Err(describe(e)),
+            }
+        }
+        Err(e) => return Err(describe(e)),
+    };
     let table = spec.table.clone().unwrap_or_else(|| {
         path.file_stem()
             .and_then(|s| s.to_str())
@@ -269,6 +291,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostic> {
         text,
         spec,
         table,
+        problems,
     })
 }
 
@@ -362,6 +385,40 @@ fn locate_flow(lines: &[&str], model: &str, key: Option<&str>) -> Option<(usize,
         }
     }
     None
+}
+
+/// The keys each place of a spec file takes (see [`crate::yaml::from_str_lenient`]).
+fn known_keys(path: &[&str]) -> Option<&'static [&'static str]> {
+    match path {
+        [] => Some(FILE_FIELDS),
+        ["defaults"] | ["models", "[]"] | ["fragments", "*"] | ["grid", "[]", "model"] => {
+            Some(MODEL_FIELDS)
+        }
+        ["grid", "[]"] => Some(&["name", "label", "vary", "model"]),
+        _ => None,
+    }
+}
+
+/// An unknown key, located at its first occurrence, with the known keys of its place and a
+/// did-you-mean.
+fn unknown_key(path: &Path, text: &str, key: &str) -> Diagnostic {
+    let all = MODEL_FIELDS.iter().chain(FILE_FIELDS).copied();
+    let hint = suggest(key, all)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    let d = Diagnostic::new(path, format!("unknown field `{key}`{hint}"));
+    let pat = format!("{key}:");
+    let at = text.lines().enumerate().find_map(|(i, l)| {
+        l.match_indices(&pat)
+            .find(|(j, _)| {
+                *j == 0 || matches!(l.as_bytes()[j - 1], b' ' | b'{' | b',' | b'-' | b'\t')
+            })
+            .map(|(j, _)| (i + 1, j + 1))
+    });
+    match at {
+        Some((l, c)) => d.at(text, l, c),
+        None => d,
+    }
 }
 
 /// Models of a file after `extends` and grid expansion (outcome lists are expanded in `plan`).

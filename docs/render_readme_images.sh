@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Regenerates the README's two images from a run on the real public data, exactly as a reader of
+# the paper sees them: the baseline table (reports/baseline.tex compiled in a minimal article with
+# the documented preamble, rendered to PNG on a page of its own size) and the HOMIC event-study figure (its PDF
+# rendered to PNG). Needs pdflatex and pdftoppm (poppler-utils).
+#
+#   docs/render_readme_images.sh [RAW_DATA_DIR]     # default: ../shared/data/raw
+set -euo pipefail
+cd "$(dirname "$0")/.."
+raw="${1:-../shared/data/raw}"
+raw="$(cd "$raw" && pwd)"
+root="$(pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cargo run -q -p regspec -- run --quiet --raw-data "$raw" --out "$work/reports"
+cd "$work"
+# The table on a page of its own size: the float is set in a box, and the page fits the box.
+cat > table.tex <<'TEX'
+\documentclass{article}
+\usepackage{booktabs,dcolumn,graphicx}
+\makeatletter\renewenvironment{table}[1][]{\def\@captype{table}}{}\makeatother
+\pagestyle{empty}
+\begin{document}
+\setbox0\vbox{\hsize=\textwidth\input{reports/baseline.tex}}
+\pdfpagewidth=\dimexpr\wd0+1.6cm\relax
+\pdfpageheight=\dimexpr\ht0+\dp0+1.6cm\relax
+\hoffset=-1in \voffset=-1in \oddsidemargin=0.8cm \topmargin=0.8cm
+\headheight=0pt \headsep=0pt \textheight=\pdfpageheight
+\noindent\box0
+\end{document}
+TEX
+pdflatex -interaction=nonstopmode -halt-on-error table.tex > /dev/null
+pdftoppm -r 130 -png -singlefile table.pdf table
+cp table.png "$root/docs/figures/baseline_table.png"
+pdftoppm -r 110 -png -singlefile reports/figures/event_study_es_homic.pdf figure
+cp figure.png "$root/docs/figures/event_study_es_homic.png"
+echo "wrote docs/figures/baseline_table.png and docs/figures/event_study_es_homic.png"
