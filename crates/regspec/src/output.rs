@@ -61,9 +61,17 @@ pub fn write_outputs(
             };
             let mut figure = |svg: String, title: String| -> Result<(), String> {
                 let rel = format!("figures/{}_{}.svg", t.table, m.name);
-                match report::figure::svg_to_pdf(&svg) {
-                    Ok(pdf) => files.push((under(out, &rel.replace(".svg", ".pdf"))?, pdf)),
-                    Err(e) => no_pdf = Some(e),
+                let pdf_path = under(out, &rel.replace(".svg", ".pdf"))?;
+                // The PDF of an unchanged figure is the one already in the set: a rerun from the
+                // cache does not convert (and load the fonts) again.
+                let unchanged =
+                    std::fs::read(under(out, &rel)?).is_ok_and(|old| old == svg.as_bytes());
+                match unchanged.then(|| std::fs::read(&pdf_path).ok()).flatten() {
+                    Some(pdf) => files.push((pdf_path, pdf)),
+                    None => match report::figure::svg_to_pdf(&svg) {
+                        Ok(pdf) => files.push((pdf_path, pdf)),
+                        Err(e) => no_pdf = Some(e),
+                    },
                 }
                 files.push((under(out, &rel)?, svg.into_bytes()));
                 figures.push((title, rel));
