@@ -887,3 +887,76 @@ fn figures_are_svg_and_pdf_with_one_look() {
         "integer counts, no -0"
     );
 }
+
+/// Panel HAC standard errors, Driscoll-Kraay (with a lag and with the default floor(T^(1/4)))
+/// and Newey-West within units, against pyfixest 0.60 (tests/reference/make_hac_reference.py):
+/// estimates and standard errors to 1e-8 relative, p-values to 1e-8 relative or 1e-12 absolute.
+#[test]
+fn panel_hac_matches_pyfixest() {
+    let dir = workspace("hac");
+    std::fs::write(
+        dir.join("specs/hac.yaml"),
+        "models:\n  - {name: dk_lag2, formula: \"homic ~ treat_post | iso3 + year\", vcov: \"DK(2)\"}\n  - {name: dk_default_lag, formula: \"homic ~ treat_post + ln_pgdp | iso3 + year\", vcov: driscoll_kraay}\n  - {name: nw_lag2, formula: \"homic ~ treat_post | iso3 + year\", vcov: \"newey_west(2)\"}\n  - {name: dk_no_fe_lag3, formula: \"hosic ~ treat_post + urban\", vcov: \"DK(3)\"}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/hac.yaml"]);
+    assert!(ok, "{err}");
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/hac_reference.json")).unwrap(),
+    )
+    .unwrap();
+    let t = table(&dir, "hac");
+    let close = |what: &str, a: f64, b: f64| {
+        assert!(
+            (a - b).abs() <= 1e-8 * b.abs().max(1e-12),
+            "{what}: {a} vs pyfixest {b}"
+        );
+    };
+    for m in &t.models {
+        let r = &refs[&m.name];
+        assert_eq!(m.result.nobs as u64, r["nobs"].as_u64().unwrap());
+        let coefs = r["coefficients"].as_object().unwrap();
+        assert_eq!(m.result.coefficients.len(), coefs.len(), "{}", m.name);
+        for (name, v) in coefs {
+            let ours = if name == "Intercept" {
+                "(Intercept)"
+            } else {
+                name
+            };
+            let c = m
+                .result
+                .coef(ours)
+                .unwrap_or_else(|| panic!("{}: {name}", m.name));
+            close(
+                &format!("{} {name}", m.name),
+                c.estimate,
+                v["estimate"].as_f64().unwrap(),
+            );
+            close(
+                &format!("{} {name} se", m.name),
+                c.std_error,
+                v["se"].as_f64().unwrap(),
+            );
+            // p-values far in the tail (3e-11) differ in the t CDF's last digits between statrs
+            // and scipy: relative 1e-8 or absolute 1e-12.
+            let p = v["p"].as_f64().unwrap();
+            assert!(
+                (c.p_value - p).abs() <= (1e-8 * p).max(1e-12),
+                "{} {name} p: {} vs pyfixest {p}",
+                m.name,
+                c.p_value
+            );
+        }
+    }
+    let md = read(&dir, "reports/hac.md");
+    assert!(
+        md.contains("Driscoll-Kraay, Bartlett kernel over 2 period(s)")
+            && md.contains("Newey-West within units, Bartlett kernel over 2 period(s)")
+            && md.contains("Driscoll-Kraay, Bartlett kernel over 1 period(s)"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("| Clusters |"),
+        "HAC columns have no clusters row\n{md}"
+    );
+}

@@ -60,6 +60,38 @@ pub enum VcovKind {
     Hetero,
     /// CR1, one- or two-way (Cameron-Gelbach-Miller).
     Cluster,
+    /// Driscoll-Kraay panel HAC: scores summed by period, Bartlett kernel over `lag` periods
+    /// (default floor(T^(1/4))). Its one cluster variable is the period, coded in time order.
+    DriscollKraay {
+        /// Bandwidth in periods.
+        lag: Option<u32>,
+    },
+    /// Newey-West panel HAC: each unit's scores over its periods, Bartlett kernel over `lag`
+    /// periods (default floor(T^(1/4))). Its cluster variables are the unit and the period
+    /// (coded in time order).
+    NeweyWest {
+        /// Bandwidth in periods.
+        lag: Option<u32>,
+    },
+}
+
+impl VcovKind {
+    /// Whether the vcov reads cluster-like code columns (clusters, or the panel's unit and
+    /// period for the HAC estimators).
+    pub fn uses_codes(self) -> bool {
+        matches!(
+            self,
+            VcovKind::Cluster | VcovKind::DriscollKraay { .. } | VcovKind::NeweyWest { .. }
+        )
+    }
+
+    /// Whether this is a panel HAC estimator.
+    pub fn is_hac(self) -> bool {
+        matches!(
+            self,
+            VcovKind::DriscollKraay { .. } | VcovKind::NeweyWest { .. }
+        )
+    }
 }
 
 #[derive(Debug, Clone)]

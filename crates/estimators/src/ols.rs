@@ -107,8 +107,13 @@ impl<'a> Prepared<'a> {
         }
         let fe_cols: Vec<&[u32]> = data.fe.iter().map(|(_, c)| *c).collect();
         let mut code_cols = fe_cols.clone();
-        if opts.vcov == VcovKind::Cluster {
+        if opts.vcov.uses_codes() {
             code_cols.extend(data.clusters.iter().map(|(_, c)| *c));
+        }
+        if opts.vcov.is_hac() && data.clusters.is_empty() {
+            return Err(EstimationError::Invalid(
+                "panel HAC standard errors need the panel's period (and unit)".into(),
+            ));
         }
         let sample = select_rows(n_all, &numeric, &code_cols, &fe_cols, opts.drop_singletons);
         let rows = sample.rows;
@@ -145,11 +150,16 @@ impl<'a> Prepared<'a> {
             .map(|w| w.iter().map(|v| v.sqrt()).collect());
         let (fe_codes, fe_levels): (Vec<Vec<u32>>, Vec<usize>) =
             fe_cols.iter().map(|c| refactor(c, &rows)).unzip();
-        let clusters: Vec<ClusterInput> = if opts.vcov == VcovKind::Cluster {
+        let clusters: Vec<ClusterInput> = if opts.vcov.uses_codes() {
             data.clusters
                 .iter()
                 .map(|(name, c)| {
-                    let (codes, groups) = refactor(c, &rows);
+                    // HAC kernels run over periods in time order: keep the codes' order.
+                    let (codes, groups) = if opts.vcov.is_hac() {
+                        crate::prep::refactor_ordered(c, &rows)
+                    } else {
+                        refactor(c, &rows)
+                    };
                     ClusterInput {
                         name: name.clone(),
                         codes,
@@ -394,14 +404,29 @@ impl<'a> Prepared<'a> {
             n_singletons: self.n_singletons,
             dropped,
             fixed_effects,
-            vcov_type: match opts.vcov {
-                VcovKind::Iid => "iid",
-                VcovKind::Hetero => "hetero",
-                VcovKind::Cluster => "cluster",
-            }
-            .into(),
-            cluster_vars: self.clusters.iter().map(|c| c.name.clone()).collect(),
-            n_clusters: self.clusters.iter().map(|c| c.groups).collect(),
+            vcov_type: {
+                // HAC names carry the bandwidth used (the default is floor(T^(1/4))).
+                let t_n = self.clusters.last().map_or(0, |c| c.groups) as f64;
+                let used = |lag: Option<u32>| lag.map_or(t_n.powf(0.25).floor() as u32, |l| l);
+                match opts.vcov {
+                    VcovKind::Iid => "iid".to_string(),
+                    VcovKind::Hetero => "hetero".to_string(),
+                    VcovKind::Cluster => "cluster".to_string(),
+                    VcovKind::DriscollKraay { lag } => format!("driscoll_kraay({})", used(lag)),
+                    VcovKind::NeweyWest { lag } => format!("newey_west({})", used(lag)),
+                }
+            },
+            // The HAC estimators' code columns are the panel's unit and period, not clusters.
+            cluster_vars: if self.opts.vcov.is_hac() {
+                Vec::new()
+            } else {
+                self.clusters.iter().map(|c| c.name.clone()).collect()
+            },
+            n_clusters: if self.opts.vcov.is_hac() {
+                Vec::new()
+            } else {
+                self.clusters.iter().map(|c| c.groups).collect()
+            },
             df_k: inf.df_k,
             df_t: inf.df_t,
             r2,

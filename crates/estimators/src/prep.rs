@@ -85,6 +85,23 @@ pub fn refactor(codes: &[u32], rows: &[usize]) -> (Vec<u32>, usize) {
     (out, next as usize)
 }
 
+/// Dense codes `0..g` for the distinct codes present on `rows`, numbered in the order of the
+/// codes themselves (for periods coded in time order), and the number of groups.
+pub fn refactor_ordered(codes: &[u32], rows: &[usize]) -> (Vec<u32>, usize) {
+    let mut present: Vec<u32> = rows.iter().map(|&i| codes[i]).collect();
+    present.sort_unstable();
+    present.dedup();
+    let max = present.last().copied().unwrap_or(0) as usize;
+    let mut map = vec![u32::MAX; max + 1];
+    for (k, &c) in present.iter().enumerate() {
+        map[c as usize] = k as u32;
+    }
+    (
+        rows.iter().map(|&i| map[codes[i] as usize]).collect(),
+        present.len(),
+    )
+}
+
 /// Dense codes for the distinct values of a numeric column (for FE given as numbers).
 pub fn factorize_f64(v: &[f64]) -> Vec<u32> {
     let mut map = std::collections::HashMap::new();

@@ -208,6 +208,71 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
             }
             (v, df_t)
         }
+        VcovKind::DriscollKraay { lag } | VcovKind::NeweyWest { lag } => {
+            let dk_kind = matches!(inp.kind, VcovKind::DriscollKraay { .. });
+            let time = inp.clusters.last().ok_or_else(|| {
+                EstimationError::Invalid("panel HAC needs the period of every row".into())
+            })?;
+            let t_n = time.groups;
+            if t_n < 2 {
+                return Err(EstimationError::Invalid(
+                    "panel HAC standard errors need at least two periods".into(),
+                ));
+            }
+            let lag = lag.map_or((t_n as f64).powf(0.25).floor() as usize, |l| l as usize);
+            let score = |i: usize| -> Vec<f64> { (0..k).map(|a| inp.x[a][i] * inp.u[i]).collect() };
+            let mut meat = Mat::<f64>::zeros(k, k);
+            // Adds w (a b' + b a') to the meat, or a a' when the two are one.
+            let mut add = |a: &[f64], b: &[f64], w: f64, same: bool| {
+                for r in 0..k {
+                    for c in 0..k {
+                        meat[(r, c)] += if same {
+                            w * a[r] * b[c]
+                        } else {
+                            w * (a[r] * b[c] + b[r] * a[c])
+                        };
+                    }
+                }
+            };
+            let bartlett = |l: usize| 1.0 - l as f64 / (lag as f64 + 1.0);
+            if dk_kind {
+                // Scores summed by period, then the kernel over periods.
+                let mut s_t = vec![vec![0.0; k]; t_n];
+                for i in 0..n {
+                    let si = score(i);
+                    for a in 0..k {
+                        s_t[time.codes[i] as usize][a] += si[a];
+                    }
+                }
+                for l in 0..=lag.min(t_n - 1) {
+                    for t in l..t_n {
+                        add(&s_t[t], &s_t[t - l], bartlett(l), l == 0);
+                    }
+                }
+            } else {
+                // Each unit's scores in time order, the kernel over its own observations.
+                let unit = &inp.clusters[0];
+                let mut by_unit: Vec<Vec<usize>> = vec![Vec::new(); unit.groups];
+                for i in 0..n {
+                    by_unit[unit.codes[i] as usize].push(i);
+                }
+                for rows in &mut by_unit {
+                    rows.sort_by_key(|&i| time.codes[i]);
+                    let s: Vec<Vec<f64>> = rows.iter().map(|&i| score(i)).collect();
+                    for l in 0..=lag.min(s.len().saturating_sub(1)) {
+                        for j in l..s.len() {
+                            add(&s[j], &s[j - l], bartlett(l), l == 0);
+                        }
+                    }
+                }
+            }
+            let tf = t_n as f64;
+            let g_adj = if inp.ssc.g_adj { tf / (tf - 1.0) } else { 1.0 };
+            (
+                sandwich(inp.bread, &meat) * faer::Scale(adj(false) * g_adj),
+                tf - 1.0,
+            )
+        }
     };
 
     let tdist = StudentsT::new(0.0, 1.0, df_t)

@@ -199,6 +199,14 @@ fn check_keep(loaded: &[LoadedSpec], models: &[PlannedModel]) -> Vec<Diagnostic>
 fn complete(m: &mut PlannedModel, view: &PanelView) {
     let keys = crate::exec::lookup(&m.estimator).map_or(Keys::None, |e| e.keys());
     let (unit, time) = view.keys();
+    // Panel HAC runs over the dataset's periods (and, for Newey-West, within its units).
+    match m.vcov {
+        estimators::VcovKind::DriscollKraay { .. } => m.cluster = vec![time.to_string()],
+        estimators::VcovKind::NeweyWest { .. } => {
+            m.cluster = vec![unit.to_string(), time.to_string()]
+        }
+        _ => {}
+    }
     let o = &mut m.options;
     if keys != Keys::None {
         o.entry("unit".into())

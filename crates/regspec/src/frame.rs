@@ -380,6 +380,20 @@ fn interact(a: &[u32], b: &[u32], nb: usize) -> (Vec<u32>, usize) {
     (codes, map.len())
 }
 
+/// Each value's rank among the distinct values (0 for the earliest), as codes.
+fn time_ranks(t: &[f64]) -> Vec<u32> {
+    let mut distinct: Vec<f64> = t.iter().copied().filter(|x| x.is_finite()).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    t.iter()
+        .map(|x| {
+            distinct
+                .binary_search_by(|d| d.total_cmp(x))
+                .map_or(ingest::MISSING_CODE, |k| k as u32)
+        })
+        .collect()
+}
+
 fn b(x: bool) -> f64 {
     if x {
         1.0
@@ -447,7 +461,18 @@ impl<'a> ModelFrame<'a> {
             cluster: m
                 .cluster
                 .iter()
-                .map(|t| (t.clone(), view.codes_shared(t, &rows)))
+                .enumerate()
+                .map(|(i, t)| {
+                    // The period of a HAC vcov, coded in time order (its kernel runs over time).
+                    if m.vcov.is_hac() && i + 1 == m.cluster.len() {
+                        (
+                            t.clone(),
+                            Shared::Owned(time_ranks(&view.numeric(t, &rows))),
+                        )
+                    } else {
+                        (t.clone(), view.codes_shared(t, &rows))
+                    }
+                })
                 .collect(),
             weights: m.weights.as_ref().map(|w| view.numeric_shared(w, &rows)),
             rows,

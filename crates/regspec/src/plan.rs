@@ -84,6 +84,37 @@ impl PlannedModel {
     }
 }
 
+/// A panel HAC vcov as fixest writes it: `driscoll_kraay` / `DK`, `newey_west` / `NW`, with an
+/// optional bandwidth, `DK(2)` (default floor(T^(1/4)) periods). `None` when not a HAC name.
+fn hac(v: &str) -> Option<Result<VcovKind, String>> {
+    let (name, lag) = match v.split_once('(') {
+        Some((n, rest)) => (n.trim(), Some(rest.trim_end_matches(')').trim())),
+        None => (v.trim(), None),
+    };
+    let dk = match name {
+        "driscoll_kraay" | "DK" => true,
+        "newey_west" | "NW" => false,
+        _ => return None,
+    };
+    let lag = match lag {
+        None => None,
+        Some(l) => match l.parse::<u32>() {
+            Ok(l) if i64::from(l) <= crate::limits::MAX_EVENT_PERIODS => Some(l),
+            _ => {
+                return Some(Err(format!(
+                    "vcov `{v}`: the lag must be a whole number of periods, at most {}",
+                    crate::limits::MAX_EVENT_PERIODS
+                )))
+            }
+        },
+    };
+    Some(Ok(if dk {
+        VcovKind::DriscollKraay { lag }
+    } else {
+        VcovKind::NeweyWest { lag }
+    }))
+}
+
 /// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).
 pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), String> {
     let (lhs, rhs) = f
@@ -255,13 +286,23 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
         None | Some("cluster") | Some("CR1") => VcovKind::Cluster,
         Some("iid") => VcovKind::Iid,
         Some("hetero") | Some("HC1") | Some("robust") => VcovKind::Hetero,
-        Some(other) => {
-            return Err(err(
-                Some("vcov"),
-                format!("unknown vcov `{other}`; use iid, hetero (also: robust, HC1) or cluster"),
-            ))
-        }
+        Some(other) => match hac(other) {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return Err(err(Some("vcov"), e)),
+            None => {
+                return Err(err(
+                    Some("vcov"),
+                    format!("unknown vcov `{other}`; use iid, hetero (also: robust, HC1), cluster, driscoll_kraay (DK) or newey_west (NW), with a lag as in `DK(2)`"),
+                ))
+            }
+        },
     };
+    if vcov.is_hac() && !cluster.is_empty() {
+        return Err(err(
+            Some("cluster"),
+            "panel HAC standard errors use the panel's unit and period, not a cluster: remove `cluster`".into(),
+        ));
+    }
     if vcov == VcovKind::Cluster && cluster.is_empty() {
         return Err(err(
             Some("vcov"),

@@ -254,8 +254,39 @@ fn vcov_note(t: &TableRecord, m: &ModelRecord) -> String {
                 .join(" and ")
         ),
         "hetero" => "heteroskedasticity-robust (HC1)".into(),
+        v if v.starts_with("driscoll_kraay(") => format!(
+            "Driscoll-Kraay, Bartlett kernel over {} period(s)",
+            v.trim_start_matches("driscoll_kraay(")
+                .trim_end_matches(')')
+        ),
+        v if v.starts_with("newey_west(") => format!(
+            "Newey-West within units, Bartlett kernel over {} period(s)",
+            v.trim_start_matches("newey_west(").trim_end_matches(')')
+        ),
         _ => "conventional (iid)".into(),
     }
+}
+
+/// Column numbers as a reader writes them: runs of three or more as a range, `(1), (2)`,
+/// `(3)-(12)`.
+fn column_list(cols: &[usize]) -> String {
+    let mut sorted = cols.to_vec();
+    sorted.sort_unstable();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j + 1 < sorted.len() && sorted[j + 1] == sorted[j] + 1 {
+            j += 1;
+        }
+        if j >= i + 2 {
+            parts.push(format!("({})-({})", sorted[i], sorted[j]));
+        } else {
+            parts.extend(sorted[i..=j].iter().map(|c| format!("({c})")));
+        }
+        i = j + 1;
+    }
+    parts.join(", ")
 }
 
 /// The view of table `t` in `style`.
@@ -521,13 +552,26 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
         .collect();
 
     let mut notes = Vec::new();
-    let mut vc: Vec<String> = Vec::new();
-    for m in &t.models {
-        let n = vcov_note(t, m);
-        if !vc.contains(&n) {
-            vc.push(n);
+    // One entry per kind of standard error; when columns differ, each names its columns.
+    let mut kinds: Vec<(String, Vec<usize>)> = Vec::new();
+    for models in &panels_models {
+        for (i, m) in models.iter().enumerate() {
+            let n = vcov_note(t, m);
+            match kinds.iter_mut().find(|(k, _)| *k == n) {
+                Some((_, cols)) if !cols.contains(&(i + 1)) => cols.push(i + 1),
+                Some(_) => {}
+                None => kinds.push((n, vec![i + 1])),
+            }
         }
     }
+    let vc: Vec<String> = if kinds.len() == 1 {
+        kinds.into_iter().map(|(k, _)| k).collect()
+    } else {
+        kinds
+            .into_iter()
+            .map(|(k, cols)| format!("{}: {k}", column_list(&cols)))
+            .collect()
+    };
     let below = match style.below {
         Below::Se => "Standard errors",
         Below::T => "t statistics",
@@ -595,9 +639,8 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
         let text = if cols.len() == ncols {
             format!("{n}.")
         } else {
-            let list: Vec<String> = cols.iter().map(|c| format!("({c})")).collect();
             let which = if cols.len() == 1 { "Column" } else { "Columns" };
-            format!("{which} {}: {n}.", list.join(", "))
+            format!("{which} {}: {n}.", column_list(&cols))
         };
         notes.push(NoteView {
             tex: latex_escape(&text),
