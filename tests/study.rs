@@ -960,3 +960,75 @@ fn panel_hac_matches_pyfixest() {
         "HAC columns have no clusters row\n{md}"
     );
 }
+
+/// Two-stage least squares with fixed effects (fixest's `y ~ x | fe | d ~ z`) against pyfixest
+/// 0.60 (tests/reference/make_iv_reference.py): coefficients and standard errors (clustered,
+/// heteroskedasticity-robust, iid; with and without FE; one and two instruments) to 1e-8, and
+/// the first-stage F test of the excluded instruments to 1e-8; the table shows the F.
+#[test]
+fn iv_matches_pyfixest() {
+    let dir = workspace("iv");
+    std::fs::write(
+        dir.join("specs/iv.yaml"),
+        "models:\n  - {name: iv_fe_cluster, formula: \"homic ~ ln_pgdp | iso3 + year | treat_post ~ treat_post_alt\", cluster: iso3}\n  - {name: iv_two_instruments, formula: \"homic ~ ln_pgdp + urban | iso3 + year | treat_post ~ treat_post_alt + treat_post_route\", cluster: iso3}\n  - {name: iv_no_fe_hetero, formula: \"hosic ~ urban | treat_post ~ treat_post_alt\", vcov: hetero}\n  - {name: iv_fe_iid, formula: \"homic ~ 1 | iso3 + year | treat_post ~ treat_post_alt\"}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/iv.yaml"]);
+    assert!(ok, "{err}");
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/iv_reference.json")).unwrap(),
+    )
+    .unwrap();
+    let t = table(&dir, "iv");
+    let close = |what: &str, a: f64, b: f64| {
+        assert!(
+            (a - b).abs() <= 1e-8 * b.abs().max(1e-12),
+            "{what}: {a} vs pyfixest {b}"
+        );
+    };
+    for m in &t.models {
+        let r = &refs[&m.name];
+        assert_eq!(m.result.nobs as u64, r["nobs"].as_u64().unwrap());
+        let coefs = r["coefficients"].as_object().unwrap();
+        assert_eq!(m.result.coefficients.len(), coefs.len(), "{}", m.name);
+        for (name, v) in coefs {
+            let ours = if name == "Intercept" {
+                "(Intercept)"
+            } else {
+                name
+            };
+            let c = m
+                .result
+                .coef(ours)
+                .unwrap_or_else(|| panic!("{}: {name}", m.name));
+            close(
+                &format!("{} {name}", m.name),
+                c.estimate,
+                v["estimate"].as_f64().unwrap(),
+            );
+            close(
+                &format!("{} {name} se", m.name),
+                c.std_error,
+                v["se"].as_f64().unwrap(),
+            );
+        }
+        let f = m
+            .stats
+            .iter()
+            .find(|s| s.label == "First-stage F: treat_post")
+            .unwrap_or_else(|| panic!("{}: first-stage row", m.name));
+        let report::StatValue::Num { value: Some(f), .. } = f.value else {
+            panic!("{}: F is a number", m.name)
+        };
+        close(
+            &format!("{} first-stage F", m.name),
+            f,
+            r["first_stage_f"].as_f64().unwrap(),
+        );
+    }
+    let md = read(&dir, "reports/iv.md");
+    assert!(
+        md.contains("| First-stage F: treat_post | 661.94 |"),
+        "{md}"
+    );
+}

@@ -11,6 +11,8 @@ pub mod demean;
 pub mod error;
 pub mod event;
 pub mod imputation;
+/// Two-stage least squares with fixed effects.
+pub mod iv;
 pub mod model;
 pub mod ols;
 pub mod placebo;

@@ -251,14 +251,36 @@ impl<'a> Prepared<'a> {
         yt: Transformed,
         xt: Vec<(String, Transformed)>,
     ) -> Result<OlsResult, EstimationError> {
+        self.estimate_with(y_name, y, yt, xt, None)
+    }
+
+    /// [`Prepared::estimate`], or two-stage least squares when `xhat` holds the first-stage
+    /// fitted values of every regressor (the exogenous ones are their own): coefficients and
+    /// the vcov's bread and scores from `xhat`, residuals from the actual regressors `xt`.
+    pub fn estimate_with(
+        &self,
+        y_name: &str,
+        y: &[f64],
+        yt: Transformed,
+        xt: Vec<(String, Transformed)>,
+        xhat: Option<Vec<Transformed>>,
+    ) -> Result<OlsResult, EstimationError> {
         let opts = self.opts;
         let n = self.rows.len();
         let has_fe = self.has_fe();
         let (mut names, mut xt_all): (Vec<String>, Vec<Transformed>) = xt.into_iter().unzip();
+        // In 2SLS the fitted values estimate and the actual regressors give the residuals;
+        // otherwise the one set of columns does both (no copy).
+        let mut x_actual: Option<Vec<Transformed>> =
+            xhat.map(|h| std::mem::replace(&mut xt_all, h));
         if !has_fe {
             names.insert(0, INTERCEPT.to_string());
             let ones = vec![1.0; y.len()];
-            xt_all.insert(0, self.transform(&[&ones]).remove(0));
+            let one = self.transform(&[&ones]).remove(0);
+            if let Some(a) = x_actual.as_mut() {
+                a.insert(0, one.clone());
+            }
+            xt_all.insert(0, one);
         }
         let iterations = xt_all
             .iter()
@@ -325,11 +347,13 @@ impl<'a> Prepared<'a> {
         let beta_m = llt.solve(&xty);
         let beta: Vec<f64> = (0..k).map(|a| beta_m[(a, 0)]).collect();
         let bread = llt.inverse();
+        // Residuals with the actual regressors (the same as `xt_all` outside 2SLS).
         let mut u = yt.clone();
+        let actual = x_actual.as_ref().unwrap_or(&xt_all);
         for (a, &j) in kept.iter().enumerate() {
             let b = beta[a];
             u.iter_mut()
-                .zip(&xt_all[j].values)
+                .zip(&actual[j].values)
                 .for_each(|(ui, xi)| *ui -= b * xi);
         }
         let xk: Vec<&[f64]> = kept.iter().map(|&j| xt_all[j].values.as_slice()).collect();

@@ -168,12 +168,14 @@ fn check_keep(loaded: &[LoadedSpec], models: &[PlannedModel]) -> Vec<Diagnostic>
             .iter()
             .any(|m| m.estimator != "ols" || m.regressors.iter().any(|r| r.contains("::")));
         for k in keep {
-            let known =
-                mine.iter().any(|m| m.regressors.contains(k)) || (generates && k.contains("::"));
+            let known = mine
+                .iter()
+                .any(|m| m.regressors.contains(k) || m.endogenous.contains(k))
+                || (generates && k.contains("::"));
             if !known {
                 let terms: Vec<&str> = mine
                     .iter()
-                    .flat_map(|m| m.regressors.iter().map(String::as_str))
+                    .flat_map(|m| m.regressors.iter().chain(&m.endogenous).map(String::as_str))
                     .collect();
                 let hint = suggest(k, terms.iter().copied())
                     .map(|s| format!("; did you mean `{s}`?"))
@@ -258,6 +260,9 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
             key_of("regressors")
         };
         term(key, r, true);
+    }
+    for t in m.endogenous.iter().chain(&m.instruments) {
+        term("formula", t, true);
     }
     for f in &m.fe {
         term(key_of("fe"), f, false);

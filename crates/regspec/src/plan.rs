@@ -47,6 +47,12 @@ pub struct PlannedModel {
     pub ssc: Ssc,
     /// Table panel (Panel A, Panel B).
     pub panel: Option<String>,
+    /// Endogenous regressors of an IV model (formula `| d ~ z`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endogenous: Vec<String>,
+    /// Excluded instruments of an IV model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instruments: Vec<String>,
     /// A dropped treatment is a warning instead of an error (absent from the hash when false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_dropped_treatment: bool,
@@ -72,7 +78,12 @@ impl PlannedModel {
     /// Every panel column the model reads.
     pub fn columns(&self) -> Vec<String> {
         let mut out = vec![self.outcome.clone()];
-        for r in &self.regressors {
+        for r in self
+            .regressors
+            .iter()
+            .chain(&self.endogenous)
+            .chain(&self.instruments)
+        {
             out.extend(crate::frame::factors(r).into_iter().map(str::to_string));
         }
         for f in self.fe.iter().chain(&self.cluster) {
@@ -117,10 +128,35 @@ fn hac(v: &str) -> Option<Result<VcovKind, String>> {
 
 /// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).
 pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), String> {
+    let (y, x, fe, _) = parse_formula_iv(f)?;
+    Ok((y, x, fe))
+}
+
+/// Endogenous regressors and excluded instruments of an IV formula part `d1 + d2 ~ z1 + z2`.
+pub type IvPart = (Vec<String>, Vec<String>);
+
+/// [`parse_formula`] with fixest's IV part: `y ~ x | fe | d ~ z` (or `y ~ x | d ~ z` without
+/// FE). `1` on the right of the first `~` is the intercept, implied anyway.
+pub fn parse_formula_iv(
+    f: &str,
+) -> Result<(String, Vec<String>, Vec<String>, Option<IvPart>), String> {
     let (lhs, rhs) = f
         .split_once('~')
         .ok_or("a formula needs `~` between the outcome and the regressors")?;
-    let (xs, fes) = rhs.split_once('|').unwrap_or((rhs, ""));
+    let mut parts: Vec<&str> = rhs.split('|').collect();
+    let iv = match parts.last() {
+        Some(last) if parts.len() > 1 && last.contains('~') => {
+            let (d, z) = last.split_once('~').unwrap_or((last, ""));
+            parts.pop();
+            Some((d.to_string(), z.to_string()))
+        }
+        _ => None,
+    };
+    if parts.len() > 2 {
+        return Err("a formula has at most `y ~ x | fe | endogenous ~ instruments`".into());
+    }
+    let xs = parts[0];
+    let fes = parts.get(1).copied().unwrap_or("");
     let terms = |s: &str| -> Result<Vec<String>, String> {
         split_terms(s)
             .into_iter()
@@ -145,7 +181,18 @@ pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), Stri
                 .into(),
         );
     }
-    Ok((lhs.to_string(), terms(xs)?, terms(fes)?))
+    let iv = match iv {
+        None => None,
+        Some((d, z)) => {
+            let (d, z) = (terms(&d)?, terms(&z)?);
+            if d.is_empty() || z.is_empty() {
+                return Err("the IV part is `endogenous ~ instruments`, both non-empty".into());
+            }
+            Some((d, z))
+        }
+    };
+    let xs: Vec<String> = terms(xs)?.into_iter().filter(|t| t != "1").collect();
+    Ok((lhs.to_string(), xs, terms(fes)?, iv))
 }
 
 /// Splits on `+` outside parentheses and brackets (`i(rel, ref = [-1, -2]) + x`).
@@ -227,13 +274,17 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             None => d,
         }
     };
+    let mut iv: Option<IvPart> = None;
     let (mut outcomes, mut regressors, mut fe) = (
         m.outcome.as_ref().map(|o| o.to_vec()).unwrap_or_default(),
         m.regressors.clone().unwrap_or_default(),
         m.fe.clone().unwrap_or_default(),
     );
     if let Some(f) = &m.formula {
-        let (y, xs, fes) = parse_formula(f).map_err(|e| err(Some("formula"), e))?;
+        let (y, xs, fes, iv_part) = parse_formula_iv(f).map_err(|e| err(Some("formula"), e))?;
+        if let Some(p) = iv_part {
+            iv = Some(p);
+        }
         if m.outcome.is_some() && !outcomes.contains(&y) {
             return Err(err(
                 Some("formula"),
@@ -274,7 +325,27 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             ),
         ));
     }
-    if all.is_empty() && estimator == "ols" {
+    if iv.is_some() && estimator != "ols" {
+        return Err(err(
+            Some("formula"),
+            format!(
+                "an IV part (`| endogenous ~ instruments`) is for OLS; `{estimator}` takes none"
+            ),
+        ));
+    }
+    let (endogenous, instruments) = iv.unwrap_or_default();
+    if instruments.len() < endogenous.len() {
+        return Err(err(
+            Some("formula"),
+            format!(
+                "{} instrument(s) cannot identify {} endogenous regressor(s) ({}): give at least as many instruments",
+                instruments.len(),
+                endogenous.len(),
+                endogenous.join(", ")
+            ),
+        ));
+    }
+    if all.is_empty() && endogenous.is_empty() && estimator == "ols" {
         return Err(err(
             None,
             "no regressors: set `treatment`, `regressors`, `controls` or `formula`".into(),
@@ -342,6 +413,8 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             ssc: m.ssc.unwrap_or_default(),
             panel: m.panel.clone(),
             allow_dropped_treatment: m.allow_dropped_treatment.unwrap_or(false),
+            endogenous: endogenous.clone(),
+            instruments: instruments.clone(),
             key: String::new(),
         })
         .collect())

@@ -15,6 +15,12 @@ impl Estimator for Ols {
     }
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        if !m.instruments.is_empty() {
+            if bootstrap_options(m)?.is_some() {
+                return Err("the wild bootstrap is for OLS; an IV model takes none".into());
+            }
+            return iv(view, m);
+        }
         match bootstrap_options(m)? {
             None => {
                 let frame = ModelFrame::build(view, m, vec![])?;
@@ -29,7 +35,7 @@ impl Estimator for Ols {
     /// OLS models with the same sample filter, FE, clusters, weights and inference options
     /// (and no bootstrap) share the sample preparation and every demeaned column.
     fn share_group(&self, m: &PlannedModel) -> Option<String> {
-        if !m.options.is_empty() {
+        if !m.options.is_empty() || !m.instruments.is_empty() {
             return None;
         }
         let ssc = serde_json::to_string(&m.ssc).unwrap_or_default();
@@ -38,6 +44,50 @@ impl Estimator for Ols {
             m.sample, m.fe, m.cluster, m.weights, m.vcov
         ))
     }
+}
+
+/// Two-stage least squares: the frame's columns plus the endogenous regressors and the
+/// instruments on the same rows; a row per endogenous regressor with its first-stage F.
+fn iv(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+    let frame = ModelFrame::build(view, m, vec![])?;
+    let col = |t: &String| (t.clone(), view.numeric_shared(t, &frame.rows));
+    let endog: Vec<(String, crate::frame::Shared<f64>)> = m.endogenous.iter().map(col).collect();
+    let instr: Vec<(String, crate::frame::Shared<f64>)> = m.instruments.iter().map(col).collect();
+    let ivdata = estimators::iv::IvData {
+        data: frame.data(&m.outcome),
+        endogenous: endog
+            .iter()
+            .map(|(n, c)| (n.clone(), c.as_slice()))
+            .collect(),
+        instruments: instr
+            .iter()
+            .map(|(n, c)| (n.clone(), c.as_slice()))
+            .collect(),
+    };
+    let (r, first) = estimators::iv::fit_iv(&ivdata, &options(m)).map_err(|e| e.to_string())?;
+    let stats = first
+        .iter()
+        .map(|f| {
+            StatRow::new(
+                &format!("First-stage F: {}", f.endogenous),
+                f.f_test
+                    .as_ref()
+                    .map_or(StatValue::text(""), |w| StatValue::num_digits(w.stat, 2)),
+            )
+        })
+        .collect();
+    Ok((
+        r,
+        Extras {
+            stats,
+            notes: vec![format!(
+                "2SLS: {} instrumented by {}",
+                m.endogenous.join(", "),
+                m.instruments.join(", ")
+            )],
+            ..Extras::default()
+        },
+    ))
 }
 
 /// The options of an OLS model: `{wild_bootstrap: {draws: 9999, weights: rademacher | webb,
