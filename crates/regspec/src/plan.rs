@@ -135,11 +135,12 @@ pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), Stri
 /// Endogenous regressors and excluded instruments of an IV formula part `d1 + d2 ~ z1 + z2`.
 pub type IvPart = (Vec<String>, Vec<String>);
 
+/// A parsed formula: outcome, regressors, fixed effects and the IV part, if any.
+pub type ParsedFormula = (String, Vec<String>, Vec<String>, Option<IvPart>);
+
 /// [`parse_formula`] with fixest's IV part: `y ~ x | fe | d ~ z` (or `y ~ x | d ~ z` without
 /// FE). `1` on the right of the first `~` is the intercept, implied anyway.
-pub fn parse_formula_iv(
-    f: &str,
-) -> Result<(String, Vec<String>, Vec<String>, Option<IvPart>), String> {
+pub fn parse_formula_iv(f: &str) -> Result<ParsedFormula, String> {
     let (lhs, rhs) = f
         .split_once('~')
         .ok_or("a formula needs `~` between the outcome and the regressors")?;
