@@ -16,6 +16,8 @@ pub mod iv;
 pub mod model;
 pub mod ols;
 pub mod placebo;
+/// Poisson pseudo-maximum likelihood with fixed effects.
+pub mod ppml;
 pub mod prep;
 pub mod psm;
 pub mod result;

@@ -56,9 +56,21 @@ pub struct Prepared<'a> {
     fe: FeStructure,
     nested: Vec<bool>,
     clusters: Vec<ClusterInput>,
+    dispersion: Option<f64>,
 }
 
 impl<'a> Prepared<'a> {
+    /// Rows of the estimation sample.
+    pub fn rows(&self) -> &[usize] {
+        &self.rows
+    }
+
+    /// A known dispersion for the iid vcov (1 for Poisson PML) instead of the residual variance.
+    pub fn with_dispersion(mut self, phi: f64) -> Self {
+        self.dispersion = Some(phi);
+        self
+    }
+
     /// Prepares the sample, FE structure, weights and clusters of `data`.
     pub fn new(data: &OlsData, opts: &'a OlsOptions) -> Result<Prepared<'a>, EstimationError> {
         // faer only sees k x k matrices here; keep it sequential so results do not depend on
@@ -196,6 +208,7 @@ impl<'a> Prepared<'a> {
             fe,
             nested,
             clusters,
+            dispersion: None,
         })
     }
 
@@ -370,6 +383,7 @@ impl<'a> Prepared<'a> {
             clusters: &self.clusters,
             level: opts.level,
             has_intercept: !has_fe,
+            dispersion: self.dispersion,
         })?;
 
         // Fit statistics (pyfixest's definitions).

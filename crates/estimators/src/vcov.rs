@@ -44,6 +44,8 @@ pub struct VcovInput<'a> {
     pub level: f64,
     /// Whether the model has an intercept (counted in K).
     pub has_intercept: bool,
+    /// A known dispersion for the iid vcov (1 for Poisson); `None`: estimated from residuals.
+    pub dispersion: Option<f64>,
 }
 
 /// Inference on a fit.
@@ -157,7 +159,9 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
     };
     let (v, df_t): (Mat<f64>, f64) = match inp.kind {
         VcovKind::Iid => {
-            let sigma2 = inp.u.iter().map(|e| e * e).sum::<f64>() / (nf - 1.0);
+            let sigma2 = inp
+                .dispersion
+                .unwrap_or_else(|| inp.u.iter().map(|e| e * e).sum::<f64>() / (nf - 1.0));
             (inp.bread * faer::Scale(sigma2 * adj(false)), nf - dk as f64)
         }
         VcovKind::Hetero => {

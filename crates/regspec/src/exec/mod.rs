@@ -17,6 +17,7 @@ mod event_study;
 mod imputation;
 mod ols;
 mod placebo;
+mod ppml;
 mod psm;
 mod sunab;
 
@@ -74,6 +75,7 @@ pub const ESTIMATORS: &[&dyn Estimator] = &[
     &sunab::SunAbraham,
     &cs::CallawaySantAnna,
     &imputation::Imputation,
+    &ppml::Ppml,
 ];
 
 /// The estimator called `name`.

@@ -1,0 +1,77 @@
+//! Poisson pseudo-maximum likelihood with fixed effects (`estimator: ppml`), for count outcomes.
+
+use super::*;
+
+/// PPML (fixest's `fepois`, Stata's `ppmlhdfe`).
+pub(crate) struct Ppml;
+
+/// PPML options: `{tol: 1e-8, maxiter: 100}` (the IRLS deviance tolerance and iteration cap).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PpmlOptions {
+    #[serde(default = "default_tol")]
+    tol: f64,
+    #[serde(default = "default_maxiter")]
+    maxiter: usize,
+}
+
+fn default_tol() -> f64 {
+    1e-8
+}
+fn default_maxiter() -> usize {
+    100
+}
+
+fn ppml_options(m: &PlannedModel) -> Result<PpmlOptions, String> {
+    let o: PpmlOptions = typed_options(m)?;
+    if !(o.tol > 0.0 && o.tol < 1.0) {
+        return Err("option `tol` must lie between 0 and 1".into());
+    }
+    if o.maxiter == 0 || o.maxiter > 10_000 {
+        return Err("option `maxiter` must be between 1 and 10000".into());
+    }
+    Ok(o)
+}
+
+impl Estimator for Ppml {
+    fn name(&self) -> &'static str {
+        "ppml"
+    }
+
+    fn display_name(&self) -> Option<&'static str> {
+        Some("Poisson PML")
+    }
+
+    fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        ppml_options(m).map(|_| vec![])
+    }
+
+    fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
+        let o = ppml_options(m)?;
+        let frame = ModelFrame::build(view, m, vec![])?;
+        let (r, p) =
+            estimators::ppml::fit_ppml(&frame.data(&m.outcome), &options(m), o.tol, o.maxiter)
+                .map_err(|e| e.to_string())?;
+        let mut stats = vec![StatRow::new(
+            "Deviance",
+            StatValue::num_digits(p.deviance, 1),
+        )];
+        if p.n_separated > 0 {
+            stats.push(StatRow::new(
+                "Separated observations",
+                StatValue::Count(p.n_separated),
+            ));
+        }
+        Ok((
+            r,
+            Extras {
+                stats,
+                notes: vec![
+                    "Poisson PML: coefficients are changes in the log of the expected outcome"
+                        .into(),
+                ],
+                ..Extras::default()
+            },
+        ))
+    }
+}
