@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{regspec, root, workspace};
+use common::{copy_dir, regspec, root, workspace};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -117,19 +117,6 @@ fn apply(dir: &Path, e: &Edit) {
         out = out.replacen(from.as_str(), to, 1);
     }
     std::fs::write(&path, out).unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 /// Every file of the report set, with the SHA-256 of its bytes (the cache included).

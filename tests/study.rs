@@ -564,17 +564,7 @@ fn callaway_santanna_matches_csdid() {
         ],
     );
     assert!(ok, "{err}");
-    let refs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/reference/cs_reference.json")).unwrap(),
-    )
-    .unwrap();
-    let close = |what: &str, ours: f64, theirs: &serde_json::Value| {
-        let theirs = theirs.as_f64().unwrap();
-        assert!(
-            (ours - theirs).abs() <= 1e-8 * theirs.abs().max(1e-12),
-            "{what}: {ours} vs csdid {theirs}"
-        );
-    };
+    let refs = common::reference("cs_reference.json");
     for (table_name, model, key) in [
         ("robust_did", "cs_homic", "homic_nevertreated"),
         ("robust_did", "cs_hosic", "hosic_nevertreated"),
@@ -595,52 +585,7 @@ fn callaway_santanna_matches_csdid() {
             .callaway_santanna
             .clone()
             .unwrap();
-        let r = &refs[key];
-        let cells = r["cells"].as_array().unwrap();
-        assert_eq!(cs.cells.len(), cells.len(), "{key}: number of ATT(g,t)");
-        for (c, rc) in cs.cells.iter().zip(cells) {
-            assert_eq!(
-                (c.group, c.time),
-                (rc["group"].as_i64().unwrap(), rc["time"].as_i64().unwrap())
-            );
-            close(
-                &format!("{key} ATT({},{})", c.group, c.time),
-                c.att,
-                &rc["att"],
-            );
-            close(
-                &format!("{key} se({},{})", c.group, c.time),
-                c.std_error,
-                &rc["se"],
-            );
-        }
-        close(&format!("{key} simple"), cs.simple.att, &r["simple"]["att"]);
-        close(
-            &format!("{key} simple se"),
-            cs.simple.std_error,
-            &r["simple"]["se"],
-        );
-        for (agg, ours) in [
-            ("dynamic", &cs.dynamic),
-            ("group", &cs.group),
-            ("calendar", &cs.calendar),
-        ] {
-            let theirs = r[agg].as_array().unwrap();
-            assert_eq!(ours.len(), theirs.len(), "{key} {agg}");
-            for (d, rd) in ours.iter().zip(theirs) {
-                assert_eq!(d.event_time, rd["e"].as_i64());
-                close(
-                    &format!("{key} {agg} {:?}", d.event_time),
-                    d.att,
-                    &rd["att"],
-                );
-                close(
-                    &format!("{key} {agg} {:?} se", d.event_time),
-                    d.std_error,
-                    &rd["se"],
-                );
-            }
-        }
+        common::assert_cs_matches(key, &cs, &refs[key]);
     }
 }
 
@@ -901,52 +846,10 @@ fn panel_hac_matches_pyfixest() {
     .unwrap();
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/hac.yaml"]);
     assert!(ok, "{err}");
-    let refs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/reference/hac_reference.json")).unwrap(),
-    )
-    .unwrap();
+    let refs = common::reference("hac_reference.json");
     let t = table(&dir, "hac");
-    let close = |what: &str, a: f64, b: f64| {
-        assert!(
-            (a - b).abs() <= 1e-8 * b.abs().max(1e-12),
-            "{what}: {a} vs pyfixest {b}"
-        );
-    };
     for m in &t.models {
-        let r = &refs[&m.name];
-        assert_eq!(m.result.nobs as u64, r["nobs"].as_u64().unwrap());
-        let coefs = r["coefficients"].as_object().unwrap();
-        assert_eq!(m.result.coefficients.len(), coefs.len(), "{}", m.name);
-        for (name, v) in coefs {
-            let ours = if name == "Intercept" {
-                "(Intercept)"
-            } else {
-                name
-            };
-            let c = m
-                .result
-                .coef(ours)
-                .unwrap_or_else(|| panic!("{}: {name}", m.name));
-            close(
-                &format!("{} {name}", m.name),
-                c.estimate,
-                v["estimate"].as_f64().unwrap(),
-            );
-            close(
-                &format!("{} {name} se", m.name),
-                c.std_error,
-                v["se"].as_f64().unwrap(),
-            );
-            // p-values far in the tail (3e-11) differ in the t CDF's last digits between statrs
-            // and scipy: relative 1e-8 or absolute 1e-12.
-            let p = v["p"].as_f64().unwrap();
-            assert!(
-                (c.p_value - p).abs() <= (1e-8 * p).max(1e-12),
-                "{} {name} p: {} vs pyfixest {p}",
-                m.name,
-                c.p_value
-            );
-        }
+        common::assert_fit_matches(m, &refs[&m.name]);
     }
     let md = read(&dir, "reports/hac.md");
     assert!(
@@ -975,43 +878,11 @@ fn iv_matches_pyfixest() {
     .unwrap();
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/iv.yaml"]);
     assert!(ok, "{err}");
-    let refs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/reference/iv_reference.json")).unwrap(),
-    )
-    .unwrap();
+    let refs = common::reference("iv_reference.json");
     let t = table(&dir, "iv");
-    let close = |what: &str, a: f64, b: f64| {
-        assert!(
-            (a - b).abs() <= 1e-8 * b.abs().max(1e-12),
-            "{what}: {a} vs pyfixest {b}"
-        );
-    };
     for m in &t.models {
+        common::assert_fit_matches(m, &refs[&m.name]);
         let r = &refs[&m.name];
-        assert_eq!(m.result.nobs as u64, r["nobs"].as_u64().unwrap());
-        let coefs = r["coefficients"].as_object().unwrap();
-        assert_eq!(m.result.coefficients.len(), coefs.len(), "{}", m.name);
-        for (name, v) in coefs {
-            let ours = if name == "Intercept" {
-                "(Intercept)"
-            } else {
-                name
-            };
-            let c = m
-                .result
-                .coef(ours)
-                .unwrap_or_else(|| panic!("{}: {name}", m.name));
-            close(
-                &format!("{} {name}", m.name),
-                c.estimate,
-                v["estimate"].as_f64().unwrap(),
-            );
-            close(
-                &format!("{} {name} se", m.name),
-                c.std_error,
-                v["se"].as_f64().unwrap(),
-            );
-        }
         let f = m
             .stats
             .iter()
@@ -1020,11 +891,7 @@ fn iv_matches_pyfixest() {
         let report::StatValue::Num { value: Some(f), .. } = f.value else {
             panic!("{}: F is a number", m.name)
         };
-        close(
-            &format!("{} first-stage F", m.name),
-            f,
-            r["first_stage_f"].as_f64().unwrap(),
-        );
+        common::close_to(&format!("{} first-stage F", m.name), f, &r["first_stage_f"]);
     }
     let md = read(&dir, "reports/iv.md");
     assert!(
@@ -1047,60 +914,16 @@ fn ppml_matches_pyfixest() {
     .unwrap();
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/ppml.yaml"]);
     assert!(ok, "{err}");
-    let refs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/reference/ppml_reference.json")).unwrap(),
-    )
-    .unwrap();
+    let refs = common::reference("ppml_reference.json");
     let t = table(&dir, "ppml");
-    let close = |what: &str, a: f64, b: f64, tol: f64| {
-        assert!(
-            (a - b).abs() <= tol * b.abs().max(1e-12),
-            "{what}: {a} vs pyfixest {b}"
-        );
-    };
     for m in &t.models {
+        common::assert_fit_matches(m, &refs[&m.name]);
         let r = &refs[&m.name];
-        assert_eq!(
-            m.result.nobs as u64,
-            r["nobs"].as_u64().unwrap(),
-            "{}",
-            m.name
-        );
-        let coefs = r["coefficients"].as_object().unwrap();
-        assert_eq!(m.result.coefficients.len(), coefs.len(), "{}", m.name);
-        for (name, v) in coefs {
-            let ours = if name == "Intercept" {
-                "(Intercept)"
-            } else {
-                name
-            };
-            let c = m
-                .result
-                .coef(ours)
-                .unwrap_or_else(|| panic!("{}: {name}", m.name));
-            close(
-                &format!("{} {name}", m.name),
-                c.estimate,
-                v["estimate"].as_f64().unwrap(),
-                1e-8,
-            );
-            close(
-                &format!("{} {name} se", m.name),
-                c.std_error,
-                v["se"].as_f64().unwrap(),
-                1e-8,
-            );
-        }
         let dev = m.stats.iter().find(|s| s.label == "Deviance").unwrap();
         let report::StatValue::Num { value: Some(d), .. } = dev.value else {
             panic!("deviance")
         };
-        close(
-            &format!("{} deviance", m.name),
-            d,
-            r["deviance"].as_f64().unwrap(),
-            1e-8,
-        );
+        common::close_to(&format!("{} deviance", m.name), d, &r["deviance"]);
     }
     let md = read(&dir, "reports/ppml.md");
     assert!(md.contains("| Separated observations |  | 11 |"), "{md}");

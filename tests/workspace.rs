@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{read, regspec, root};
+use common::{copy_dir, read, regspec, root};
 use report::TableRecord;
 use std::path::{Path, PathBuf};
 
@@ -17,19 +17,6 @@ fn states(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     copy_dir(&src, &dir);
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 fn table(dir: &Path, out: &str, t: &str) -> TableRecord {
@@ -456,19 +443,7 @@ fn callaway_santanna_extensions_match_csdid() {
     let dir = cs_fixture("ext");
     let (ok, out, err) = regspec(&dir, &["run", "--quiet"]);
     assert!(ok, "{out}{err}");
-    let refs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("tests/reference/cs_extended_reference.json"))
-            .unwrap(),
-    )
-    .unwrap();
-    // Undefined standard errors (the universal base cell) are null on both sides.
-    let close = |what: &str, ours: f64, theirs: &serde_json::Value| match theirs.as_f64() {
-        None => assert!(ours.is_nan(), "{what}: {ours} vs csdid NA"),
-        Some(t) => assert!(
-            (ours - t).abs() <= 1e-8 * t.abs().max(1e-12),
-            "{what}: {ours} vs csdid {t}"
-        ),
-    };
+    let refs = common::reference("cs_extended_reference.json");
     let mut checked = 0;
     for tbl in ["balanced", "unbalanced"] {
         let t = table(&dir, "reports", tbl);
@@ -477,46 +452,7 @@ fn callaway_santanna_extensions_match_csdid() {
             let r = &refs[&m.name];
             assert!(r.is_object(), "no reference for {}", m.name);
             assert_eq!(cs.unbalanced, tbl == "unbalanced", "{}", m.name);
-            let cells = r["cells"].as_array().unwrap();
-            assert_eq!(
-                cs.cells.len(),
-                cells.len(),
-                "{}: number of ATT(g,t)",
-                m.name
-            );
-            for (c, rc) in cs.cells.iter().zip(cells) {
-                assert_eq!(
-                    (c.group, c.time),
-                    (rc["group"].as_i64().unwrap(), rc["time"].as_i64().unwrap())
-                );
-                let at = format!("{} ATT({},{})", m.name, c.group, c.time);
-                close(&at, c.att, &rc["att"]);
-                close(&format!("{at} se"), c.std_error, &rc["se"]);
-            }
-            close(
-                &format!("{} simple", m.name),
-                cs.simple.att,
-                &r["simple"]["att"],
-            );
-            close(
-                &format!("{} simple se", m.name),
-                cs.simple.std_error,
-                &r["simple"]["se"],
-            );
-            for (agg, ours) in [
-                ("dynamic", &cs.dynamic),
-                ("group", &cs.group),
-                ("calendar", &cs.calendar),
-            ] {
-                let theirs = r[agg].as_array().unwrap();
-                assert_eq!(ours.len(), theirs.len(), "{} {agg}", m.name);
-                for (d, rd) in ours.iter().zip(theirs) {
-                    assert_eq!(d.event_time, rd["e"].as_i64());
-                    let at = format!("{} {agg} {:?}", m.name, d.event_time);
-                    close(&at, d.att, &rd["att"]);
-                    close(&format!("{at} se"), d.std_error, &rd["se"]);
-                }
-            }
+            common::assert_cs_matches(&m.name, cs, r);
             checked += 1;
         }
     }

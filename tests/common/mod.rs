@@ -133,3 +133,110 @@ pub fn study_source(raw: Option<PathBuf>) -> regspec::run::DataSource {
         demo_panel: None,
     }
 }
+
+/// Copies a directory tree (a fixture workspace into a scratch directory).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// A reference file of `tests/reference/`, parsed.
+pub fn reference(file: &str) -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference").join(file)).unwrap(),
+    )
+    .unwrap()
+}
+
+/// `ours` equals `theirs` to 1e-8 relative; a null reference (an undefined statistic, NA in R)
+/// requires NaN.
+pub fn close_to(what: &str, ours: f64, theirs: &serde_json::Value) {
+    match theirs.as_f64() {
+        None => assert!(ours.is_nan(), "{what}: {ours} vs reference NA"),
+        Some(t) => assert!(
+            (ours - t).abs() <= 1e-8 * t.abs().max(1e-12),
+            "{what}: {ours} vs reference {t}"
+        ),
+    }
+}
+
+/// A model's fit against a reference written by a `make_*_reference.py` script
+/// (`{nobs, coefficients: {name: {estimate, se[, p]}}}`): observations, the set of
+/// coefficients, estimates and standard errors to 1e-8 relative; p-values, where given, to 1e-8
+/// relative or 1e-12 absolute (far in the tail the t CDFs of statrs and scipy differ in their
+/// last digits).
+pub fn assert_fit_matches(m: &report::ModelRecord, r: &serde_json::Value) {
+    assert_eq!(
+        m.result.nobs as u64,
+        r["nobs"].as_u64().unwrap(),
+        "{} nobs",
+        m.name
+    );
+    let coefs = r["coefficients"].as_object().unwrap();
+    assert_eq!(m.result.coefficients.len(), coefs.len(), "{}", m.name);
+    for (name, v) in coefs {
+        let ours = if name == "Intercept" {
+            "(Intercept)"
+        } else {
+            name
+        };
+        let c = m
+            .result
+            .coef(ours)
+            .unwrap_or_else(|| panic!("{}: {name}", m.name));
+        close_to(&format!("{} {name}", m.name), c.estimate, &v["estimate"]);
+        close_to(&format!("{} {name} se", m.name), c.std_error, &v["se"]);
+        if let Some(p) = v.get("p").and_then(|p| p.as_f64()) {
+            assert!(
+                (c.p_value - p).abs() <= (1e-8 * p).max(1e-12),
+                "{} {name} p: {} vs reference {p}",
+                m.name,
+                c.p_value
+            );
+        }
+    }
+}
+
+/// Callaway-Sant'Anna results against a `csdid` reference: every ATT(g,t) and the simple,
+/// dynamic, group and calendar aggregations with their standard errors, 1e-8 relative.
+pub fn assert_cs_matches(key: &str, cs: &estimators::CallawaySantAnna, r: &serde_json::Value) {
+    let cells = r["cells"].as_array().unwrap();
+    assert_eq!(cs.cells.len(), cells.len(), "{key}: number of ATT(g,t)");
+    for (c, rc) in cs.cells.iter().zip(cells) {
+        assert_eq!(
+            (c.group, c.time),
+            (rc["group"].as_i64().unwrap(), rc["time"].as_i64().unwrap())
+        );
+        let at = format!("{key} ATT({},{})", c.group, c.time);
+        close_to(&at, c.att, &rc["att"]);
+        close_to(&format!("{at} se"), c.std_error, &rc["se"]);
+    }
+    close_to(&format!("{key} simple"), cs.simple.att, &r["simple"]["att"]);
+    close_to(
+        &format!("{key} simple se"),
+        cs.simple.std_error,
+        &r["simple"]["se"],
+    );
+    for (agg, ours) in [
+        ("dynamic", &cs.dynamic),
+        ("group", &cs.group),
+        ("calendar", &cs.calendar),
+    ] {
+        let theirs = r[agg].as_array().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "{key} {agg}");
+        for (d, rd) in ours.iter().zip(theirs) {
+            assert_eq!(d.event_time, rd["e"].as_i64());
+            let at = format!("{key} {agg} {:?}", d.event_time);
+            close_to(&at, d.att, &rd["att"]);
+            close_to(&format!("{at} se"), d.std_error, &rd["se"]);
+        }
+    }
+}
