@@ -42,29 +42,9 @@ pub struct StaggeredOptions {
     #[serde(default = "default_time")]
     pub time: String,
 }
-
-fn default_adopt() -> String {
-    "sign_year".into()
-}
-fn default_unit() -> String {
-    "iso3".into()
-}
-fn default_time() -> String {
-    "year".into()
-}
-
-/// The model's fixed effects must be exactly the unit and the period (or none, for estimators
-/// that impose them).
-pub(super) fn unit_time_fe(
-    m: &PlannedModel,
-    o: &StaggeredOptions,
-    what: &str,
-) -> Result<(), String> {
-    let mut fe = m.fe.clone();
-    fe.sort();
-    let mut keys = vec![o.unit.clone(), o.time.clone()];
-    keys.sort();
-    if fe != keys {
+/// The model's fixed effects must be exactly the unit and the period.
+fn unit_time_fe(m: &PlannedModel, o: &StaggeredOptions, what: &str) -> Result<(), String> {
+    if !fe_are_unit_and_time(m, &o.unit, &o.time) {
         return Err(format!(
             "{what} uses unit and period effects (`fe: [{}, {}]`) only: `fe: {:?}` is not supported",
             o.unit, o.time, m.fe

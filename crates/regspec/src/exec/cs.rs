@@ -70,15 +70,6 @@ struct CsBootYaml {
     seed: u64,
 }
 
-fn default_adopt() -> String {
-    "sign_year".into()
-}
-fn default_unit() -> String {
-    "iso3".into()
-}
-fn default_time() -> String {
-    "year".into()
-}
 fn default_control() -> estimators::CsControl {
     estimators::CsControl::NeverTreated
 }

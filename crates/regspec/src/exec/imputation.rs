@@ -47,16 +47,6 @@ pub struct ImputationOptions {
     pub pretrend_leads: u32,
 }
 
-fn default_adopt() -> String {
-    "sign_year".into()
-}
-fn default_unit() -> String {
-    "iso3".into()
-}
-fn default_time() -> String {
-    "year".into()
-}
-
 /// Parses and validates the options of an imputation model.
 pub fn imputation_options(m: &PlannedModel) -> Result<ImputationOptions, String> {
     let o: ImputationOptions = typed_options(m)?;
@@ -66,11 +56,7 @@ pub fn imputation_options(m: &PlannedModel) -> Result<ImputationOptions, String>
         );
     }
     // The imputation model's fixed effects are the unit and the period; say so or say nothing.
-    let mut fe = m.fe.clone();
-    fe.sort();
-    let mut keys = vec![o.unit.clone(), o.time.clone()];
-    keys.sort();
-    if !fe.is_empty() && fe != keys {
+    if !m.fe.is_empty() && !fe_are_unit_and_time(m, &o.unit, &o.time) {
         return Err(format!(
             "imputation absorbs unit and period effects (`{}`, `{}`) only: `fe: {:?}` is not supported",
             o.unit, o.time, m.fe

@@ -255,6 +255,31 @@ fn event_points(coefficients: &[estimators::Coefficient]) -> Vec<EventPoint> {
     points
 }
 
+/// Default adoption column of the staggered-design options (the study's signing year); a
+/// workspace's own unit and time keys replace the next two (`check::complete`).
+fn default_adopt() -> String {
+    "sign_year".into()
+}
+
+/// Default unit key of estimator options.
+fn default_unit() -> String {
+    "iso3".into()
+}
+
+/// Default time key of estimator options.
+fn default_time() -> String {
+    "year".into()
+}
+
+/// The fixed effects are exactly the unit and the period (in either order).
+fn fe_are_unit_and_time(m: &PlannedModel, unit: &str, time: &str) -> bool {
+    let mut fe: Vec<&str> = m.fe.iter().map(String::as_str).collect();
+    fe.sort_unstable();
+    let mut keys = vec![unit, time];
+    keys.sort_unstable();
+    fe == keys
+}
+
 /// The model's `options` as the estimator's typed options: serde rejects unknown keys (naming the
 /// known ones), wrong types and unknown variants, so every estimator reports them alike.
 fn typed_options<T: serde::de::DeserializeOwned>(m: &PlannedModel) -> Result<T, String> {

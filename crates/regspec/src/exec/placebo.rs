@@ -65,12 +65,6 @@ fn default_seed() -> u64 {
 fn default_sign() -> String {
     "sign_year".into()
 }
-fn default_unit() -> String {
-    "iso3".into()
-}
-fn default_time() -> String {
-    "year".into()
-}
 
 /// Parses and validates the options of a placebo model.
 pub fn placebo_options(m: &PlannedModel) -> Result<PlaceboOptions, String> {

@@ -66,9 +66,6 @@ fn default_replacement() -> bool {
 fn default_treated() -> String {
     "treat".into()
 }
-fn default_unit() -> String {
-    "iso3".into()
-}
 
 /// Validated PSM-DID settings.
 pub struct PsmSettings {
