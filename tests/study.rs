@@ -903,13 +903,14 @@ fn iv_matches_pyfixest() {
 /// Poisson PML with fixed effects against pyfixest 0.60 `fepois` run to a deviance tolerance
 /// of 1e-14 (tests/reference/make_ppml_reference.py): coefficients, standard errors (clustered,
 /// hetero, iid; with and without FE) and the deviance, including a country whose outcome is zero
-/// throughout and is separated by its FE (11 observations dropped, as fixest does).
+/// throughout and is separated by its FE (11 observations dropped, as fixest does), and
+/// McFadden's pseudo R². The first model is written in fixest's `fepois(...)` formula syntax.
 #[test]
 fn ppml_matches_pyfixest() {
     let dir = workspace("ppml");
     std::fs::write(
         dir.join("specs/ppml.yaml"),
-        "variables:\n  coop0: 'if_else(iso3 == \"S01\", 0, coop)'\ndefaults: {estimator: ppml, options: {tol: 1e-14, maxiter: 200}}\nmodels:\n  - {name: ppml_fe_cluster, formula: \"coop ~ treat_post + ln_pgdp | iso3 + year\", cluster: iso3}\n  - {name: ppml_separation, formula: \"coop0 ~ treat_post | iso3 + year\", cluster: iso3}\n  - {name: ppml_no_fe_hetero, formula: \"coop ~ treat_post + urban\", vcov: hetero}\n  - {name: ppml_fe_iid, formula: \"coop ~ treat_post | iso3 + year\"}\n",
+        "variables:\n  coop0: 'if_else(iso3 == \"S01\", 0, coop)'\ndefaults: {estimator: ppml, options: {tol: 1e-14, maxiter: 200}}\nmodels:\n  - {name: ppml_fe_cluster, formula: \"fepois(coop ~ treat_post + ln_pgdp | iso3 + year)\", cluster: iso3}\n  - {name: ppml_separation, formula: \"coop0 ~ treat_post | iso3 + year\", cluster: iso3}\n  - {name: ppml_no_fe_hetero, formula: \"coop ~ treat_post + urban\", vcov: hetero}\n  - {name: ppml_fe_iid, formula: \"coop ~ treat_post | iso3 + year\"}\n",
     )
     .unwrap();
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/ppml.yaml"]);
@@ -924,7 +925,144 @@ fn ppml_matches_pyfixest() {
             panic!("deviance")
         };
         common::close_to(&format!("{} deviance", m.name), d, &r["deviance"]);
+        let pr2 = m.stats.iter().find(|s| s.label == "Pseudo R²").unwrap();
+        let report::StatValue::Num { value: Some(v), .. } = pr2.value else {
+            panic!("pseudo R2")
+        };
+        common::close_to(&format!("{} pseudo R2", m.name), v, &r["pseudo_r2"]);
     }
     let md = read(&dir, "reports/ppml.md");
     assert!(md.contains("| Separated observations |  | 11 |"), "{md}");
+}
+
+/// HonestDiD receives the run's own event-time coefficients and vcov in its layout: the demo
+/// HOMIC event study (`specs/event_study.yaml`, `honest:` on `es_homic`) hands over exactly
+/// pyfixest's coefficients and vcov (1e-8; tests/reference/make_honest_reference.py), and the
+/// sets in the table's JSON are what the numerics give on the reference's own inputs (the
+/// numerics themselves are checked against the R port in crates/estimators/tests/honest.rs).
+#[test]
+fn honest_hand_off_matches_the_reference() {
+    use estimators::honest::{sensitivity, Coefs, Method, Request, Restriction};
+    let dir = workspace("honest");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/event_study.yaml"]);
+    assert!(ok, "{err}");
+    let t = table(&dir, "event_study");
+    let m = t.models.iter().find(|m| m.name == "es_homic").unwrap();
+    let r = common::reference("honest_reference_demo_homic.json");
+    let floats = |v: &serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let ks: Vec<i64> = r["event_times"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_i64().unwrap())
+        .collect();
+    let idx: Vec<usize> = ks
+        .iter()
+        .map(|k| {
+            let name = format!("rel_time::{k}");
+            m.result
+                .coefficients
+                .iter()
+                .position(|c| c.name == name)
+                .unwrap_or_else(|| panic!("{name}"))
+        })
+        .collect();
+    let sigma_ref: Vec<Vec<f64>> = r["sigma"].as_array().unwrap().iter().map(floats).collect();
+    for (a, &i) in idx.iter().enumerate() {
+        common::close_to(
+            &format!("beta {}", ks[a]),
+            m.result.coefficients[i].estimate,
+            &r["beta"][a],
+        );
+        for (b, &j) in idx.iter().enumerate() {
+            let theirs = sigma_ref[a][b];
+            let ours = m.result.vcov[i][j];
+            assert!(
+                (ours - theirs).abs() <= 1e-8 * theirs.abs().max(1e-12),
+                "vcov[{a}][{b}]: {ours} vs {theirs}"
+            );
+        }
+    }
+    let c = Coefs {
+        beta: floats(&r["beta"]),
+        sigma: sigma_ref,
+        npre: r["npre"].as_u64().unwrap() as usize,
+        npost: r["npost"].as_u64().unwrap() as usize,
+    };
+    assert_eq!(m.honest.len(), 2, "relative magnitudes and smoothness");
+    for h in &m.honest {
+        let a = &h.analysis;
+        assert_eq!(h.target, "the effect at t = 0");
+        let mut l = vec![0.0; c.npost];
+        l[0] = 1.0;
+        assert_eq!(a.l, l);
+        let req = Request {
+            restriction: a.restriction,
+            method: a.method,
+            grid: vec![],
+            l,
+            alpha: 0.05,
+            grid_points: 1000,
+            seed: 0,
+        };
+        let expect = sensitivity(&c, &req).unwrap();
+        assert_eq!(expect.bands.len(), a.bands.len());
+        for (x, y) in expect.bands.iter().zip(&a.bands) {
+            assert!(
+                (x.m - y.m).abs() <= 1e-8 * x.m.abs().max(1e-12),
+                "grid {} vs {}",
+                x.m,
+                y.m
+            );
+            let tol = match a.method {
+                // One step of the 1000-point grid.
+                Method::Clf | Method::Conditional => (x.ub - x.lb) / 400.0,
+                Method::Flci => 1e-6 * x.lb.abs().max(x.ub.abs()),
+            };
+            assert!(
+                (x.lb - y.lb).abs() <= tol && (x.ub - y.ub).abs() <= tol,
+                "{:?} at {}: run [{}, {}] vs reference inputs [{}, {}]",
+                a.restriction,
+                y.m,
+                y.lb,
+                y.ub,
+                x.lb,
+                x.ub
+            );
+        }
+        assert!(matches!(
+            a.restriction,
+            Restriction::RelativeMagnitudes | Restriction::Smoothness
+        ));
+    }
+    let md = read(&dir, "reports/event_study.md");
+    assert!(
+        md.contains("| Breakdown M̄ (HonestDiD, relative magnitudes) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Breakdown M (HonestDiD, smoothness) |"),
+        "{md}"
+    );
+    for f in ["relative_magnitudes", "smoothness"] {
+        let svg = read(
+            &dir,
+            &format!("reports/figures/event_study_es_homic_honest_{f}.svg"),
+        );
+        assert!(
+            svg.contains("Original (parallel trends)") && svg.contains("Breakdown"),
+            "{f}"
+        );
+        assert!(dir
+            .join(format!(
+                "reports/figures/event_study_es_homic_honest_{f}.pdf"
+            ))
+            .exists());
+    }
 }

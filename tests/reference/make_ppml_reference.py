@@ -32,6 +32,7 @@ for name, (fml, vcov) in CASES.items():
     out[name] = {
         "nobs": int(fit._N),
         "deviance": float(np.asarray(fit.deviance).ravel()[0]),
+        "pseudo_r2": float(fit._pseudo_r2),
         "coefficients": {
             k: {"estimate": float(r["Estimate"]), "se": float(r["Std. Error"])}
             for k, r in tidy.iterrows()

@@ -10,6 +10,7 @@ pub mod demean;
 /// Why an estimation failed.
 pub mod error;
 pub mod event;
+pub mod honest;
 pub mod imputation;
 /// Two-stage least squares with fixed effects.
 pub mod iv;

@@ -23,6 +23,21 @@ pub struct Ppml {
     pub iterations: usize,
     /// Observations dropped because a fixed effect separates them (an all-zero group).
     pub n_separated: usize,
+    /// McFadden's pseudo R², `1 - ll / ll_0` with `ll_0` the log-likelihood of a constant mean
+    /// (fixest's `pr2`); `None` for weighted fits, where fixest and pyfixest define none alike.
+    #[serde(default)]
+    pub pseudo_r2: Option<f64>,
+}
+
+/// The Poisson log-likelihood `sum y log(mu) - mu - log(y!)` over the given rows.
+fn loglik(y: &[f64], mu: impl Fn(usize) -> f64, rows: &[usize]) -> f64 {
+    rows.iter()
+        .map(|&i| {
+            let (yi, mi) = (y[i], mu(i));
+            let l = if yi > 0.0 { yi * mi.ln() } else { 0.0 };
+            l - mi - statrs::function::gamma::ln_gamma(yi + 1.0)
+        })
+        .sum()
 }
 
 /// The Poisson deviance 2 sum [y log(y / mu) - (y - mu)] over the given rows.
@@ -166,12 +181,17 @@ pub fn fit_ppml(
             let r = prep
                 .estimate(&data.y_name, &z, zt, names)?
                 .without_fit_statistics();
+            let pseudo_r2 = data.weights.is_none().then(|| {
+                let mean = rows.iter().map(|&i| y[i]).sum::<f64>() / rows.len() as f64;
+                1.0 - loglik(&y, |i| mu[i], &rows) / loglik(&y, |_| mean, &rows)
+            });
             return Ok((
                 r,
                 Ppml {
                     deviance: dev,
                     iterations: it,
                     n_separated,
+                    pseudo_r2,
                 },
             ));
         }

@@ -59,8 +59,7 @@ pub fn write_outputs(
                 Some(e) => format!("{e}, {}", label(&m.label)),
                 None => label(&m.label),
             };
-            let mut figure = |svg: String, title: String| -> Result<(), String> {
-                let rel = format!("figures/{}_{}.svg", t.table, m.name);
+            let mut figure_at = |svg: String, title: String, rel: String| -> Result<(), String> {
                 let pdf_path = under(out, &rel.replace(".svg", ".pdf"))?;
                 // The PDF of an unchanged figure is the one already in the set: a rerun from the
                 // cache does not convert (and load the fonts) again.
@@ -77,6 +76,7 @@ pub fn write_outputs(
                 figures.push((title, rel));
                 Ok(())
             };
+            let default_rel = format!("figures/{}_{}.svg", t.table, m.name);
             let fail = |e: String| format!("{}: model `{}`: {e}", t.spec_file, m.name);
             if let Some(es) = &m.event_study {
                 let x = t
@@ -93,12 +93,27 @@ pub fn write_outputs(
                 };
                 let svg = report::figure::event_study_svg(es, &title, &x, "Coefficient and 95% CI")
                     .map_err(fail)?;
-                figure(svg, title)?;
+                figure_at(svg, title, default_rel.clone())?;
+            }
+            for h in &m.honest {
+                let what = match h.analysis.restriction {
+                    estimators::honest::Restriction::RelativeMagnitudes => "relative magnitudes",
+                    estimators::honest::Restriction::Smoothness => "smoothness",
+                };
+                let title = format!("{outcome}: HonestDiD, {what}, {}", h.target);
+                let svg = report::figure::honest_svg(h, &title).map_err(fail)?;
+                let rel = format!(
+                    "figures/{}_{}_honest_{}.svg",
+                    t.table,
+                    m.name,
+                    what.replace(' ', "_")
+                );
+                figure_at(svg, title, rel)?;
             }
             if let Some(b) = &m.bacon {
                 let title = format!("{outcome}: Goodman-Bacon decomposition");
                 let svg = report::figure::bacon_svg(b, &title).map_err(fail)?;
-                figure(svg, title)?;
+                figure_at(svg, title, default_rel.clone())?;
             }
             if let Some(p) = &m.placebo {
                 let design = match p.mode {
@@ -117,7 +132,7 @@ pub fn write_outputs(
                 );
                 let svg = report::figure::placebo_svg(&p.estimates, p.actual, &title, &x)
                     .map_err(fail)?;
-                figure(svg, title)?;
+                figure_at(svg, title, default_rel.clone())?;
             }
         }
     }

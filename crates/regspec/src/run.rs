@@ -461,6 +461,7 @@ fn record(
         bacon: extras.bacon,
         callaway_santanna: extras.cs,
         imputation: extras.imputation,
+        honest: extras.honest,
     }
 }
 

@@ -13,7 +13,9 @@ pub mod style;
 pub mod view;
 
 use minijinja::{Environment, UndefinedBehavior};
-pub use record::{EventPoint, EventStudy, ModelRecord, StatRow, StatValue, TableRecord};
+pub use record::{
+    EventPoint, EventStudy, HonestRecord, ModelRecord, StatRow, StatValue, TableRecord,
+};
 use std::path::{Path, PathBuf};
 
 pub use style::Style;

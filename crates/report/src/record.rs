@@ -98,6 +98,18 @@ pub struct ModelRecord {
     #[serde(default)]
     /// Imputation details.
     pub imputation: Option<estimators::Imputation>,
+    /// HonestDiD sensitivity analyses of the event study.
+    #[serde(default)]
+    pub honest: Vec<HonestRecord>,
+}
+
+/// One HonestDiD analysis of a model's event study, with its target in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HonestRecord {
+    /// What is tested, e.g. "the effect at t = 0".
+    pub target: String,
+    /// The robust confidence sets and the breakdown value.
+    pub analysis: estimators::honest::Sensitivity,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

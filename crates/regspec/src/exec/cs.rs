@@ -59,6 +59,8 @@ struct CsYaml {
     base_period: estimators::CsBasePeriod,
     #[serde(default)]
     allow_unbalanced_panel: bool,
+    #[serde(default)]
+    honest: Option<sensitivity::HonestOptions>,
 }
 
 #[derive(serde::Deserialize)]
@@ -104,6 +106,8 @@ pub struct CsOptions {
     pub bootstrap: Option<(usize, u64)>,
     /// A cluster above the unit, if any.
     pub cluster: Option<String>,
+    /// HonestDiD sensitivity of the dynamic effects.
+    pub honest: Option<sensitivity::HonestOptions>,
 }
 
 /// Parses and validates the options of a `callaway_santanna` model.
@@ -143,6 +147,12 @@ pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
             Some((b.draws as usize, b.seed))
         }
     };
+    if let Some(h) = &o.honest {
+        sensitivity::check(h)?;
+        if o.base_period != estimators::CsBasePeriod::Universal {
+            return Err("option `honest` needs every pre-period effect measured against t = -1: set `base_period: universal` (with a varying base period the pre-period effects compare adjacent periods)".into());
+        }
+    }
     Ok(CsOptions {
         adopt: o.adopt,
         unit: o.unit,
@@ -157,6 +167,7 @@ pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
         covariates: o.covariates,
         bootstrap,
         cluster,
+        honest: o.honest,
     })
 }
 
@@ -277,8 +288,7 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         points,
         pretrend: None,
     };
-    Ok((
-        r,
+    let extras = with_honest(
         Extras {
             stats: vec![overall_row(cs.simple.att, cs.simple.std_error)],
             notes: vec![match cs.reference() {
@@ -289,5 +299,9 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
             event_study: Some(es),
             ..Extras::default()
         },
-    ))
+        &r,
+        "rel_time",
+        o.honest.as_ref(),
+    )?;
+    Ok((r, extras))
 }

@@ -15,13 +15,29 @@ impl Estimator for EventStudyTwfe {
     }
 
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
-        event_options(m).map(|o| vec![o.rel_time])
+        let o = event_options(m)?;
+        if let Some(h) = &o.honest {
+            sensitivity::check(h)?;
+            // What the window already decides is found before estimating.
+            if o.reference != -1 {
+                return Err(format!("option `honest` needs the reference period t = -1 (the last period before treatment); this event study omits t = {}", o.reference));
+            }
+            if let sensitivity::Target::Period(k) = h.target {
+                if k > o.window.1 {
+                    return Err(format!(
+                        "option `honest.target`: period {k} lies outside the window {:?}",
+                        o.window
+                    ));
+                }
+            }
+        }
+        Ok(vec![o.rel_time])
     }
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
         let (r, es) = event_study(view, m)?;
-        Ok((
-            r,
+        let o = event_options(m)?;
+        let extras = with_honest(
             Extras {
                 stats: pretrend_row(es.pretrend.as_ref()),
                 notes: vec![format!(
@@ -31,7 +47,11 @@ impl Estimator for EventStudyTwfe {
                 event_study: Some(es),
                 ..Extras::default()
             },
-        ))
+            &r,
+            &o.rel_time,
+            o.honest.as_ref(),
+        )?;
+        Ok((r, extras))
     }
 }
 
@@ -48,6 +68,9 @@ pub struct EventOptions {
     /// The omitted reference period.
     #[serde(default = "default_ref", rename = "ref")]
     pub reference: i64,
+    /// HonestDiD sensitivity of the event-time effects.
+    #[serde(default)]
+    pub honest: Option<sensitivity::HonestOptions>,
 }
 
 fn default_rel_time() -> String {

@@ -45,11 +45,17 @@ pub struct ImputationOptions {
     /// Leads in BJS's pre-trend test (0: no test).
     #[serde(default)]
     pub pretrend_leads: u32,
+    /// HonestDiD: refused with the reason (see [`imputation_options`]).
+    #[serde(default)]
+    pub honest: Option<serde_json::Value>,
 }
 
 /// Parses and validates the options of an imputation model.
 pub fn imputation_options(m: &PlannedModel) -> Result<ImputationOptions, String> {
     let o: ImputationOptions = typed_options(m)?;
+    if o.honest.is_some() {
+        return Err("option `honest`: the imputation estimator has no pre-period effects estimated jointly with its post-period ones (its pre-trend test is a separate regression), so HonestDiD has no vcov to use; run HonestDiD on the event_study, sun_abraham or callaway_santanna (base_period: universal) column of the same outcome".into());
+    }
     if !m.regressors.is_empty() {
         return Err(
             "imputation here has no covariates: no treatment, regressors or controls".into(),
@@ -78,6 +84,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         unit,
         time,
         pretrend_leads,
+        ..
     } = imputation_options(m)?;
     let all = sample_rows(view, m)?;
     let rows: Vec<usize> = all

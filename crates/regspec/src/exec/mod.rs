@@ -19,6 +19,7 @@ mod ols;
 mod placebo;
 mod ppml;
 mod psm;
+pub mod sensitivity;
 mod sunab;
 
 /// One estimator of the `estimator:` field.
@@ -111,6 +112,37 @@ pub struct Extras {
     pub placebo: Option<estimators::Placebo>,
     /// Propensity-score matching.
     pub psm: Option<estimators::Psm>,
+    /// HonestDiD sensitivity analyses of the event study.
+    pub honest: Vec<report::HonestRecord>,
+}
+
+/// Adds the HonestDiD analyses that `o` asks for (`honest:` of an event-study estimator) to
+/// `extras`: a breakdown row per analysis, a note, and the details the figure draws. The
+/// event-time coefficients are `prefix::k` of `r`, with `r`'s vcov.
+fn with_honest(
+    mut extras: Extras,
+    r: &OlsResult,
+    prefix: &str,
+    o: Option<&sensitivity::HonestOptions>,
+) -> Result<Extras, String> {
+    let Some(o) = o else {
+        return Ok(extras);
+    };
+    let es = extras
+        .event_study
+        .as_ref()
+        .ok_or("HonestDiD needs an event study")?;
+    let s = sensitivity::run(r, es, prefix, o)?;
+    extras.stats.extend(sensitivity::rows(&s));
+    extras.notes.push(sensitivity::note(&s, o));
+    extras.honest = s
+        .into_iter()
+        .map(|analysis| report::HonestRecord {
+            target: sensitivity::target_words(o),
+            analysis,
+        })
+        .collect();
+    Ok(extras)
 }
 
 /// The OLS options of the model (vcov and small-sample corrections).

@@ -56,6 +56,13 @@ impl Estimator for Ppml {
             "Deviance",
             StatValue::num_digits(p.deviance, 1),
         )];
+        if let Some(pr2) = p.pseudo_r2 {
+            stats.push(StatRow {
+                label: "Pseudo R²".into(),
+                label_tex: Some(r"Pseudo $R^2$".into()),
+                value: StatValue::num(pr2),
+            });
+        }
         if p.n_separated > 0 {
             stats.push(StatRow::new(
                 "Separated observations",

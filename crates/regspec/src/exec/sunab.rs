@@ -1,7 +1,24 @@
 //! Sun-Abraham interaction-weighted event study (options shared with `imputation`).
 
-use super::bacon::StaggeredOptions;
 use super::*;
+
+/// Sun-Abraham options: the staggered design's columns and the HonestDiD sensitivity.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SunabOptions {
+    /// Column of the first treated period (missing: never treated).
+    #[serde(default = "default_adopt")]
+    pub adopt: String,
+    /// The unit key.
+    #[serde(default = "default_unit")]
+    pub unit: String,
+    /// The time key.
+    #[serde(default = "default_time")]
+    pub time: String,
+    /// HonestDiD sensitivity of the event-time effects.
+    #[serde(default)]
+    pub honest: Option<sensitivity::HonestOptions>,
+}
 
 /// The Sun-Abraham interaction-weighted event study (`estimator: sun_abraham`): cohort x
 /// relative-period cells, the cohort being the first period a unit is observed treated
@@ -33,8 +50,11 @@ impl Estimator for SunAbraham {
 
 /// Parses and validates the options of a Sun-Abraham model. Weights are refused: the cohort
 /// shares that aggregate the cells are unweighted.
-pub fn sunab_options(m: &PlannedModel) -> Result<StaggeredOptions, String> {
-    let o: StaggeredOptions = typed_options(m)?;
+pub fn sunab_options(m: &PlannedModel) -> Result<SunabOptions, String> {
+    let o: SunabOptions = typed_options(m)?;
+    if let Some(h) = &o.honest {
+        sensitivity::check(h)?;
+    }
     if m.weights.is_some() {
         return Err("sun_abraham aggregates cells with unweighted cohort shares: `weights` are not supported".into());
     }
@@ -42,7 +62,12 @@ pub fn sunab_options(m: &PlannedModel) -> Result<StaggeredOptions, String> {
 }
 
 fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
-    let StaggeredOptions { adopt, unit, time } = sunab_options(m)?;
+    let SunabOptions {
+        adopt,
+        unit,
+        time,
+        honest,
+    } = sunab_options(m)?;
     let n = view.nrows();
     let all: Vec<usize> = (0..n).collect();
     let units = view.codes(&unit, &all);
@@ -86,13 +111,16 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
         points,
         pretrend,
     };
-    Ok((
-        agg,
+    let extras = with_honest(
         Extras {
             stats: pretrend_row(es.pretrend.as_ref()),
             notes: vec!["Sun-Abraham: cohort-by-period effects averaged with the cohorts' shares; t = -1 is omitted (the reference)".into()],
             event_study: Some(es),
             ..Extras::default()
         },
-    ))
+        &agg,
+        "rel_time",
+        honest.as_ref(),
+    )?;
+    Ok((agg, extras))
 }
