@@ -1066,3 +1066,39 @@ fn honest_hand_off_matches_the_reference() {
             .exists());
     }
 }
+
+/// Sun-Abraham and Callaway-Sant'Anna (universal base period) hand HonestDiD their own
+/// aggregated event-time effects: the target's point estimate is their t = 0 coefficient, the
+/// original interval is built from their own standard error, and the sets widen with M̄.
+#[test]
+fn honest_uses_each_estimators_own_event_time_effects() {
+    let dir = workspace("honest_staggered");
+    std::fs::write(
+        dir.join("specs/hs.yaml"),
+        "models:\n  - {name: sa, outcome: homic, estimator: sun_abraham, fe: [iso3, year], cluster: iso3, options: {adopt: sign_year, unit: iso3, time: year, honest: {mbar: [0, 1], method: Conditional, grid_points: 200}}}\n  - {name: cs, outcome: homic, estimator: callaway_santanna, options: {adopt: sign_year, unit: iso3, time: year, base_period: universal, honest: {mbar: [0, 1], target: average, grid_points: 200}}}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/hs.yaml"]);
+    assert!(ok, "{err}");
+    let t = table(&dir, "hs");
+    for m in &t.models {
+        assert_eq!(m.honest.len(), 1, "{}", m.name);
+        let a = &m.honest[0].analysis;
+        let post: Vec<&estimators::Coefficient> = m
+            .result
+            .coefficients
+            .iter()
+            .filter(|c| c.name.strip_prefix("rel_time::").and_then(|k| k.parse::<i64>().ok()).is_some_and(|k| k >= 0))
+            .collect();
+        assert_eq!(a.l.len(), post.len(), "{}", m.name);
+        let expect: f64 = a.l.iter().zip(&post).map(|(w, c)| w * c.estimate).sum();
+        assert!((a.estimate - expect).abs() < 1e-12, "{}", m.name);
+        if m.name == "sa" {
+            let c0 = post.iter().find(|c| c.name == "rel_time::0").unwrap();
+            let half = (a.original.1 - a.original.0) / 2.0;
+            assert!((half - 1.959963984540054 * c0.std_error).abs() < 1e-9 * half, "{half}");
+        }
+        let (b0, b1) = (&a.bands[0], &a.bands[1]);
+        assert!(b1.lb <= b0.lb && b1.ub >= b0.ub, "{}: {b0:?} then {b1:?}", m.name);
+    }
+}
