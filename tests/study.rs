@@ -1088,7 +1088,12 @@ fn honest_uses_each_estimators_own_event_time_effects() {
             .result
             .coefficients
             .iter()
-            .filter(|c| c.name.strip_prefix("rel_time::").and_then(|k| k.parse::<i64>().ok()).is_some_and(|k| k >= 0))
+            .filter(|c| {
+                c.name
+                    .strip_prefix("rel_time::")
+                    .and_then(|k| k.parse::<i64>().ok())
+                    .is_some_and(|k| k >= 0)
+            })
             .collect();
         assert_eq!(a.l.len(), post.len(), "{}", m.name);
         let expect: f64 = a.l.iter().zip(&post).map(|(w, c)| w * c.estimate).sum();
@@ -1096,9 +1101,78 @@ fn honest_uses_each_estimators_own_event_time_effects() {
         if m.name == "sa" {
             let c0 = post.iter().find(|c| c.name == "rel_time::0").unwrap();
             let half = (a.original.1 - a.original.0) / 2.0;
-            assert!((half - 1.959963984540054 * c0.std_error).abs() < 1e-9 * half, "{half}");
+            assert!(
+                (half - 1.959963984540054 * c0.std_error).abs() < 1e-9 * half,
+                "{half}"
+            );
         }
         let (b0, b1) = (&a.bands[0], &a.bands[1]);
-        assert!(b1.lb <= b0.lb && b1.ub >= b0.ub, "{}: {b0:?} then {b1:?}", m.name);
+        assert!(
+            b1.lb <= b0.lb && b1.ub >= b0.ub,
+            "{}: {b0:?} then {b1:?}",
+            m.name
+        );
     }
+}
+
+/// HonestDiD on the imputation estimator is handed the imputation event study with leads (the
+/// table's post-period effects and, in the same vcov, the lead effects): equal to pyfixest 0.60's
+/// `did2s` with lead and post dummies in the second stage (make_imputation_reference.py,
+/// `homic_leads`): the effects equal the exact least-squares values computed there to 1e-9, the
+/// vcov pyfixest's to 1e-5 of the standard errors (pyfixest recovers the first-stage fixed
+/// effects iteratively, which moves its lead effects by up to 2e-5 relative).
+#[test]
+fn honest_on_imputation_uses_the_event_study_with_leads() {
+    let dir = workspace("honest_bjs");
+    std::fs::write(
+        dir.join("specs/hb.yaml"),
+        "models:\n  - {name: bjs, outcome: homic, estimator: imputation, fe: [iso3, year], options: {adopt: sign_year, unit: iso3, time: year, honest: {mbar: [0, 1], method: Conditional, grid_points: 200}}}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/hb.yaml"]);
+    assert!(ok, "{err}");
+    let t = table(&dir, "hb");
+    let m = &t.models[0];
+    let h = &m.honest[0];
+    let r = &common::reference("imputation_reference.json")["homic_leads"];
+    let ks: Vec<i64> = r["event_times"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_i64().unwrap())
+        .collect();
+    assert_eq!(h.event_times, ks);
+    let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-12);
+    let mut worst: f64 = 0.0;
+    for (a, k) in ks.iter().enumerate() {
+        let b = r["beta_exact"][a].as_f64().unwrap();
+        assert!(
+            rel(h.beta[a], b) < 1e-9,
+            "beta at {k}: {} vs exact {b}",
+            h.beta[a]
+        );
+        for c in 0..ks.len() {
+            let v = r["vcov"][a][c].as_f64().unwrap();
+            let scale = (h.sigma[a][a] * h.sigma[c][c]).sqrt();
+            worst = worst.max((h.sigma[a][c] - v).abs() / scale);
+        }
+    }
+    eprintln!("vcov vs pyfixest did2s: largest difference {worst:.2e} of sqrt(v_aa v_cc)");
+    assert!(worst < 1e-6, "vcov differs from pyfixest's by {worst:.2e}");
+    // The post-period effects handed over are the table's.
+    for (a, k) in ks.iter().enumerate().filter(|(_, k)| **k >= 0) {
+        let c = m
+            .result
+            .coefficients
+            .iter()
+            .find(|c| c.name == format!("rel_time::{k}"))
+            .unwrap();
+        assert!((c.estimate - h.beta[a]).abs() < 1e-12, "t = {k}");
+        assert!(
+            (c.std_error - h.sigma[a][a].sqrt()).abs() < 1e-12,
+            "t = {k}"
+        );
+    }
+    let md = read(&dir, "reports/hb.md");
+    assert!(md.contains("imputation event study with leads"), "{md}");
 }

@@ -60,3 +60,37 @@ for y in ["homic", "hosic"]:
     w = fit.wald_test(R=np.eye(3), distribution="F")
     out[y + "_pretrend"] = {"f_stat": float(w["statistic"]), "nobs": int(fit._N)}
 (pathlib.Path(__file__).parent / "imputation_reference.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+
+# The imputation event study with leads that HonestDiD is handed (regspec's
+# `imputation_with_leads`): did2s with a second stage of lead dummies (not-yet-treated
+# observations k <= -2 periods before adoption) and the post-period dummies; the joint vcov.
+d = df.copy()
+d["k"] = d["year"] - d["sign_year"]
+leads = sorted(int(k) for k in d.loc[d["sign_year"].notna() & (d["k"] <= -2), "k"].unique())
+for k in leads:
+    d[f"lm{-k}"] = ((d["k"] == k) & ~d["treated"]).astype(float)
+names = [f"lm{-k}" for k in leads] + [f"d{e}" for e in events]
+fit = pf.did2s(d, yname="homic", first_stage="~ 0 | unit + year",
+               second_stage="~ " + " + ".join(names), treatment="treated", cluster="unit")
+coefs = fit.coef()
+vc = np.asarray(fit._vcov)
+idx = [list(coefs.index).index(n) for n in names]
+# The exact lead and post effects: means of the exactly solved first-stage residual (`tau` of
+# `homic` above) over the observations of each event time.
+units = pd.get_dummies(d["unit"]).to_numpy(float)
+years = pd.get_dummies(d["year"]).to_numpy(float)[:, 1:]
+X = np.hstack([units, years])
+untreated = ~d["treated"].to_numpy()
+gamma, *_ = np.linalg.lstsq(X[untreated], d["homic"].to_numpy()[untreated], rcond=None)
+tau = d["homic"].to_numpy() - X @ gamma
+exact = [float(tau[d[n].to_numpy() == 1].mean()) for n in names]
+joint = {
+    "beta_exact": exact,
+    "event_times": leads + events,
+    "beta": [float(coefs.iloc[i]) for i in idx],
+    "vcov": [[float(vc[i, j]) for j in idx] for i in idx],
+}
+ref = json.loads((pathlib.Path(__file__).parent / "imputation_reference.json").read_text())
+ref["homic_leads"] = joint
+(pathlib.Path(__file__).parent / "imputation_reference.json").write_text(json.dumps(ref, indent=1, sort_keys=True) + "\n")
+print("leads", leads, joint["beta"][:3])

@@ -112,20 +112,26 @@ fn two_stage(
     Some((beta, vcov))
 }
 
-/// `unit` and `period` dense codes, `rel` event time of treated rows (None: untreated row,
-/// i.e. never treated or not yet treated), `y` outcome, `cluster` dense cluster codes.
-pub fn imputation(
+/// The first stage on untreated observations: the unit and period dummies `x1`, the inverse of
+/// their cross-product on untreated rows, and the residualised outcome `y - x1 gamma` on every row.
+struct FirstStage {
+    x1: Vec<Vec<f64>>,
+    inv1: Vec<Vec<f64>>,
+    y_tilde: Vec<f64>,
+    groups: usize,
+}
+
+fn first_stage(
     unit: &[u32],
     period: &[u32],
-    rel: &[Option<i64>],
+    untreated: &[bool],
     y: &[f64],
     cluster: &[u32],
-) -> Result<Imputation, EstimationError> {
+) -> Result<FirstStage, EstimationError> {
     let n = y.len();
     let n_units = unit.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
     let n_periods = period.iter().map(|&t| t as usize + 1).max().unwrap_or(0);
     let groups = cluster.iter().map(|&g| g as usize + 1).max().unwrap_or(0);
-    let untreated: Vec<bool> = rel.iter().map(|r| r.is_none()).collect();
     // First stage design: all unit dummies, period dummies but the first.
     let mut x1: Vec<Vec<f64>> = (0..n_units)
         .map(|u| {
@@ -174,6 +180,30 @@ pub fn imputation(
         .map(|i| y[i] - (0..k1).map(|a| gamma[a] * x1[a][i]).sum::<f64>())
         .collect();
 
+    Ok(FirstStage {
+        x1,
+        inv1,
+        y_tilde,
+        groups,
+    })
+}
+
+/// `unit` and `period` dense codes, `rel` event time of treated rows (None: untreated row,
+/// i.e. never treated or not yet treated), `y` outcome, `cluster` dense cluster codes.
+pub fn imputation(
+    unit: &[u32],
+    period: &[u32],
+    rel: &[Option<i64>],
+    y: &[f64],
+    cluster: &[u32],
+) -> Result<Imputation, EstimationError> {
+    let untreated: Vec<bool> = rel.iter().map(|r| r.is_none()).collect();
+    let FirstStage {
+        x1,
+        inv1,
+        y_tilde,
+        groups,
+    } = first_stage(unit, period, &untreated, y, cluster)?;
     let mut events: Vec<i64> = rel.iter().flatten().copied().collect();
     events.sort_unstable();
     events.dedup();
@@ -205,6 +235,67 @@ pub fn imputation(
             estimate: b_all[0],
             std_error: v_all[0][0].max(0.0).sqrt(),
         },
+        vcov,
+        n_treated_obs: untreated.iter().filter(|u| !**u).count(),
+    })
+}
+
+/// The imputation event study with leads, as Gardner's `did2s` with a second stage
+/// `i(rel, ref = -1)`: the post-period effects of [`imputation`] together with lead effects, the
+/// mean first-stage residual of not-yet-treated observations `k < -1` periods before adoption
+/// (`lead`, None elsewhere), and the joint clustered vcov of both. The post-period effects and
+/// their vcov block are those of [`imputation`] (the dummies are disjoint indicators); the joint
+/// vcov is what HonestDiD needs. The effects run from the earliest lead to the last post period.
+pub fn imputation_with_leads(
+    unit: &[u32],
+    period: &[u32],
+    rel: &[Option<i64>],
+    lead: &[Option<i64>],
+    y: &[f64],
+    cluster: &[u32],
+) -> Result<Imputation, EstimationError> {
+    let untreated: Vec<bool> = rel.iter().map(|r| r.is_none()).collect();
+    let fs = first_stage(unit, period, &untreated, y, cluster)?;
+    let mut events: Vec<i64> = rel
+        .iter()
+        .flatten()
+        .chain(lead.iter().flatten().filter(|k| **k < -1))
+        .copied()
+        .collect();
+    events.sort_unstable();
+    events.dedup();
+    let x2: Vec<Vec<f64>> = events
+        .iter()
+        .map(|&h| {
+            rel.iter()
+                .zip(lead)
+                .map(|(r, l)| f64::from(u8::from(*r == Some(h) || (h < -1 && *l == Some(h)))))
+                .collect()
+        })
+        .collect();
+    let (beta, vcov) = two_stage(
+        &fs.x1,
+        &untreated,
+        &fs.y_tilde,
+        &x2,
+        &fs.inv1,
+        cluster,
+        fs.groups,
+    )
+    .ok_or_else(|| EstimationError::Invalid("no treated observations to impute".into()))?;
+    let overall = imputation(unit, period, rel, y, cluster)?.overall;
+    Ok(Imputation {
+        effects: events
+            .iter()
+            .zip(&beta)
+            .enumerate()
+            .map(|(a, (&k, &b))| ImputationEffect {
+                event_time: Some(k),
+                estimate: b,
+                std_error: vcov[a][a].max(0.0).sqrt(),
+            })
+            .collect(),
+        overall,
         vcov,
         n_treated_obs: untreated.iter().filter(|u| !**u).count(),
     })

@@ -110,6 +110,15 @@ pub struct HonestRecord {
     pub target: String,
     /// The robust confidence sets and the breakdown value.
     pub analysis: estimators::honest::Sensitivity,
+    /// What was handed to HonestDiD: the event times (pre-periods, then post periods)...
+    #[serde(default)]
+    pub event_times: Vec<i64>,
+    /// ...their coefficients...
+    #[serde(default)]
+    pub beta: Vec<f64>,
+    /// ...and their vcov.
+    #[serde(default)]
+    pub sigma: Vec<Vec<f64>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -45,16 +45,16 @@ pub struct ImputationOptions {
     /// Leads in BJS's pre-trend test (0: no test).
     #[serde(default)]
     pub pretrend_leads: u32,
-    /// HonestDiD: refused with the reason (see [`imputation_options`]).
+    /// HonestDiD sensitivity, on the imputation event study with leads (Gardner's `did2s`).
     #[serde(default)]
-    pub honest: Option<serde_json::Value>,
+    pub honest: Option<sensitivity::HonestOptions>,
 }
 
 /// Parses and validates the options of an imputation model.
 pub fn imputation_options(m: &PlannedModel) -> Result<ImputationOptions, String> {
     let o: ImputationOptions = typed_options(m)?;
-    if o.honest.is_some() {
-        return Err("option `honest`: the imputation estimator has no pre-period effects estimated jointly with its post-period ones (its pre-trend test is a separate regression), so HonestDiD has no vcov to use; run HonestDiD on the event_study, sun_abraham or callaway_santanna (base_period: universal) column of the same outcome".into());
+    if let Some(h) = &o.honest {
+        sensitivity::check(h)?;
     }
     if !m.regressors.is_empty() {
         return Err(
@@ -84,7 +84,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         unit,
         time,
         pretrend_leads,
-        ..
+        honest,
     } = imputation_options(m)?;
     let all = sample_rows(view, m)?;
     let rows: Vec<usize> = all
@@ -171,19 +171,49 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         points,
         pretrend,
     };
-    Ok((
-        r,
-        Extras {
-            stats: [
-                overall_row(imp.overall.estimate, imp.overall.std_error),
-            ]
+    let mut extras = Extras {
+        stats: [overall_row(imp.overall.estimate, imp.overall.std_error)]
             .into_iter()
             .chain(pretrend_row(es.pretrend.as_ref()))
             .collect(),
-            notes: vec!["Imputation (Borusyak, Jaravel and Spiess): untreated outcomes imputed from unit and period effects fitted on untreated observations; no period is omitted".into()],
-            imputation: Some(imp),
-            event_study: Some(es),
+        notes: vec!["Imputation (Borusyak, Jaravel and Spiess): untreated outcomes imputed from unit and period effects fitted on untreated observations; no period is omitted".into()],
+        imputation: Some(imp),
+        event_study: Some(es),
+        ..Extras::default()
+    };
+    if let Some(h) = &honest {
+        // HonestDiD needs pre-period effects in the same vcov as the post-period ones: the
+        // imputation event study with leads (not-yet-treated observations k <= -2 periods before
+        // adoption), whose post-period effects and their vcov are the table's.
+        let lead: Vec<Option<i64>> = rows
+            .iter()
+            .zip(&times)
+            .map(|(&r, &t)| {
+                view.get(&adopt, r)
+                    .filter(|a| t < *a)
+                    .map(|a| (t - a).round() as i64)
+            })
+            .collect();
+        let joint = estimators::imputation::imputation_with_leads(
+            &units, &periods, &rel, &lead, &y, &cluster,
+        )
+        .map_err(|e| format!("HonestDiD: {e}"))?
+        .as_result(&base, "rel_time", 0.95);
+        let points = event_points(&joint.coefficients);
+        let with_leads = Extras {
+            event_study: Some(EventStudy {
+                reference: -1,
+                window: window_of(&points),
+                points,
+                pretrend: None,
+            }),
             ..Extras::default()
-        },
-    ))
+        };
+        let done = with_honest(with_leads, &joint, "rel_time", Some(h))?;
+        extras.stats.extend(done.stats);
+        extras.notes.extend(done.notes);
+        extras.notes.push("HonestDiD uses the imputation event study with leads (Gardner's two-stage did2s with i(rel, ref = -1)): its post-period effects are the table's, its lead effects the mean first-stage residual k periods before adoption".into());
+        extras.honest = done.honest;
+    }
+    Ok((r, extras))
 }

@@ -132,14 +132,18 @@ fn with_honest(
         .event_study
         .as_ref()
         .ok_or("HonestDiD needs an event study")?;
-    let s = sensitivity::run(r, es, prefix, o)?;
-    extras.stats.extend(sensitivity::rows(&s));
-    extras.notes.push(sensitivity::note(&s, o));
-    extras.honest = s
+    let a = sensitivity::run(r, es, prefix, o)?;
+    extras.stats.extend(sensitivity::rows(&a.results));
+    extras.notes.push(sensitivity::note(&a.results, o));
+    extras.honest = a
+        .results
         .into_iter()
         .map(|analysis| report::HonestRecord {
             target: sensitivity::target_words(o),
             analysis,
+            event_times: a.event_times.clone(),
+            beta: a.coefs.beta.clone(),
+            sigma: a.coefs.sigma.clone(),
         })
         .collect();
     Ok(extras)

@@ -175,7 +175,7 @@ pub fn run(
     es: &EventStudy,
     prefix: &str,
     o: &HonestOptions,
-) -> Result<Vec<Sensitivity>, String> {
+) -> Result<Analyses, String> {
     let (c, ks) = coefs(r, es, prefix)?;
     let post: Vec<i64> = ks.iter().copied().filter(|k| *k >= 0).collect();
     let l: Vec<f64> = match o.target {
@@ -212,7 +212,21 @@ pub fn run(
         };
         out.push(honest::sensitivity(&c, &req).map_err(|e| e.to_string())?);
     }
-    Ok(out)
+    Ok(Analyses {
+        results: out,
+        event_times: ks,
+        coefs: c,
+    })
+}
+
+/// What HonestDiD was given and what it found.
+pub struct Analyses {
+    /// One per restriction.
+    pub results: Vec<Sensitivity>,
+    /// The event times of the coefficients handed over.
+    pub event_times: Vec<i64>,
+    /// The coefficients and vcov handed over.
+    pub coefs: Coefs,
 }
 
 /// What the target is, in words, for notes and figure titles.
