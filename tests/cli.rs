@@ -105,6 +105,7 @@ fn shards_merge_to_the_unsharded_run() {
     for t in [
         "baseline",
         "capabilities",
+        "curve",
         "ddd",
         "event_study",
         "lags",
@@ -116,6 +117,12 @@ fn shards_merge_to_the_unsharded_run() {
             "table {t} differs between the full and the merged run"
         );
     }
+    // Adjusted p-values and the curve do not depend on the number of jobs either.
+    assert!(regspec(&dir, &["run", "--quiet", "--jobs", "1", "--out", "one_job"]).0);
+    assert_eq!(
+        table(&dir, "full", "curve"),
+        table(&dir, "one_job", "curve")
+    );
     // Each shard alone holds only part of the models.
     let s1: serde_json::Value = serde_json::from_str(&table(&dir, "s1", "robustness")).unwrap();
     assert!(s1["models"].as_array().unwrap().len() < 10);

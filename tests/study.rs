@@ -1176,3 +1176,99 @@ fn honest_on_imputation_uses_the_event_study_with_leads() {
     let md = read(&dir, "reports/hb.md");
     assert!(md.contains("imputation event study with leads"), "{md}");
 }
+
+/// The whole-table figures carry their essential content: the specification curve one point
+/// per model on the curve and one mark per model and varying choice, its axis labels and zero
+/// line; the coefficient plot one point per model; the overlay one legend entry per estimator.
+/// The curve's summary agrees with the models' own estimates and p-values.
+#[test]
+fn curve_coefplot_and_overlay_figures() {
+    let dir = workspace("curve");
+    let (ok, _, err) = regspec(
+        &dir,
+        &[
+            "run",
+            "--quiet",
+            "specs/curve.yaml",
+            "specs/robust_did.yaml",
+        ],
+    );
+    assert!(ok, "{err}");
+    let t = table(&dir, "curve");
+    let c = t.curve_result.as_ref().expect("curve");
+    assert_eq!(c.points.len(), t.models.len());
+    assert_eq!(c.dimensions, vec!["Treatment", "Sample", "Controls"]);
+    let n = t.models.len();
+    assert_eq!(n, 18);
+    let positive = t
+        .models
+        .iter()
+        .filter(|m| {
+            let tr = m.treatment.as_ref().unwrap();
+            m.result
+                .coefficients
+                .iter()
+                .any(|x| &x.name == tr && x.estimate > 0.0)
+        })
+        .count();
+    assert!((c.summary.share_positive - positive as f64 / n as f64).abs() < 1e-12);
+    assert!(c
+        .points
+        .windows(2)
+        .all(|w| w[0].key.estimate <= w[1].key.estimate));
+    let circles = |svg: &str| svg.matches("<circle").count();
+    let curve = read(&dir, "reports/figures/curve_curve.svg");
+    assert_eq!(
+        circles(&curve),
+        n + n * 3,
+        "an estimate and 3 choices per model"
+    );
+    for s in [
+        "Specifications, sorted by estimate",
+        "Estimate and 95% CI",
+        "Treatment: Treat × Post (GFDC)",
+        "Sample: excl. 16+1",
+        "Controls: none",
+        "18 specifications",
+    ] {
+        assert!(curve.contains(s), "curve lacks {s}");
+    }
+    let coef = read(&dir, "reports/figures/curve_coefplot.svg");
+    assert_eq!(circles(&coef), n);
+    assert!(coef.contains("Route × Post2013"), "{coef}");
+    let overlay = read(&dir, "reports/figures/robust_did_overlay_homic.svg");
+    for s in [
+        "TWFE",
+        "Sun-Abraham",
+        "Callaway-Sant",
+        "Imputation (BJS)",
+        "Periods relative to treatment",
+    ] {
+        assert!(overlay.contains(s), "overlay lacks {s}");
+    }
+    for f in ["curve_curve", "curve_coefplot", "robust_did_overlay_homic"] {
+        assert!(
+            dir.join(format!("reports/figures/{f}.pdf")).exists(),
+            "{f}.pdf"
+        );
+    }
+    // Holm's adjusted p-values in the table are those of the models' own p-values.
+    let p: Vec<f64> = t
+        .models
+        .iter()
+        .map(|m| {
+            let tr = m.treatment.as_ref().unwrap();
+            m.result
+                .coefficients
+                .iter()
+                .find(|x| &x.name == tr)
+                .unwrap()
+                .p_value
+        })
+        .collect();
+    let holm = report::curve::adjust(&p, report::curve::Adjust::Holm);
+    for (m, h) in t.models.iter().zip(holm) {
+        let row = m.stats.iter().find(|s| s.label == "p-value, Holm").unwrap();
+        assert_eq!(row.value, report::StatValue::num(h), "{}", m.name);
+    }
+}

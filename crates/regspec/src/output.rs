@@ -18,6 +18,8 @@ pub fn write_outputs(
     let mut figures: Vec<(String, String)> = Vec::new();
     let mut no_pdf: Option<String> = None;
     for t in tables {
+        // Adjusted p-values and the curve come from all the table's models, recomputed here.
+        let t = &report::curve::derive(t);
         let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
         // Names were checked by `check`; every path is proven to stay under `out` again here,
         // for records read back from JSON (`regspec table`, `merge`).
@@ -30,6 +32,7 @@ pub fn write_outputs(
                 text.into_bytes(),
             ));
         }
+        table_figures(t, out, &mut files, &mut figures, &mut no_pdf)?;
         for m in &t.models {
             crate::names::check("model", &m.name)?;
             let label = |v: &str| plain(&t.labels.get(v).cloned().unwrap_or_else(|| v.to_string()));
@@ -60,21 +63,7 @@ pub fn write_outputs(
                 None => label(&m.label),
             };
             let mut figure_at = |svg: String, title: String, rel: String| -> Result<(), String> {
-                let pdf_path = under(out, &rel.replace(".svg", ".pdf"))?;
-                // The PDF of an unchanged figure is the one already in the set: a rerun from the
-                // cache does not convert (and load the fonts) again.
-                let unchanged =
-                    std::fs::read(under(out, &rel)?).is_ok_and(|old| old == svg.as_bytes());
-                match unchanged.then(|| std::fs::read(&pdf_path).ok()).flatten() {
-                    Some(pdf) => files.push((pdf_path, pdf)),
-                    None => match report::figure::svg_to_pdf(&svg) {
-                        Ok(pdf) => files.push((pdf_path, pdf)),
-                        Err(e) => no_pdf = Some(e),
-                    },
-                }
-                files.push((under(out, &rel)?, svg.into_bytes()));
-                figures.push((title, rel));
-                Ok(())
+                push_figure(out, rel, svg, title, &mut files, &mut figures, &mut no_pdf)
             };
             let default_rel = format!("figures/{}_{}.svg", t.table, m.name);
             let fail = |e: String| format!("{}: model `{}`: {e}", t.spec_file, m.name);
@@ -163,14 +152,7 @@ pub fn write_outputs(
 
 /// A label written for LaTeX tables (`Treat $\\times$ Post`, `R$^2$`) as plain text for a figure.
 fn plain(label: &str) -> String {
-    label
-        .replace("$\\times$", "×")
-        .replace("\\times", "×")
-        .replace("$^2$", "²")
-        .replace("\\%", "%")
-        .replace("\\_", "_")
-        .replace("\\&", "&")
-        .replace('$', "")
+    report::plain(label)
 }
 
 /// The tables of the current report set of `out` (its JSON records), in the set's order.
@@ -234,4 +216,153 @@ pub fn rerender(
             })
         })
         .collect())
+}
+
+/// A figure's SVG and, when it converts, its PDF, added to the set. The PDF of an unchanged
+/// figure is the one already in the set: a rerun from the cache does not convert (and load the
+/// fonts) again.
+fn push_figure(
+    out: &Path,
+    rel: String,
+    svg: String,
+    title: String,
+    files: &mut Vec<(PathBuf, Vec<u8>)>,
+    figures: &mut Vec<(String, String)>,
+    no_pdf: &mut Option<String>,
+) -> Result<(), String> {
+    let pdf_path = under(out, &rel.replace(".svg", ".pdf"))?;
+    let unchanged = std::fs::read(under(out, &rel)?).is_ok_and(|old| old == svg.as_bytes());
+    match unchanged.then(|| std::fs::read(&pdf_path).ok()).flatten() {
+        Some(pdf) => files.push((pdf_path, pdf)),
+        None => match report::figure::svg_to_pdf(&svg) {
+            Ok(pdf) => files.push((pdf_path, pdf)),
+            Err(e) => *no_pdf = Some(e),
+        },
+    }
+    files.push((under(out, &rel)?, svg.into_bytes()));
+    figures.push((title, rel));
+    Ok(())
+}
+
+/// Figures of a whole table: the specification curve, the coefficient plot, and one overlay
+/// of the event studies of different estimators per outcome.
+fn table_figures(
+    t: &TableRecord,
+    out: &Path,
+    files: &mut Vec<(PathBuf, Vec<u8>)>,
+    figures: &mut Vec<(String, String)>,
+    no_pdf: &mut Option<String>,
+) -> Result<(), String> {
+    let title = t.title.clone().unwrap_or_else(|| t.table.clone());
+    let fail = |e: String| format!("{}: {e}", t.spec_file);
+    if let (Some(c), Some(o)) = (&t.curve_result, &t.curve) {
+        let svg =
+            report::figure::curve_svg(c, &format!("{title}: specification curve"), o.max_points)
+                .map_err(fail)?;
+        let rel = format!("figures/{}_curve.svg", t.table);
+        push_figure(
+            out,
+            rel,
+            svg,
+            format!("{title}: specification curve"),
+            files,
+            figures,
+            no_pdf,
+        )?;
+    }
+    if t.coefplot {
+        let name = |v: &str| plain(t.labels.get(v).map_or(v, String::as_str));
+        let keys: Vec<Option<report::curve::KeyEstimate>> = t
+            .models
+            .iter()
+            .map(|m| report::curve::key_estimate(t, m))
+            .collect();
+        // Name the key coefficient in each row when it differs across the models.
+        let whats: Vec<&str> = keys.iter().flatten().map(|k| k.what.as_str()).collect();
+        let mixed = whats.iter().any(|w| *w != whats[0]);
+        let rows: Vec<(String, f64, f64, f64)> = t
+            .models
+            .iter()
+            .zip(&keys)
+            .enumerate()
+            .filter_map(|(i, (m, k))| {
+                let k = k.as_ref()?;
+                let mut label = format!("({}) {}", i + 1, name(&m.label));
+                if mixed {
+                    label = format!("{label}, {}", name(&k.what));
+                }
+                Some((label, k.estimate, k.ci.0, k.ci.1))
+            })
+            .collect();
+        let what = if mixed {
+            "Key estimate".to_string()
+        } else {
+            whats
+                .first()
+                .map_or_else(|| "Key estimate".into(), |w| name(w))
+        };
+        let svg = report::figure::coefplot_svg(
+            &rows,
+            &format!("{title}: key estimates"),
+            &format!("{what}, estimate and 95% CI"),
+        )
+        .map_err(fail)?;
+        let rel = format!("figures/{}_coefplot.svg", t.table);
+        push_figure(
+            out,
+            rel,
+            svg,
+            format!("{title}: key estimates"),
+            files,
+            figures,
+            no_pdf,
+        )?;
+    }
+    // Overlays: per outcome (and panel), the event studies of two or more estimators.
+    let mut groups: Vec<(String, Vec<&report::ModelRecord>)> = Vec::new();
+    for m in t.models.iter().filter(|m| m.event_study.is_some()) {
+        let key = m.panel.clone().unwrap_or_else(|| m.outcome.clone());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(m),
+            None => groups.push((key, vec![m])),
+        }
+    }
+    for (key, ms) in groups {
+        let mut estimators: Vec<&str> = ms.iter().map(|m| m.estimator.as_str()).collect();
+        estimators.sort_unstable();
+        estimators.dedup();
+        if estimators.len() < 2 {
+            continue;
+        }
+        let series: Vec<(String, &report::EventStudy)> = ms
+            .iter()
+            .filter_map(|m| Some((plain(&m.label), m.event_study.as_ref()?)))
+            .collect();
+        let outcome = plain(
+            &t.labels
+                .get(&ms[0].outcome)
+                .cloned()
+                .unwrap_or_else(|| key.clone()),
+        );
+        let fig_title = format!("{outcome}: event studies by estimator");
+        let x = t
+            .labels
+            .get("rel_time")
+            .cloned()
+            .unwrap_or_else(|| "Periods relative to treatment".into());
+        let svg = report::figure::overlay_svg(&series, &fig_title, &x).map_err(fail)?;
+        let safe: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let rel = format!("figures/{}_overlay_{safe}.svg", t.table);
+        push_figure(out, rel, svg, fig_title, files, figures, no_pdf)?;
+    }
+    Ok(())
 }

@@ -502,6 +502,10 @@ fn tables(
             data_simulated: lp.simulated,
             program_version: VERSION.to_string(),
             models,
+            curve: s.curve.as_ref().and_then(|c| c.options()),
+            adjust: s.adjust.clone(),
+            coefplot: s.coefplot,
+            curve_result: None,
         });
     }
     out

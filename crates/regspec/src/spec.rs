@@ -188,6 +188,37 @@ pub struct SpecFile {
     pub variables: measures::vars::Definitions,
     /// The dataset of `regspec.yaml` this file's models run on (default: the default dataset).
     pub data: Option<String>,
+    /// A specification curve of the models' key estimates: `curve: true` or
+    /// `curve: {levels: [0.1, 0.05, 0.01], max_points: 500}`.
+    #[serde(default)]
+    pub curve: Option<CurveSpec>,
+    /// Multiple-testing adjustments of the key p-values across the models: `[bonferroni, holm]`.
+    #[serde(default)]
+    pub adjust: Vec<report::curve::Adjust>,
+    /// A coefficient plot of the models' key estimates.
+    #[serde(default)]
+    pub coefplot: bool,
+}
+
+/// `curve:` as written: a switch or the options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CurveSpec {
+    /// `curve: true` (defaults) or `false`.
+    Flag(bool),
+    /// The options.
+    Options(report::curve::CurveOptions),
+}
+
+impl CurveSpec {
+    /// The options when a curve is asked for.
+    pub fn options(&self) -> Option<report::curve::CurveOptions> {
+        match self {
+            CurveSpec::Flag(true) => Some(report::curve::CurveOptions::default()),
+            CurveSpec::Flag(false) => None,
+            CurveSpec::Options(o) => Some(o.clone()),
+        }
+    }
 }
 
 /// A spec file as loaded: its text (for diagnostics) and its parsed content.
@@ -242,6 +273,9 @@ const FILE_FIELDS: &[&str] = &[
     "grid",
     "variables",
     "data",
+    "curve",
+    "adjust",
+    "coefplot",
 ];
 
 /// Reads and parses a spec file; a YAML error is located at its line and column.
@@ -566,7 +600,12 @@ pub fn expand(ls: &LoadedSpec) -> Result<Vec<ModelSpec>, Vec<Diagnostic>> {
                     "outcome" => m.outcome = Some(OneOrMany::One(value.clone())),
                     "treatment" => set(&mut m.treatment),
                     "sample" => {
-                        set(&mut m.sample);
+                        // `full: ""` is the full sample, labelled like the others.
+                        if value.trim().is_empty() {
+                            m.sample = None;
+                        } else {
+                            set(&mut m.sample);
+                        }
                         m.sample_label = Some(short.clone());
                     }
                     "cluster" => m.cluster = Some(OneOrMany::One(value.clone())),

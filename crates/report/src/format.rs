@@ -86,3 +86,15 @@ pub(crate) fn thousands(n: usize) -> String {
     }
     out
 }
+
+/// A label written for LaTeX (`Treat $\\times$ Post`) as plain text for figures and HTML.
+pub fn plain(label: &str) -> String {
+    label
+        .replace("$\\times$", "×")
+        .replace("\\times", "×")
+        .replace("$^2$", "²")
+        .replace("\\%", "%")
+        .replace("\\_", "_")
+        .replace("\\&", "&")
+        .replace('$', "")
+}

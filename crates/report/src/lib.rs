@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod curve;
 pub mod figure;
 mod format;
 pub mod record;
@@ -18,6 +19,7 @@ pub use record::{
 };
 use std::path::{Path, PathBuf};
 
+pub use format::plain;
 pub use style::Style;
 
 const DEFAULT_TEX: &str = include_str!("../templates/table.tex.j2");

@@ -151,6 +151,18 @@ pub struct TableRecord {
     pub program_version: String,
     /// Its models, in spec order.
     pub models: Vec<ModelRecord>,
+    /// Draw the table's specification curve (`curve:` of the spec).
+    #[serde(default)]
+    pub curve: Option<crate::curve::CurveOptions>,
+    /// Multiple-testing adjustments of the key p-values across the models (`adjust:`).
+    #[serde(default)]
+    pub adjust: Vec<crate::curve::Adjust>,
+    /// Draw a coefficient plot of the models' key estimates (`coefplot: true`).
+    #[serde(default)]
+    pub coefplot: bool,
+    /// The curve, derived from the models when the table is written.
+    #[serde(default)]
+    pub curve_result: Option<crate::curve::Curve>,
 }
 
 /// One row of statistics an estimator reports under the coefficients (for example "RI p-value").
