@@ -412,6 +412,7 @@ fn a_partial_run_merges_into_the_report_set() {
     );
     assert!(ok, "{err}");
     let before = snapshot_set(&dir.join("reports"));
+    let baseline_before = read(&dir, "reports/baseline.tex");
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "--only", "homic"]);
     assert!(ok, "{err}");
     let after = snapshot_set(&dir.join("reports"));
@@ -426,8 +427,12 @@ fn a_partial_run_merges_into_the_report_set() {
         before["lags.tex"], after["lags.tex"],
         "an untouched table is kept as it was"
     );
+    // Same results, same table; only the provenance's data key may differ: it is the run's key
+    // of the data, which covers the variable definitions of the spec files loaded.
+    let without_provenance = |s: &str| s.split("Provenance:").next().unwrap().to_string();
     assert_eq!(
-        before["baseline.tex"], after["baseline.tex"],
+        without_provenance(&baseline_before),
+        without_provenance(&read(&dir, "reports/baseline.tex")),
         "same results, same table"
     );
     let index = String::from_utf8(bytes["index.md"].clone()).unwrap();
@@ -476,6 +481,7 @@ fn kills_failures_and_concurrent_runs_leave_the_set_whole() {
     .unwrap();
     for point in ["staged", "swapping"] {
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_regspec"))
+            .env("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)
             .args(["run", "--quiet", "specs/baseline.yaml"])
             .env("REGSPEC_TEST_CRASH", point)
             .current_dir(&dir)
@@ -520,4 +526,58 @@ fn kills_failures_and_concurrent_runs_leave_the_set_whole() {
         before,
         "the finished run replaced the set"
     );
+}
+
+/// Every table ends with its provenance (version, spec and data hashes, the workspace's commit
+/// with a `dirty` mark, the run date), and `regspec provenance TABLE` prints the full record.
+#[test]
+fn tables_carry_their_provenance() {
+    let dir = workspace("provenance");
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(["-c", "user.email=t@example.org", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let in_repo = git(&["init", "-q"]) && git(&["add", "-A"]) && git(&["commit", "-qm", "x"]);
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]);
+    assert!(ok, "{err}");
+    let md = read(&dir, "reports/baseline.md");
+    assert!(md.contains("Provenance: regspec 0.1.0; spec "), "{md}");
+    assert!(md.contains("; run 2025-12-01."), "{md}");
+    assert!(read(&dir, "reports/baseline.tex").contains("Provenance: regspec 0.1.0"));
+    if in_repo {
+        assert!(md.contains("; commit ") && !md.contains("(dirty)"), "{md}");
+        let spec = dir.join("specs/baseline.yaml");
+        let text = std::fs::read_to_string(&spec).unwrap() + "\n# edited\n";
+        std::fs::write(&spec, text).unwrap();
+        assert!(regspec(&dir, &["run", "--quiet", "specs/baseline.yaml"]).0);
+        assert!(read(&dir, "reports/baseline.md").contains("(dirty)"));
+    }
+    let (ok, out, err) = regspec(&dir, &["provenance", "baseline"]);
+    assert!(ok, "{err}");
+    for s in [
+        "table: baseline",
+        "spec hash: ",
+        "data key: ",
+        "run date: 2025-12-01",
+        "models:",
+        "name: homic_controls",
+        "estimator: ols",
+    ] {
+        assert!(out.contains(s), "{s} missing from\n{out}");
+    }
+    // A spec edited after the run is said to differ.
+    std::fs::write(
+        dir.join("specs/baseline.yaml"),
+        std::fs::read_to_string(dir.join("specs/baseline.yaml")).unwrap() + "# again\n",
+    )
+    .unwrap();
+    let (_, out, _) = regspec(&dir, &["provenance", "baseline"]);
+    assert!(out.contains("changed since the table was written"), "{out}");
+    let (ok, _, err) = regspec(&dir, &["provenance", "nosuch"]);
+    assert!(!ok && err.contains("no table `nosuch`"), "{err}");
 }

@@ -168,6 +168,7 @@ fn same_input_byte_identical_output() {
         for i in 0..2 {
             let out = dir.join(format!("p{i}.{ext}"));
             let st = Command::new(env!("CARGO_BIN_EXE_regspec"))
+                .env("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)
                 .args([
                     "panel",
                     "--raw-data",
@@ -235,6 +236,7 @@ fn bad_sources_fail_with_a_clear_error() {
         let src = dir.join("sources.yaml");
         std::fs::write(&src, good.replacen(from, to, 1)).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_regspec"))
+            .env("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)
             .args([
                 "panel",
                 "--raw-data",

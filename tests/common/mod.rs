@@ -32,10 +32,15 @@ pub fn workspace(name: &str) -> PathBuf {
 }
 
 /// Runs `regspec ARGS` in `dir`: (success, stdout, stderr).
+/// The run date every test fixes (2025-12-01), so that reports (their provenance line) are
+/// reproducible byte for byte.
+pub const SOURCE_DATE_EPOCH: &str = "1764547200";
+
 pub fn regspec(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_regspec"))
         .args(args)
         .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
         .output()
         .unwrap();
     (

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod names;
 pub mod output;
 pub mod plan;
+pub mod provenance;
 pub mod reportset;
 pub mod run;
 pub mod spec;

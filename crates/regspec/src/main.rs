@@ -110,6 +110,14 @@ enum Command {
         #[arg(long, default_value = "templates")]
         templates: PathBuf,
     },
+    /// Print where a table came from: version, spec and data hashes, commit, run date, and
+    /// every model's fields, options and variable definitions.
+    Provenance {
+        /// The table's name.
+        table: String,
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
     /// Combine the outputs of `run --shard` into one set of results.
     Merge {
         /// Output directories of the shards.
@@ -193,6 +201,9 @@ fn main() -> ExitCode {
             run::merge(&dirs, &out, &plan, &run::templates(&data.templates))
                 .map(|w| w.iter().for_each(|p| println!("wrote {}", p.display())))
         }),
+        Command::Provenance { table, out } => {
+            regspec::provenance::describe(&out, &table, Path::new(".")).map(|s| print!("{s}"))
+        }
         Command::Table {
             names,
             out,

@@ -488,6 +488,14 @@ fn tables(
         let Some(lp) = infos.get(&s.data) else {
             continue;
         };
+        let provenance = crate::provenance::of_table(
+            &ls.text,
+            &models
+                .iter()
+                .map(|m| m.data_hash.as_str())
+                .collect::<Vec<_>>(),
+            ls.path.parent().unwrap_or(std::path::Path::new(".")),
+        );
         out.push(TableRecord {
             table: ls.table.clone(),
             title: s.title.clone(),
@@ -505,6 +513,7 @@ fn tables(
             curve: s.curve.as_ref().and_then(|c| c.options()),
             adjust: s.adjust.clone(),
             coefplot: s.coefplot,
+            provenance: Some(provenance),
             curve_result: None,
         });
     }

@@ -160,6 +160,9 @@ pub struct TableRecord {
     /// Draw a coefficient plot of the models' key estimates (`coefplot: true`).
     #[serde(default)]
     pub coefplot: bool,
+    /// Where the table came from (version, spec and data hashes, commit, date).
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
     /// The curve, derived from the models when the table is written.
     #[serde(default)]
     pub curve_result: Option<crate::curve::Curve>,
@@ -230,5 +233,43 @@ impl StatValue {
     /// Text.
     pub fn text(s: impl Into<String>) -> StatValue {
         StatValue::Text(s.into())
+    }
+}
+
+/// Where a table came from: printed as the last sentence of its notes (a template can leave it
+/// out) and in full by `regspec provenance`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Version of regspec.
+    pub version: String,
+    /// Short SHA-256 of the spec file's text.
+    pub spec_hash: String,
+    /// Short keys of the data the models ran on (joined by `+` when they differ).
+    pub data_hash: String,
+    /// The workspace's git commit, when it is a repository.
+    pub git_commit: Option<String>,
+    /// Tracked files differ from that commit.
+    pub git_dirty: bool,
+    /// Date of the run (UTC), YYYY-MM-DD.
+    pub date: String,
+}
+
+impl Provenance {
+    /// One line: `regspec 0.1.0; spec 1a2b3c4d5e6f; data 0a1b2c3d4e5f; commit 0123abcd (dirty); run 2026-12-01`.
+    pub fn line(&self) -> String {
+        let mut parts = vec![
+            format!("regspec {}", self.version),
+            format!("spec {}", self.spec_hash),
+            format!("data {}", self.data_hash),
+        ];
+        if let Some(c) = &self.git_commit {
+            parts.push(if self.git_dirty {
+                format!("commit {c} (dirty)")
+            } else {
+                format!("commit {c}")
+            });
+        }
+        parts.push(format!("run {}", self.date));
+        format!("Provenance: {}.", parts.join("; "))
     }
 }

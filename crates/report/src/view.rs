@@ -30,6 +30,8 @@ pub struct TableView {
     pub balance: Vec<BalanceView>,
     /// The summary of the specification curve, when the table draws one.
     pub curve: Option<CurveView>,
+    /// The provenance line, when the record has one (LaTeX and Markdown).
+    pub provenance: Option<NoteView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -822,6 +824,13 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
         headers_tex,
         balance,
         curve: t.curve_result.as_ref().map(|c| curve_view(c, d)),
+        provenance: t.provenance.as_ref().map(|p| {
+            let line = p.line();
+            NoteView {
+                tex: latex_escape(&line),
+                md: line,
+            }
+        }),
         name: t.table.clone(),
         title: t.title.clone().unwrap_or_else(|| t.table.clone()),
         columns,
