@@ -152,10 +152,12 @@ fn rendered_tables_are_pinned() {
     let mut names: Vec<String> = std::fs::read_dir(dir.join("reports"))
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
-        .filter(|n| n.ends_with(".tex") || n.ends_with(".md"))
+        .filter(|n| {
+            n.ends_with(".tex") || n.ends_with(".md") || (n.ends_with(".html") && n != "index.html")
+        })
         .collect();
     names.sort();
-    assert!(names.len() >= 15, "{names:?}");
+    assert!(names.len() >= 45, "{names:?}");
     for n in names {
         insta::assert_snapshot!(
             format!("table_{}", n.replace('.', "_")),
@@ -1273,4 +1275,96 @@ fn curve_coefplot_and_overlay_figures() {
         let row = m.stats.iter().find(|s| s.label == "p-value, Holm").unwrap();
         assert_eq!(row.value, report::StatValue::num(h), "{}", m.name);
     }
+}
+
+/// `reports/index.html` in a real headless browser (Debian's Chromium; `.ci/run` installs it and
+/// sets `REGSPEC_REQUIRE_BROWSER`, so CI fails rather than skips without it): every table is a
+/// section, every figure is inline, nothing is wider than the window (the page records
+/// `data-overflow` on load), and a screenshot is taken. The page needs no server and no network.
+#[test]
+fn html_report_in_a_headless_browser() {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    let Some(chromium) = chromium else {
+        assert!(
+            std::env::var_os("REGSPEC_REQUIRE_BROWSER").is_none(),
+            "REGSPEC_REQUIRE_BROWSER is set but no Chromium is installed"
+        );
+        eprintln!("skipped: no Chromium (install the Debian package chromium)");
+        return;
+    };
+    let dir = workspace("html");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    let page = dir.join("reports/index.html");
+    let html = read(&dir, "reports/index.html");
+    // No resource from the network (the SVG namespace URI is a name, not a fetch).
+    let fetches = ["src=\"http", "href=\"http", "url(http", "@import"]
+        .iter()
+        .map(|p| html.matches(p).count())
+        .sum::<usize>();
+    assert_eq!(fetches, 0, "the page needs no network");
+    let profile = dir.join("chromium-profile");
+    let browser = |extra: &[String]| {
+        std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,900",
+                "--virtual-time-budget=5000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .expect("run chromium")
+    };
+    let dom = String::from_utf8_lossy(&browser(&["--dump-dom".to_string()]).stdout).to_string();
+    assert!(
+        dom.contains("data-overflow=\"false\""),
+        "the page overflows the window or did not load: {}",
+        &dom[..dom.len().min(400)]
+    );
+    let tables = std::fs::read_dir(dir.join("reports"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .count();
+    assert_eq!(dom.matches("<section class=\"table\"").count(), tables);
+    let figures = std::fs::read_dir(dir.join("reports/figures"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".svg"))
+        .count();
+    assert_eq!(
+        dom.matches("<figure>").count(),
+        figures,
+        "every figure inline"
+    );
+    assert!(dom.matches("<svg").count() >= figures);
+    let shot = dir.join("index.png");
+    let out = browser(&[format!("--screenshot={}", shot.display())]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
 }

@@ -17,16 +17,20 @@ pub fn write_outputs(
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut figures: Vec<(String, String)> = Vec::new();
     let mut no_pdf: Option<String> = None;
-    for t in tables {
-        // Adjusted p-values and the curve come from all the table's models, recomputed here.
-        let t = &report::curve::derive(t);
+    let derived: Vec<TableRecord> = tables.iter().map(report::curve::derive).collect();
+    let mut sections: Vec<(&TableRecord, String)> = Vec::new();
+    for t in &derived {
+        // Adjusted p-values and the curve come from all the table's models, recomputed above.
         let json = serde_json::to_string_pretty(t).map_err(|e| e.to_string())? + "\n";
         // Names were checked by `check`; every path is proven to stay under `out` again here,
         // for records read back from JSON (`regspec table`, `merge`).
         crate::names::check("table", &t.table)?;
         files.push((under(out, &format!("{}.json", t.table))?, json.into_bytes()));
-        for fmt in [Format::Latex, Format::Markdown] {
+        for fmt in [Format::Latex, Format::Markdown, Format::Html] {
             let text = report::render_table(t, fmt, templates).map_err(|e| e.to_string())?;
+            if fmt == Format::Html {
+                sections.push((t, text.clone()));
+            }
             files.push((
                 under(out, &format!("{}.{}", t.table, fmt.extension()))?,
                 text.into_bytes(),
@@ -132,6 +136,23 @@ pub fn write_outputs(
         files.push((
             out.join("index.md"),
             report::index(tables, &figures).into_bytes(),
+        ));
+        // The browsable page: every table and, inline, every figure.
+        let svgs: Vec<(String, String, String)> = figures
+            .iter()
+            .filter_map(|(title, rel)| {
+                let path = out.join(rel);
+                let svg = files.iter().find(|(p, _)| *p == path)?;
+                Some((
+                    title.clone(),
+                    rel.clone(),
+                    String::from_utf8_lossy(&svg.1).into_owned(),
+                ))
+            })
+            .collect();
+        files.push((
+            out.join("index.html"),
+            report::index_html(&sections, &svgs).into_bytes(),
         ));
     }
     let rel: Vec<(String, Vec<u8>)> = files

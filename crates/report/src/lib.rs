@@ -24,6 +24,7 @@ pub use style::Style;
 
 const DEFAULT_TEX: &str = include_str!("../templates/table.tex.j2");
 const DEFAULT_MD: &str = include_str!("../templates/table.md.j2");
+const DEFAULT_HTML: &str = include_str!("../templates/table.html.j2");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// An output format of tables.
@@ -32,6 +33,8 @@ pub enum Format {
     Latex,
     /// Markdown (pipe tables).
     Markdown,
+    /// HTML (a section of `index.html`).
+    Html,
 }
 
 impl Format {
@@ -40,6 +43,7 @@ impl Format {
         match self {
             Format::Latex => "tex",
             Format::Markdown => "md",
+            Format::Html => "html",
         }
     }
 }
@@ -83,6 +87,12 @@ impl Templates {
         let ext = fmt.extension();
         if let Some(dir) = &self.dir {
             let candidates: Vec<PathBuf> = match &table.template {
+                // A table's own HTML template is optional: its LaTeX and Markdown ones are what
+                // `template:` names; HTML falls back to the workspace's or the built-in one.
+                Some(t) if fmt == Format::Html => vec![
+                    dir.join(format!("{t}.{ext}.j2")),
+                    dir.join(format!("table.{ext}.j2")),
+                ],
                 Some(t) => vec![dir.join(format!("{t}.{ext}.j2"))],
                 None => vec![dir.join(format!("table.{ext}.j2"))],
             };
@@ -94,7 +104,7 @@ impl Templates {
                 }
             }
         }
-        if let Some(t) = &table.template {
+        if let Some(t) = table.template.as_ref().filter(|_| fmt != Format::Html) {
             let dir = self.dir.as_deref().unwrap_or(Path::new("templates"));
             return Err(ReportError(format!(
                 "table `{}` asks for template `{t}`, but {} does not exist",
@@ -105,6 +115,7 @@ impl Templates {
         let src = match fmt {
             Format::Latex => DEFAULT_TEX,
             Format::Markdown => DEFAULT_MD,
+            Format::Html => DEFAULT_HTML,
         };
         Ok((
             format!("crates/report/templates/table.{ext}.j2"),
@@ -135,6 +146,17 @@ pub fn render_table(
     let (name, src) = templates.source(table, fmt)?;
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    if fmt == Format::Html {
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    }
+    // Label markup as plain text: Markdown escapes (`\*`) and LaTeX math (`$\times$`).
+    env.add_filter("plain", |s: String| -> String {
+        plain(
+            &s.replace("\\*", "*")
+                .replace("\\_", "_")
+                .replace("\\|", "|"),
+        )
+    });
     env.add_template_owned(name.clone(), src)
         .map_err(|e| template_error(&name, &e))?;
     let tmpl = env
@@ -178,4 +200,120 @@ pub fn index(tables: &[TableRecord], figures: &[(String, String)]) -> String {
         }
     }
     s
+}
+
+/// `reports/index.html`: one self-contained page (no server, no network) with every table (its
+/// HTML section), the figures of each table inline as SVG, links to the `.tex`, `.md` and `.json`
+/// files, and print styles. `sections` are (table, rendered HTML section); `figures` are
+/// (title, path relative to the report, SVG text). A small script records on the page whether
+/// anything is wider than the window (`data-overflow`), which the browser test reads.
+pub fn index_html(
+    sections: &[(&TableRecord, String)],
+    figures: &[(String, String, String)],
+) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut s = String::from(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Results</title>
+<style>
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #111; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1.05em; }
+.warning { background: #fff3cd; border: 1px solid #e0c36a; padding: 0.5em 1em; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.results, table.summary, table.toc { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+table.results th, table.results td, table.summary th, table.summary td, table.toc th, table.toc td { padding: 0.15em 0.6em; white-space: nowrap; }
+table.results thead th { border-top: 2px solid #000; border-bottom: 1px solid #000; }
+table.results tbody:last-child tr:last-child th, table.results tbody:last-child tr:last-child td { border-bottom: 2px solid #000; }
+table.results td { text-align: right; font-variant-numeric: tabular-nums; }
+table.results tr.panel th { text-align: left; font-style: italic; border-top: 1px solid #000; }
+table.results tr.stat:first-of-type th, table.results tr.stat:first-of-type td { border-top: 1px solid #000; }
+table.results th { text-align: left; font-weight: normal; }
+.notes { font-size: 0.8em; color: #333; max-width: 60em; }
+.provenance { color: #666; }
+.links { font-size: 0.85em; }
+figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { font-size: 0.85em; color: #333; }
+@media print { body { max-width: none; margin: 0; } .scroll { overflow: visible; } section.table, figure { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
+</style>
+</head>
+<body>
+<h1>Results</h1>
+"#,
+    );
+    if sections.iter().any(|(t, _)| t.data_simulated) {
+        s.push_str("<p class=\"warning\"><strong>Simulated data.</strong> These results come from the demo panel, not from real data.</p>\n");
+    }
+    if let Some((t, _)) = sections.first() {
+        s.push_str(&format!("<p>Data: {}.</p>\n", esc(&t.data_source)));
+    }
+    s.push_str("<table class=\"toc\"><thead><tr><th>Table</th><th>Models</th><th>Files</th></tr></thead><tbody>\n");
+    for (t, _) in sections {
+        let title = esc(&plain(t.title.as_deref().unwrap_or(&t.table)));
+        let n = esc(&t.table);
+        s.push_str(&format!(
+            "<tr><td><a href=\"#table-{n}\">{title}</a></td><td>{}</td><td><a href=\"{n}.tex\">.tex</a> <a href=\"{n}.md\">.md</a> <a href=\"{n}.json\">.json</a></td></tr>\n",
+            t.models.len()
+        ));
+    }
+    s.push_str("</tbody></table>\n");
+    for (t, html) in sections {
+        s.push_str(html);
+        let n = esc(&t.table);
+        s.push_str(&format!(
+            "<p class=\"links\">Files: <a href=\"{n}.tex\">{n}.tex</a> · <a href=\"{n}.md\">{n}.md</a> · <a href=\"{n}.json\">{n}.json</a></p>\n"
+        ));
+        let prefix = format!("figures/{}_", t.table);
+        for (title, rel, svg) in figures.iter().filter(|f| f.1.starts_with(&prefix)) {
+            let pdf = rel.replace(".svg", ".pdf");
+            s.push_str(&format!(
+                "<figure>\n{}\n<figcaption>{} (<a href=\"{}\">SVG</a>, <a href=\"{}\">PDF</a>)</figcaption>\n</figure>\n",
+                scalable_svg(svg),
+                esc(title),
+                esc(rel),
+                esc(&pdf)
+            ));
+        }
+    }
+    s.push_str(
+        r#"<script>
+window.addEventListener("load", function () {
+  var d = document.documentElement;
+  d.setAttribute("data-overflow", String(d.scrollWidth > d.clientWidth));
+});
+</script>
+</body>
+</html>
+"#,
+    );
+    s
+}
+
+/// An SVG as an inline element that scales with the page: its XML declaration dropped and a
+/// `viewBox` added from its width and height.
+fn scalable_svg(svg: &str) -> String {
+    let body = match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    };
+    let attr = |name: &str| -> Option<String> {
+        let head = &body[..body.find('>')?];
+        let start = head.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = head[start..].find('"')? + start;
+        Some(head[start..end].to_string())
+    };
+    match (attr("width"), attr("height"), attr("viewBox")) {
+        (Some(w), Some(h), None) => {
+            body.replacen("<svg", &format!("<svg viewBox=\"0 0 {w} {h}\""), 1)
+        }
+        _ => body.to_string(),
+    }
 }
