@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the README's two images from a run on the real public data, exactly as a reader of
+# Regenerates the README images from a run on the real public data, exactly as a reader of
 # the paper sees them: the baseline table (reports/baseline.tex compiled in a minimal article with
 # the documented preamble, rendered to PNG on a page of its own size) and the HOMIC event-study figure (its PDF
 # rendered to PNG). Needs pdflatex and pdftoppm (poppler-utils).
@@ -34,4 +34,10 @@ pdftoppm -r 130 -png -singlefile table.pdf table
 cp table.png "$root/docs/figures/baseline_table.png"
 pdftoppm -r 110 -png -singlefile reports/figures/event_study_es_homic.pdf figure
 cp figure.png "$root/docs/figures/event_study_es_homic.png"
-echo "wrote docs/figures/baseline_table.png and docs/figures/event_study_es_homic.png"
+# The specification curve over the robustness choices, the estimator overlay and HonestDiD.
+for pair in "curve_curve:curve_homic" "robust_did_overlay_homic:overlay_homic" \
+            "event_study_es_homic_honest_relative_magnitudes:honest_homic"; do
+  pdftoppm -r 90 -png -singlefile "reports/figures/${pair%%:*}.pdf" out
+  cp out.png "$root/docs/figures/${pair##*:}.png"
+done
+echo "wrote docs/figures/{baseline_table,event_study_es_homic,curve_homic,overlay_homic,honest_homic}.png"
