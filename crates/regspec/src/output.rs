@@ -291,6 +291,12 @@ fn table_figures(
             no_pdf,
         )?;
     }
+    if t.coefplot && t.models.len() > 100 {
+        return Err(fail(format!(
+            "`coefplot: true` draws one row per model, up to 100; this table has {} models: use `curve: true`, which thins",
+            t.models.len()
+        )));
+    }
     if t.coefplot {
         let name = |v: &str| plain(t.labels.get(v).map_or(v, String::as_str));
         let keys: Vec<Option<report::curve::KeyEstimate>> = t
