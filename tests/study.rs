@@ -452,6 +452,11 @@ fn sun_abraham_matches_pyfixest_saturated_event_study() {
             m.result.nobs as u64,
             refs[format!("{y}_nobs")].as_u64().unwrap()
         );
+        // The overall ATT (post cells weighted by treated observations) and its SE.
+        let o = m.overall.expect("an overall ATT");
+        let r = &refs[format!("{y}_att")];
+        common::close_to(&format!("{y} ATT"), o.estimate, &r["estimate"]);
+        common::close_to(&format!("{y} ATT se"), o.std_error, &r["std_error"]);
     }
 }
 

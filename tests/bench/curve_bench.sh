@@ -12,7 +12,7 @@ REPS=${1:-3}
 BIN=$PWD/target/release/regspec
 cargo build --release -p regspec >/dev/null 2>&1
 ws=$(mktemp -d)
-trap 'rm -rf "$ws"' EXIT
+[ -n "${KEEP_WS:-}" ] && echo "workspace: $ws" || trap 'rm -rf "$ws"' EXIT
 mkdir -p "$ws/specs" "$ws/data"
 cp data/demo_panel.csv data/demo_panel.csv.meta.json "$ws/data/"
 cp regspec.yaml "$ws/"

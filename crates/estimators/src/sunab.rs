@@ -91,6 +91,42 @@ pub fn period_weights(rows: &[(i64, i64, bool)]) -> std::collections::BTreeMap<(
         .collect()
 }
 
+/// The overall ATT (fixest's `agg = "ATT"`): the post-period cells' coefficients weighted by
+/// their numbers of treated observations (`rows` as for [`period_weights`]), with the delta-method
+/// standard error `sqrt(w' V w)` from the saturated fit. None without a post-period cell.
+pub fn overall_att(
+    fit: &OlsResult,
+    cells: &[CohortCell],
+    rows: &[(i64, i64, bool)],
+) -> Option<(f64, f64)> {
+    let mut count: std::collections::BTreeMap<(i64, i64), f64> = std::collections::BTreeMap::new();
+    for &(g, l, treated) in rows {
+        if l >= 0 && treated {
+            *count.entry((g, l)).or_default() += 1.0;
+        }
+    }
+    let k = fit.coefficients.len();
+    let mut w = vec![0.0; k];
+    for c in cells.iter().filter(|c| c.rel >= 0) {
+        if let (Some(i), Some(n)) = (
+            fit.coefficients.iter().position(|x| x.name == c.name),
+            count.get(&(c.cohort, c.rel)),
+        ) {
+            w[i] = *n;
+        }
+    }
+    let total: f64 = w.iter().sum();
+    if total == 0.0 {
+        return None;
+    }
+    w.iter_mut().for_each(|v| *v /= total);
+    let est: f64 = (0..k).map(|i| w[i] * fit.coefficients[i].estimate).sum();
+    let var: f64 = (0..k)
+        .map(|i| w[i] * (0..k).map(|j| fit.vcov[i][j] * w[j]).sum::<f64>())
+        .sum();
+    Some((est, var.max(0.0).sqrt()))
+}
+
 /// The aggregated event-time effects as a result of their own: one coefficient per relative
 /// period (`{prefix}::{l}`), with the covariance R V R' of the linear combinations and the t
 /// distribution of the saturated fit.

@@ -462,6 +462,7 @@ fn record(
         callaway_santanna: extras.cs,
         imputation: extras.imputation,
         honest: extras.honest,
+        overall: extras.overall,
     }
 }
 

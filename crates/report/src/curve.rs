@@ -77,7 +77,7 @@ fn normal_p(z: f64) -> f64 {
     2.0 * n.sf(z.abs())
 }
 
-/// The key estimate of a model: the overall ATT of Callaway-Sant'Anna or imputation (normal
+/// The key estimate of a model: the overall ATT of Sun-Abraham, Callaway-Sant'Anna or imputation (normal
 /// inference, as those estimators report it), else the treatment coefficient, else the table's
 /// first kept coefficient. None when the model has none (an event study without a treatment).
 pub fn key_estimate(t: &TableRecord, m: &ModelRecord) -> Option<KeyEstimate> {
@@ -90,6 +90,9 @@ pub fn key_estimate(t: &TableRecord, m: &ModelRecord) -> Option<KeyEstimate> {
             ci: (est - 1.959963984540054 * se, est + 1.959963984540054 * se),
         })
     };
+    if let Some(o) = &m.overall {
+        return overall(o.estimate, o.std_error);
+    }
     if let Some(cs) = &m.callaway_santanna {
         return overall(cs.simple.att, cs.simple.std_error);
     }

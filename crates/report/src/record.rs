@@ -101,6 +101,19 @@ pub struct ModelRecord {
     /// HonestDiD sensitivity analyses of the event study.
     #[serde(default)]
     pub honest: Vec<HonestRecord>,
+    /// The overall ATT of a heterogeneity-robust estimator (Sun-Abraham, Callaway-Sant'Anna,
+    /// imputation): the key estimate of its column in curves and adjustments.
+    #[serde(default)]
+    pub overall: Option<Overall>,
+}
+
+/// An overall average treatment effect on the treated and its standard error (normal inference).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Overall {
+    /// The effect.
+    pub estimate: f64,
+    /// Its standard error.
+    pub std_error: f64,
 }
 
 /// One HonestDiD analysis of a model's event study, with its target in words.

@@ -291,6 +291,7 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
     let extras = with_honest(
         Extras {
             stats: vec![overall_row(cs.simple.att, cs.simple.std_error)],
+            overall: overall(cs.simple.att, cs.simple.std_error),
             notes: vec![match cs.reference() {
                 Some(r) => format!("Callaway-Sant'Anna: every effect compared with the cohort's last pre-treatment period (universal base period); t = {r} is omitted"),
                 None => "Callaway-Sant'Anna: pre-treatment effects compare adjacent periods (varying base period), so no period is omitted".into(),

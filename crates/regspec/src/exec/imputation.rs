@@ -172,6 +172,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         pretrend,
     };
     let mut extras = Extras {
+        overall: overall(imp.overall.estimate, imp.overall.std_error),
         stats: [overall_row(imp.overall.estimate, imp.overall.std_error)]
             .into_iter()
             .chain(pretrend_row(es.pretrend.as_ref()))

@@ -114,6 +114,8 @@ pub struct Extras {
     pub psm: Option<estimators::Psm>,
     /// HonestDiD sensitivity analyses of the event study.
     pub honest: Vec<report::HonestRecord>,
+    /// The overall ATT of a heterogeneity-robust estimator.
+    pub overall: Option<report::record::Overall>,
 }
 
 /// Adds the HonestDiD analyses that `o` asks for (`honest:` of an event-study estimator) to
@@ -342,6 +344,14 @@ fn typed_options<T: serde::de::DeserializeOwned>(m: &PlannedModel) -> Result<T, 
 }
 
 /// The row of an overall average effect: "ATT (s.e.)".
+/// The overall ATT as the estimator reports it (for `Extras::overall`).
+fn overall(att: f64, se: f64) -> Option<report::record::Overall> {
+    Some(report::record::Overall {
+        estimate: att,
+        std_error: se,
+    })
+}
+
 fn overall_row(att: f64, se: f64) -> StatRow {
     StatRow::new(
         "Overall ATT (s.e.)",

@@ -87,6 +87,7 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
         .filter_map(|&r| row_cell[r].map(|(g, l)| (g, l, l >= 0)))
         .collect();
     let weights = estimators::sunab::period_weights(&rows);
+    let att = estimators::sunab::overall_att(&fit, &cells, &rows);
     let agg = estimators::sunab::aggregate(&fit, &cells, &weights, "rel_time", 0.95);
     let mut points = event_points(&agg.coefficients);
     points.push(EventPoint {
@@ -113,7 +114,12 @@ fn sun_abraham(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras)
     };
     let extras = with_honest(
         Extras {
-            stats: pretrend_row(es.pretrend.as_ref()),
+            stats: att
+                .map(|(a, se)| overall_row(a, se))
+                .into_iter()
+                .chain(pretrend_row(es.pretrend.as_ref()))
+                .collect(),
+            overall: att.and_then(|(a, se)| overall(a, se)),
             notes: vec!["Sun-Abraham: cohort-by-period effects averaged with the cohorts' shares; t = -1 is omitted (the reference)".into()],
             event_study: Some(es),
             ..Extras::default()
