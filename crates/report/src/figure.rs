@@ -455,14 +455,26 @@ pub fn curve_svg(
     } else {
         format!("{title} ({} specifications)", crate::format::thousands(n))
     };
-    // Choice rows: dimension, value.
+    // Choice rows: dimension, value. A choice with more values than a panel can label is left
+    // out of the panel, and the title says so.
+    const MAX_VALUES: usize = 12;
     let mut rows: Vec<(usize, String)> = Vec::new();
-    for (d, _) in c.dimensions.iter().enumerate() {
+    let mut omitted: Vec<String> = Vec::new();
+    for (d, name) in c.dimensions.iter().enumerate() {
         let mut vals: Vec<&String> = c.points.iter().map(|p| &p.choices[d]).collect();
         vals.sort();
         vals.dedup();
+        if vals.len() > MAX_VALUES {
+            omitted.push(format!("{name}: {} values", vals.len()));
+            continue;
+        }
         rows.extend(vals.into_iter().map(|v| (d, v.clone())));
     }
+    let title = if omitted.is_empty() {
+        title
+    } else {
+        format!("{title}; not drawn: {}", omitted.join(", "))
+    };
     let row_h = 18u32;
     let bottom_h = (rows.len() as u32 * row_h + 60).max(90);
     let (w, top_h) = (960u32, 380u32);
