@@ -45,6 +45,15 @@ pub struct WildBootstrap {
     pub ci_low: f64,
     /// Upper end of the test-inversion confidence interval.
     pub ci_high: f64,
+    /// The coefficient's t statistic on the bootstrap's scale (`b / se` with the unscaled
+    /// cluster-robust standard error, as the draws).
+    #[serde(default)]
+    pub t_stat: f64,
+    /// `|t*|` of every draw under the null `b = 0`, in draw order: kept when a table adjusts
+    /// p-values across its models by Romano-Wolf's stepdown (which needs them jointly), empty
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub t_draws: Vec<f64>,
 }
 
 /// The data the bootstrap needs, already transformed (demeaned and weighted) by the fit.
@@ -331,5 +340,10 @@ pub fn wild_cluster_bootstrap(
         level,
         ci_low: bound(-1.0),
         ci_high: bound(1.0),
+        t_stat: bj / se_unscaled,
+        t_draws: coefs
+            .iter()
+            .map(|[a0, _, aa, _, _]| (a0 / aa.sqrt()).abs())
+            .collect(),
     })
 }

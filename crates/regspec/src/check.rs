@@ -109,6 +109,26 @@ pub fn check_tables(loaded: &[LoadedSpec], templates: &report::Templates) -> Vec
         if let Err(e) = templates.check(&ls.table, ls.spec.template.as_deref()) {
             diags.push(at(Diagnostic::new(&ls.path, e.to_string()), "template"));
         }
+        if let Some(o) = ls.spec.curve.as_ref().and_then(|c| c.options()) {
+            if let Some(l) = o.levels.iter().find(|l| !(**l > 0.0 && **l < 1.0)) {
+                diags.push(at(
+                    Diagnostic::new(
+                        &ls.path,
+                        format!("`curve.levels`: {l} is not a significance level in (0, 1)"),
+                    ),
+                    "curve",
+                ));
+            }
+            if o.max_points < 3 {
+                diags.push(at(
+                    Diagnostic::new(
+                        &ls.path,
+                        format!("`curve.max_points` ({}) must be at least 3", o.max_points),
+                    ),
+                    "curve",
+                ));
+            }
+        }
     }
     diags
 }

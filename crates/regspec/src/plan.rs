@@ -246,8 +246,27 @@ pub fn plan_file_partial(ls: &LoadedSpec) -> (Vec<PlannedModel>, Vec<Diagnostic>
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let rw = ls.spec.adjust.contains(&report::curve::Adjust::RomanoWolf);
+    if ls.spec.romano_wolf.is_some() && !rw {
+        let d = Diagnostic::new(
+            &ls.path,
+            "`romano_wolf:` sets the bootstrap of `adjust: [romano_wolf]`, which this table does not ask for".to_string(),
+        );
+        diags.push(
+            match ls.text.lines().position(|l| l.starts_with("romano_wolf:")) {
+                Some(i) => d.at(&ls.text, i + 1, 1),
+                None => d,
+            },
+        );
+    }
     for m in &models {
-        match plan_model(ls, m) {
+        match plan_model(ls, m).and_then(|pms| {
+            if rw {
+                pms.into_iter().map(|pm| with_romano_wolf(ls, pm)).collect()
+            } else {
+                Ok(pms)
+            }
+        }) {
             Ok(pms) => {
                 for mut pm in pms {
                     *seen.entry(pm.name.clone()).or_default() += 1;
@@ -275,6 +294,47 @@ pub fn plan_file_partial(ls: &LoadedSpec) -> (Vec<PlannedModel>, Vec<Diagnostic>
         }
     }
     (out, diags)
+}
+
+/// A model of a table with `adjust: [romano_wolf]`: its wild cluster bootstrap (the table's
+/// draws and seed unless the model sets its own) keeps every draw, so that the stepdown can be
+/// computed from the finished table whatever the jobs, cache or shards. Only OLS columns with a
+/// treatment and a cluster have that bootstrap.
+fn with_romano_wolf(ls: &LoadedSpec, mut pm: PlannedModel) -> Result<PlannedModel, Diagnostic> {
+    let fail = |msg: String| {
+        let d = Diagnostic::new(&ls.path, msg).model(&pm.name);
+        match spec::locate(&ls.text, &pm.name, None) {
+            Some((l, c)) => d.at(&ls.text, l, c),
+            None => d,
+        }
+    };
+    if pm.estimator != "ols" || !pm.endogenous.is_empty() {
+        return Err(fail(format!(
+            "`adjust: [romano_wolf]` resamples the columns by the wild cluster bootstrap of OLS; this model's estimator is `{}`",
+            if pm.endogenous.is_empty() { pm.estimator.as_str() } else { "2SLS" }
+        )));
+    }
+    if pm.treatment.is_none() || pm.cluster.is_empty() {
+        return Err(fail(
+            "`adjust: [romano_wolf]` bootstraps each column's `treatment` by its `cluster`: this model lacks one".into(),
+        ));
+    }
+    let rw = ls
+        .spec
+        .romano_wolf
+        .clone()
+        .unwrap_or(crate::spec::RomanoWolfSpec {
+            draws: 9999,
+            seed: 1,
+        });
+    let boot = pm
+        .options
+        .entry("wild_bootstrap".to_string())
+        .or_insert_with(|| serde_json::json!({"draws": rw.draws, "seed": rw.seed}));
+    if let Some(o) = boot.as_object_mut() {
+        o.insert("keep_draws".into(), serde_json::Value::Bool(true));
+    }
+    Ok(pm)
 }
 
 fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagnostic> {

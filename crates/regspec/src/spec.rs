@@ -198,6 +198,28 @@ pub struct SpecFile {
     /// A coefficient plot of the models' key estimates.
     #[serde(default)]
     pub coefplot: bool,
+    /// The wild cluster bootstrap behind `adjust: [romano_wolf]`: `{draws: 9999, seed: 1}`.
+    #[serde(default)]
+    pub romano_wolf: Option<RomanoWolfSpec>,
+}
+
+/// Settings of the bootstrap shared by a table's columns for Romano-Wolf's stepdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RomanoWolfSpec {
+    /// Bootstrap draws.
+    #[serde(default = "default_rw_draws")]
+    pub draws: usize,
+    /// Seed: the same draws for every column.
+    #[serde(default = "default_rw_seed")]
+    pub seed: u64,
+}
+
+fn default_rw_draws() -> usize {
+    9999
+}
+fn default_rw_seed() -> u64 {
+    1
 }
 
 /// `curve:` as written: a switch or the options.
@@ -276,6 +298,7 @@ const FILE_FIELDS: &[&str] = &[
     "curve",
     "adjust",
     "coefplot",
+    "romano_wolf",
 ];
 
 /// Reads and parses a spec file; a YAML error is located at its line and column.

@@ -44,6 +44,9 @@ pub enum Adjust {
     Bonferroni,
     /// Holm's step-down.
     Holm,
+    /// Romano and Wolf's step-down on the wild cluster bootstrap of every column (the draws
+    /// shared through the seed), as pyfixest's `rwolf`.
+    RomanoWolf,
 }
 
 impl Adjust {
@@ -52,6 +55,7 @@ impl Adjust {
         match self {
             Adjust::Bonferroni => "p-value, Bonferroni",
             Adjust::Holm => "p-value, Holm",
+            Adjust::RomanoWolf => "p-value, Romano-Wolf",
         }
     }
 }
@@ -123,6 +127,8 @@ pub fn adjust(p: &[f64], how: Adjust) -> Vec<f64> {
                 out[i] = (m * p[i]).min(1.0);
             }
         }
+        // Needs the models' bootstrap draws: see [`romano_wolf`]; nothing to adjust from p alone.
+        Adjust::RomanoWolf => {}
         Adjust::Holm => {
             let mut order = tests.clone();
             order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
@@ -133,6 +139,39 @@ pub fn adjust(p: &[f64], how: Adjust) -> Vec<f64> {
                 out[i] = running;
             }
         }
+    }
+    out
+}
+
+/// Romano-Wolf step-down adjusted p-values (Romano and Wolf 2005; pyfixest's `rwolf`): `t` the
+/// models' statistics, `draws[j]` model j's bootstrap statistics under the null (the same draws
+/// for every model). The p-value of the s-th largest |t| is the share (with the +1 of Davison
+/// and Hinkley) of draws whose largest |t*| among the models not yet stepped over reaches it,
+/// made monotone in the step-down order.
+pub fn romano_wolf(t: &[f64], draws: &[Vec<f64>]) -> Vec<f64> {
+    let s = t.len();
+    let b = draws.first().map_or(0, Vec::len);
+    if s == 0 || b == 0 || draws.iter().any(|d| d.len() != b) {
+        return vec![f64::NAN; s];
+    }
+    let mut order: Vec<usize> = (0..s).collect();
+    order.sort_by(|&x, &y| t[y].abs().total_cmp(&t[x].abs()).then(x.cmp(&y)));
+    let mut out = vec![f64::NAN; s];
+    let mut running: f64 = 0.0;
+    for (step, &i) in order.iter().enumerate() {
+        let remaining = &order[step..];
+        let exceed = (0..b)
+            .filter(|&r| {
+                remaining
+                    .iter()
+                    .map(|&j| draws[j][r].abs())
+                    .fold(f64::NEG_INFINITY, f64::max)
+                    >= t[i].abs()
+            })
+            .count();
+        let p = ((exceed + 1) as f64 / (b + 1) as f64).min(1.0);
+        running = running.max(p);
+        out[i] = running;
     }
     out
 }
@@ -309,7 +348,11 @@ pub fn thin(n: usize, max: usize) -> Vec<usize> {
 /// this, so a table re-rendered or merged from shards gets the same numbers.
 pub fn derive(t: &TableRecord) -> TableRecord {
     let mut t = t.clone();
-    let labels = [Adjust::Bonferroni.label(), Adjust::Holm.label()];
+    let labels = [
+        Adjust::Bonferroni.label(),
+        Adjust::Holm.label(),
+        Adjust::RomanoWolf.label(),
+    ];
     for m in &mut t.models {
         m.stats.retain(|r| !labels.contains(&r.label.as_str()));
     }
@@ -321,7 +364,25 @@ pub fn derive(t: &TableRecord) -> TableRecord {
             .collect();
         let methods = t.adjust.clone();
         for a in methods {
-            for (m, v) in t.models.iter_mut().zip(adjust(&p, a)) {
+            let adjusted = match a {
+                Adjust::RomanoWolf => {
+                    let boots: Vec<Option<&estimators::WildBootstrap>> =
+                        t.models.iter().map(|m| m.bootstrap.as_ref()).collect();
+                    if boots
+                        .iter()
+                        .all(|b| b.is_some_and(|b| !b.t_draws.is_empty()))
+                    {
+                        let ts: Vec<f64> = boots.iter().flatten().map(|b| b.t_stat).collect();
+                        let ds: Vec<Vec<f64>> =
+                            boots.iter().flatten().map(|b| b.t_draws.clone()).collect();
+                        romano_wolf(&ts, &ds)
+                    } else {
+                        vec![f64::NAN; t.models.len()]
+                    }
+                }
+                _ => adjust(&p, a),
+            };
+            for (m, v) in t.models.iter_mut().zip(adjusted) {
                 if v.is_finite() {
                     m.stats.push(StatRow::new(a.label(), StatValue::num(v)));
                 }

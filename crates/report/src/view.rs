@@ -737,6 +737,9 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
             .map(|a| match a {
                 crate::curve::Adjust::Bonferroni => "Bonferroni",
                 crate::curve::Adjust::Holm => "Holm's step-down",
+                crate::curve::Adjust::RomanoWolf => {
+                    "Romano-Wolf's step-down on the columns' wild cluster bootstraps"
+                }
             })
             .collect();
         let n = format!(

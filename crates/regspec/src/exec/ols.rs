@@ -112,6 +112,9 @@ pub struct BootOptions {
     /// Seed of the draws.
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Keep every draw's t statistic in the results (set by a table's `adjust: [romano_wolf]`).
+    #[serde(default)]
+    pub keep_draws: bool,
 }
 
 fn default_draws() -> usize {
@@ -192,9 +195,12 @@ fn ols_with_bootstrap(
         groups,
         j,
     };
-    let wb =
+    let mut wb =
         estimators::wild_cluster_bootstrap(&bi, &treatment, bo.weights, bo.draws, bo.seed, 0.95)
             .map_err(|e| e.to_string())?;
+    if !bo.keep_draws {
+        wb.t_draws.clear();
+    }
     let stats = vec![
         StatRow::new("Wild cluster bootstrap p", StatValue::num(wb.p_value)),
         StatRow::new(
