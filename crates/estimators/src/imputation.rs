@@ -197,47 +197,7 @@ pub fn imputation(
     y: &[f64],
     cluster: &[u32],
 ) -> Result<Imputation, EstimationError> {
-    let untreated: Vec<bool> = rel.iter().map(|r| r.is_none()).collect();
-    let FirstStage {
-        x1,
-        inv1,
-        y_tilde,
-        groups,
-    } = first_stage(unit, period, &untreated, y, cluster)?;
-    let mut events: Vec<i64> = rel.iter().flatten().copied().collect();
-    events.sort_unstable();
-    events.dedup();
-    let x2: Vec<Vec<f64>> = events
-        .iter()
-        .map(|&h| {
-            rel.iter()
-                .map(|r| f64::from(u8::from(*r == Some(h))))
-                .collect()
-        })
-        .collect();
-    let (beta, vcov) = two_stage(&x1, &untreated, &y_tilde, &x2, &inv1, cluster, groups)
-        .ok_or_else(|| EstimationError::Invalid("no treated observations to impute".into()))?;
-    let d: Vec<Vec<f64>> = vec![untreated.iter().map(|u| f64::from(u8::from(!u))).collect()];
-    let (b_all, v_all) = two_stage(&x1, &untreated, &y_tilde, &d, &inv1, cluster, groups)
-        .ok_or_else(|| EstimationError::Invalid("no treated observations to impute".into()))?;
-    Ok(Imputation {
-        effects: events
-            .iter()
-            .enumerate()
-            .map(|(a, &h)| ImputationEffect {
-                event_time: Some(h),
-                estimate: beta[a],
-                std_error: vcov[a][a].max(0.0).sqrt(),
-            })
-            .collect(),
-        overall: ImputationEffect {
-            event_time: None,
-            estimate: b_all[0],
-            std_error: v_all[0][0].max(0.0).sqrt(),
-        },
-        vcov,
-        n_treated_obs: untreated.iter().filter(|u| !**u).count(),
-    })
+    event_study(unit, period, rel, None, y, cluster)
 }
 
 /// The imputation event study with leads, as Gardner's `did2s` with a second stage
@@ -254,48 +214,61 @@ pub fn imputation_with_leads(
     y: &[f64],
     cluster: &[u32],
 ) -> Result<Imputation, EstimationError> {
+    event_study(unit, period, rel, Some(lead), y, cluster)
+}
+
+/// Both of the above: the second stage has a dummy per post-period event time and, with
+/// `lead`, per lead `k <= -2`; the overall ATT is the second stage on the treatment indicator.
+fn event_study(
+    unit: &[u32],
+    period: &[u32],
+    rel: &[Option<i64>],
+    lead: Option<&[Option<i64>]>,
+    y: &[f64],
+    cluster: &[u32],
+) -> Result<Imputation, EstimationError> {
     let untreated: Vec<bool> = rel.iter().map(|r| r.is_none()).collect();
-    let fs = first_stage(unit, period, &untreated, y, cluster)?;
-    let mut events: Vec<i64> = rel
-        .iter()
-        .flatten()
-        .chain(lead.iter().flatten().filter(|k| **k < -1))
-        .copied()
+    let FirstStage {
+        x1,
+        inv1,
+        y_tilde,
+        groups,
+    } = first_stage(unit, period, &untreated, y, cluster)?;
+    let lead_of = |i: usize| lead.and_then(|l| l[i]).filter(|k| *k < -1);
+    let mut events: Vec<i64> = (0..rel.len())
+        .flat_map(|i| rel[i].into_iter().chain(lead_of(i)))
         .collect();
     events.sort_unstable();
     events.dedup();
     let x2: Vec<Vec<f64>> = events
         .iter()
         .map(|&h| {
-            rel.iter()
-                .zip(lead)
-                .map(|(r, l)| f64::from(u8::from(*r == Some(h) || (h < -1 && *l == Some(h)))))
+            (0..rel.len())
+                .map(|i| f64::from(u8::from(rel[i] == Some(h) || lead_of(i) == Some(h))))
                 .collect()
         })
         .collect();
-    let (beta, vcov) = two_stage(
-        &fs.x1,
-        &untreated,
-        &fs.y_tilde,
-        &x2,
-        &fs.inv1,
-        cluster,
-        fs.groups,
-    )
-    .ok_or_else(|| EstimationError::Invalid("no treated observations to impute".into()))?;
-    let overall = imputation(unit, period, rel, y, cluster)?.overall;
+    let none = || EstimationError::Invalid("no treated observations to impute".into());
+    let (beta, vcov) =
+        two_stage(&x1, &untreated, &y_tilde, &x2, &inv1, cluster, groups).ok_or_else(none)?;
+    let d: Vec<Vec<f64>> = vec![untreated.iter().map(|u| f64::from(u8::from(!u))).collect()];
+    let (b_all, v_all) =
+        two_stage(&x1, &untreated, &y_tilde, &d, &inv1, cluster, groups).ok_or_else(none)?;
     Ok(Imputation {
         effects: events
             .iter()
-            .zip(&beta)
             .enumerate()
-            .map(|(a, (&k, &b))| ImputationEffect {
-                event_time: Some(k),
-                estimate: b,
+            .map(|(a, &h)| ImputationEffect {
+                event_time: Some(h),
+                estimate: beta[a],
                 std_error: vcov[a][a].max(0.0).sqrt(),
             })
             .collect(),
-        overall,
+        overall: ImputationEffect {
+            event_time: None,
+            estimate: b_all[0],
+            std_error: v_all[0][0].max(0.0).sqrt(),
+        },
         vcov,
         n_treated_obs: untreated.iter().filter(|u| !**u).count(),
     })

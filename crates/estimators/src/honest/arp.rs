@@ -126,74 +126,43 @@ fn vlo_vup_dual(eta: f64, s: &[f64], gamma: &[f64], sigma: &Mat, w: &Mat) -> (f6
         return (eta, f64::INFINITY);
     }
     let step = |x: &[f64]| round_eps(dot(x, s)) / (1.0 - dot(x, &sg));
-    // Upper end.
-    let vup = {
-        let (x, ok) = check_solution(s, &sg, w, high_initial);
+    // One end: from `start` (beyond it, or the end is infinite) towards `eta`, first by the
+    // program's own steps, then by bisection between `eta` (a solution) and the last
+    // non-solution.
+    let end = |start: f64, infinite: f64| -> f64 {
+        let (x, ok) = check_solution(s, &sg, w, start);
         if ok {
-            f64::INFINITY
-        } else {
-            let mut iters = 1;
-            let mut mid = x.as_deref().map_or(high_initial, step);
-            while iters < switch_iters {
-                let (x, ok) = check_solution(s, &sg, w, mid);
-                if ok {
-                    break;
-                }
-                iters += 1;
-                match x {
-                    Some(x) => mid = step(&x),
-                    None => break,
-                }
-            }
-            let (mut low, mut high) = (eta, mid);
-            let mut diff = tol_c + 1.0;
-            while diff > tol_c && iters < max_iters {
-                iters += 1;
-                mid = (high + low) / 2.0;
-                if check_solution(s, &sg, w, mid).1 {
-                    low = mid;
-                } else {
-                    high = mid;
-                }
-                diff = high - low;
-            }
-            mid
+            return infinite;
         }
-    };
-    // Lower end.
-    let vlo = {
-        let (x, ok) = check_solution(s, &sg, w, low_initial);
-        if ok {
-            f64::NEG_INFINITY
-        } else {
-            let mut iters = 1;
-            let mut mid = x.as_deref().map_or(low_initial, step);
-            while iters < switch_iters {
-                let (x, ok) = check_solution(s, &sg, w, mid);
-                if ok {
-                    break;
-                }
-                iters += 1;
-                match x {
-                    Some(x) => mid = step(&x),
-                    None => break,
-                }
+        let mut iters = 1;
+        let mut mid = x.as_deref().map_or(start, step);
+        while iters < switch_iters {
+            let (x, ok) = check_solution(s, &sg, w, mid);
+            if ok {
+                break;
             }
-            let (mut low, mut high) = (mid, eta);
-            let mut diff = tol_c + 1.0;
-            while diff > tol_c && iters < max_iters {
-                iters += 1;
-                mid = (low + high) / 2.0;
-                if check_solution(s, &sg, w, mid).1 {
-                    high = mid;
-                } else {
-                    low = mid;
-                }
-                diff = high - low;
+            iters += 1;
+            match x {
+                Some(x) => mid = step(&x),
+                None => break,
             }
-            mid
         }
+        let (mut inside, mut outside) = (eta, mid);
+        let mut diff = tol_c + 1.0;
+        while diff > tol_c && iters < max_iters {
+            iters += 1;
+            mid = (inside + outside) / 2.0;
+            if check_solution(s, &sg, w, mid).1 {
+                inside = mid;
+            } else {
+                outside = mid;
+            }
+            diff = (outside - inside).abs();
+        }
+        mid
     };
+    let vup = end(high_initial, f64::INFINITY);
+    let vlo = end(low_initial, f64::NEG_INFINITY);
     (vlo, vup)
 }
 
