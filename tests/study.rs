@@ -892,14 +892,7 @@ fn iv_matches_pyfixest() {
     for m in &t.models {
         common::assert_fit_matches(m, &refs[&m.name]);
         let r = &refs[&m.name];
-        let f = m
-            .stats
-            .iter()
-            .find(|s| s.label == "First-stage F: treat_post")
-            .unwrap_or_else(|| panic!("{}: first-stage row", m.name));
-        let report::StatValue::Num { value: Some(f), .. } = f.value else {
-            panic!("{}: F is a number", m.name)
-        };
+        let f = common::stat_num(m, "First-stage F: treat_post");
         common::close_to(&format!("{} first-stage F", m.name), f, &r["first_stage_f"]);
     }
     let md = read(&dir, "reports/iv.md");
@@ -929,15 +922,9 @@ fn ppml_matches_pyfixest() {
     for m in &t.models {
         common::assert_fit_matches(m, &refs[&m.name]);
         let r = &refs[&m.name];
-        let dev = m.stats.iter().find(|s| s.label == "Deviance").unwrap();
-        let report::StatValue::Num { value: Some(d), .. } = dev.value else {
-            panic!("deviance")
-        };
+        let d = common::stat_num(m, "Deviance");
         common::close_to(&format!("{} deviance", m.name), d, &r["deviance"]);
-        let pr2 = m.stats.iter().find(|s| s.label == "Pseudo R²").unwrap();
-        let report::StatValue::Num { value: Some(v), .. } = pr2.value else {
-            panic!("pseudo R2")
-        };
+        let v = common::stat_num(m, "Pseudo R²");
         common::close_to(&format!("{} pseudo R2", m.name), v, &r["pseudo_r2"]);
     }
     let md = read(&dir, "reports/ppml.md");
@@ -1392,17 +1379,7 @@ fn romano_wolf_matches_pyfixest_rwolf() {
     let p_of = |t: &report::TableRecord| -> Vec<f64> {
         t.models
             .iter()
-            .map(|m| {
-                let row = m
-                    .stats
-                    .iter()
-                    .find(|s| s.label == "p-value, Romano-Wolf")
-                    .unwrap();
-                match row.value {
-                    report::StatValue::Num { value: Some(v), .. } => v,
-                    _ => panic!("no Romano-Wolf p-value"),
-                }
-            })
+            .map(|m| common::stat_num(m, "p-value, Romano-Wolf"))
             .collect()
     };
     let ours = p_of(&t);

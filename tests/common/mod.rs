@@ -245,3 +245,16 @@ pub fn assert_cs_matches(key: &str, cs: &estimators::CallawaySantAnna, r: &serde
         }
     }
 }
+
+/// The number in a model's statistics row `label` (panics, naming both, when there is none).
+pub fn stat_num(m: &report::ModelRecord, label: &str) -> f64 {
+    let row = m
+        .stats
+        .iter()
+        .find(|s| s.label == label)
+        .unwrap_or_else(|| panic!("{}: no row `{label}`", m.name));
+    match row.value {
+        report::StatValue::Num { value: Some(v), .. } => v,
+        _ => panic!("{}: row `{label}` is not a number", m.name),
+    }
+}

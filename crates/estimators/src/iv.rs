@@ -54,12 +54,8 @@ pub fn fit_iv(
     all.extend(iv.endogenous.iter().cloned());
     all.extend(iv.instruments.iter().cloned());
     let prep_data = OlsData {
-        y_name: iv.data.y_name.clone(),
-        y: iv.data.y,
         x: all,
-        fe: iv.data.fe.clone(),
-        weights: iv.data.weights,
-        clusters: iv.data.clusters.clone(),
+        ..iv.data.clone()
     };
     let prepared = Prepared::new(&prep_data, opts)?;
     let mut cols: Vec<&[f64]> = vec![iv.data.y];

@@ -192,12 +192,8 @@ pub fn placebo(
     };
     let y = masked(data.y);
     let base = OlsData {
-        y_name: data.y_name.clone(),
         y: &y,
-        x: data.x.clone(),
-        fe: data.fe.clone(),
-        weights: data.weights,
-        clusters: data.clusters.clone(),
+        ..data.clone()
     };
     // The sample, FE structure, y and the other regressors are the same in every draw: they
     // are prepared and demeaned once; each draw demeans only its treatment column.

@@ -97,12 +97,8 @@ pub fn fit_ppml(
         }
     }
     let base = OlsData {
-        y_name: data.y_name.clone(),
         y: &y,
-        x: data.x.clone(),
-        fe: data.fe.clone(),
-        weights: data.weights,
-        clusters: data.clusters.clone(),
+        ..data.clone()
     };
     let rows: Vec<usize> = Prepared::new(&base, opts)?.rows().to_vec();
     if rows.iter().all(|&i| y[i] == 0.0) {
@@ -126,12 +122,9 @@ pub fn fit_ppml(
             w[i] = user_w(i) * mu[i];
         }
         let step = OlsData {
-            y_name: data.y_name.clone(),
             y: &z,
-            x: data.x.clone(),
-            fe: data.fe.clone(),
             weights: Some(&w),
-            clusters: data.clusters.clone(),
+            ..data.clone()
         };
         let prep = Prepared::new(&step, opts)?.with_dispersion(1.0);
         let mut cols: Vec<&[f64]> = vec![&z];

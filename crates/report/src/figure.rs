@@ -11,13 +11,33 @@ const FONT: &str = "sans-serif";
 
 /// An axis tick: one decimal more than needed is noise, and -0.0 is 0.
 fn tick(y: f64) -> String {
-    let s = format!("{y:.2}");
+    trimmed(y, 2)
+}
+
+/// `v` with at most `digits` decimals, trailing zeros dropped, and -0 written 0.
+fn trimmed(v: f64, digits: usize) -> String {
+    let s = format!("{v:.digits$}");
     let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
     if s == "-0" || s.is_empty() {
         "0".into()
     } else {
         s
     }
+}
+
+/// A vertical confidence interval at `x` from `lo` to `hi` with caps of half-width `cap`.
+fn capped_bar(
+    x: f64,
+    lo: f64,
+    hi: f64,
+    cap: f64,
+    style: ShapeStyle,
+) -> [PathElement<(f64, f64)>; 3] {
+    [
+        PathElement::new(vec![(x, lo), (x, hi)], style),
+        PathElement::new(vec![(x - cap, lo), (x + cap, lo)], style),
+        PathElement::new(vec![(x - cap, hi), (x + cap, hi)], style),
+    ]
 }
 
 /// The installed fonts, loaded once; `None` when there is none (then no PDF can carry text).
@@ -137,12 +157,7 @@ pub fn event_study_svg(
         let cap = 0.08;
         for p in es.points.iter().filter(|p| p.rel_time != es.reference) {
             let x = p.rel_time as f64;
-            let style = blue.stroke_width(2);
-            let bar = [
-                PathElement::new(vec![(x, p.ci_low), (x, p.ci_high)], style),
-                PathElement::new(vec![(x - cap, p.ci_low), (x + cap, p.ci_low)], style),
-                PathElement::new(vec![(x - cap, p.ci_high), (x + cap, p.ci_high)], style),
-            ];
+            let bar = capped_bar(x, p.ci_low, p.ci_high, cap, blue.stroke_width(2));
             chart.draw_series(bar).map_err(err)?;
         }
         chart
@@ -389,12 +404,7 @@ pub fn honest_svg(h: &crate::record::HonestRecord, title: &str) -> Result<String
         let grey = RGBColor(120, 120, 120);
         for (i, (x, a, b)) in bars.iter().enumerate() {
             let color = if i == 0 { grey } else { blue };
-            let style = color.stroke_width(3);
-            let bar = [
-                PathElement::new(vec![(*x, *a), (*x, *b)], style),
-                PathElement::new(vec![(x - cap, *a), (x + cap, *a)], style),
-                PathElement::new(vec![(x - cap, *b), (x + cap, *b)], style),
-            ];
+            let bar = capped_bar(*x, *a, *b, cap, color.stroke_width(3));
             let drawn = chart.draw_series(bar).map_err(err)?;
             if i == 0 {
                 drawn
@@ -423,13 +433,7 @@ pub fn honest_svg(h: &crate::record::HonestRecord, title: &str) -> Result<String
 
 /// A grid value: as few digits as it needs (0.5, 0.0125).
 fn tick_fine(v: f64) -> String {
-    let s = format!("{v:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-    if s == "-0" || s.is_empty() {
-        "0".into()
-    } else {
-        s
-    }
+    trimmed(v, 4)
 }
 
 /// A specification curve: above, the key estimates sorted with their 95% intervals and a zero
