@@ -506,3 +506,36 @@ fn callaway_santanna_refusals() {
         assert!(!ok && err.contains(expect), "{model}: {err}");
     }
 }
+
+/// The code stays in small modules: a source file under `crates/` over 600 lines says at its
+/// top why it is one file (the words "600 lines" in its module documentation).
+#[test]
+fn long_source_files_say_why() {
+    fn walk(dir: &Path, acc: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, acc);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                acc.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("crates"), &mut files);
+    assert!(files.len() > 50, "{} source files", files.len());
+    let unexplained: Vec<String> = files
+        .iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            let lines = text.lines().count();
+            let doc: String = text
+                .lines()
+                .take_while(|l| l.starts_with("//!") || l.trim().is_empty())
+                .collect();
+            (lines > 600 && !doc.contains("600 lines"))
+                .then(|| format!("{} ({lines} lines)", p.display()))
+        })
+        .collect();
+    assert!(unexplained.is_empty(), "too long, no reason given: {unexplained:?}");
+}

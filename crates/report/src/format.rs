@@ -1,5 +1,5 @@
 //! How one number or cell is written: in LaTeX (escaped text, math-mode minus signs) and in
-//! Markdown, with the table's digits and thousands separators. `view.rs` uses these to build
+//! Markdown, with the table's digits and thousands separators. `view` uses these to build
 //! every cell; templates never format numbers.
 
 use crate::record::StatValue;

@@ -1,7 +1,7 @@
 //! `report`: paper-ready tables (LaTeX with booktabs, Markdown) and figures (SVG) from a run's
 //! [`TableRecord`]s. Layout lives in minijinja templates (defaults shipped in
 //! `crates/report/templates/`, overridable from a workspace's `templates/` directory or per
-//! table); Rust only builds the view model (`view.rs`) and draws figures (`figure.rs`). Its input
+//! table); Rust only builds the view model (`view`) and draws figures (`figure`). Its input
 //! contract is `record.rs`: what a run writes per model and per table.
 
 #![warn(missing_docs)]

@@ -1,0 +1,112 @@
+//! Figures as SVG (plotters) and PDF (the SVG converted by `svg2pdf`, for `\includegraphics`).
+//! Plain, labelled, no clutter: as in a published paper. This module holds what every figure
+//! shares (size, font, ticks, interval bars, the PDF conversion); each kind lives in its own
+//! module: event studies and the estimator overlay (`event`), the distributions of placebo
+//! draws and Goodman-Bacon terms (`dist`), HonestDiD sensitivity (`honest`), the specification
+//! curve and the coefficient plot (`curve`).
+
+use plotters::prelude::*;
+
+mod curve;
+mod dist;
+mod event;
+mod honest;
+
+pub use curve::{coefplot_svg, curve_svg};
+pub use dist::{bacon_svg, placebo_svg};
+pub use event::{event_study_svg, overlay_svg};
+pub use honest::honest_svg;
+
+const W: u32 = 720;
+const H: u32 = 440;
+const FONT: &str = "sans-serif";
+
+/// An axis tick: one decimal more than needed is noise, and -0.0 is 0.
+fn tick(y: f64) -> String {
+    trimmed(y, 2)
+}
+
+/// A grid value: as few digits as it needs (0.5, 0.0125).
+fn tick_fine(v: f64) -> String {
+    trimmed(v, 4)
+}
+
+/// `v` with at most `digits` decimals, trailing zeros dropped, and -0 written 0.
+fn trimmed(v: f64, digits: usize) -> String {
+    let s = format!("{v:.digits$}");
+    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    if s == "-0" || s.is_empty() {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// A vertical confidence interval at `x` from `lo` to `hi` with caps of half-width `cap`.
+fn capped_bar(
+    x: f64,
+    lo: f64,
+    hi: f64,
+    cap: f64,
+    style: ShapeStyle,
+) -> [PathElement<(f64, f64)>; 3] {
+    [
+        PathElement::new(vec![(x, lo), (x, hi)], style),
+        PathElement::new(vec![(x - cap, lo), (x + cap, lo)], style),
+        PathElement::new(vec![(x - cap, hi), (x + cap, hi)], style),
+    ]
+}
+
+/// The installed fonts, loaded once; `None` when there is none (then no PDF can carry text).
+fn fonts() -> Option<std::sync::Arc<svg2pdf::usvg::fontdb::Database>> {
+    use std::sync::OnceLock;
+    static DB: OnceLock<Option<std::sync::Arc<svg2pdf::usvg::fontdb::Database>>> = OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = svg2pdf::usvg::fontdb::Database::new();
+        db.load_system_fonts();
+        // The figures ask for `sans-serif`: map it to a sans face that is installed.
+        let families: Vec<String> = db
+            .faces()
+            .flat_map(|f| f.families.iter().map(|(n, _)| n.clone()))
+            .collect();
+        let pick = [
+            "DejaVu Sans",
+            "Liberation Sans",
+            "Noto Sans",
+            "Arial",
+            "Helvetica",
+        ]
+        .into_iter()
+        .find(|f| families.iter().any(|n| n == f))
+        .map(str::to_string)
+        .or_else(|| families.iter().find(|n| n.contains("Sans")).cloned())
+        .or_else(|| families.first().cloned())?;
+        db.set_sans_serif_family(pick);
+        Some(std::sync::Arc::new(db))
+    })
+    .clone()
+}
+
+/// A figure's SVG as a one-page PDF of the same size, its text set in an installed sans-serif
+/// font. `Err` when no font is installed: a PDF without its labels would mislead.
+pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, String> {
+    use svg2pdf::usvg;
+    let db = fonts().ok_or(
+        "no font is installed for the figures' text (install fonts-dejavu-core, for example)",
+    )?;
+    let opt = usvg::Options {
+        fontdb: db,
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(err)?;
+    svg2pdf::to_pdf(
+        &tree,
+        svg2pdf::ConversionOptions::default(),
+        svg2pdf::PageOptions::default(),
+    )
+    .map_err(err)
+}
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    format!("figure: {e}")
+}
