@@ -307,33 +307,35 @@ fn table_figures(
         // Name the key coefficient in each row when it differs across the models.
         let whats: Vec<&str> = keys.iter().flatten().map(|k| k.what.as_str()).collect();
         let mixed = whats.iter().any(|w| *w != whats[0]);
+        // Rows are named by the models' labels; where two models share a label, by the
+        // choices that vary across the table (outcome, treatment, sample, controls, ...).
+        let own: Vec<String> = t.models.iter().map(|m| name(&m.label)).collect();
+        let unique = own.iter().enumerate().all(|(i, l)| !own[..i].contains(l));
+        let choices = report::curve::choice_labels(t);
         let rows: Vec<(String, f64, f64, f64)> = t
             .models
             .iter()
             .zip(&keys)
             .enumerate()
-            .filter_map(|(i, (m, k))| {
+            .filter_map(|(i, (_, k))| {
                 let k = k.as_ref()?;
-                let mut label = format!("({}) {}", i + 1, name(&m.label));
-                if mixed {
+                let mut label = if unique || choices[i].is_empty() {
+                    format!("({}) {}", i + 1, own[i])
+                } else {
+                    format!("({}) {}", i + 1, choices[i])
+                };
+                if mixed && (unique || !choices[i].contains(&name(&k.what))) {
                     label = format!("{label}, {}", name(&k.what));
                 }
                 Some((label, k.estimate, k.ci.0, k.ci.1))
             })
             .collect();
-        let what = if mixed {
-            "Key estimate".to_string()
-        } else {
-            whats
-                .first()
-                .map_or_else(|| "Key estimate".into(), |w| name(w))
+        let x_label = match whats.first() {
+            Some(w) if !mixed => format!("{}, estimate and 95% CI", name(w)),
+            _ => "Key estimate and 95% CI".to_string(),
         };
-        let svg = report::figure::coefplot_svg(
-            &rows,
-            &format!("{title}: key estimates"),
-            &format!("{what}, estimate and 95% CI"),
-        )
-        .map_err(fail)?;
+        let svg = report::figure::coefplot_svg(&rows, &format!("{title}: key estimates"), &x_label)
+            .map_err(fail)?;
         let rel = format!("figures/{}_coefplot.svg", t.table);
         push_figure(
             out,

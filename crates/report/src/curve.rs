@@ -253,6 +253,33 @@ fn choice_values(t: &TableRecord, m: &ModelRecord) -> Vec<(&'static str, String)
     ]
 }
 
+/// For each model of `t`, the choices that vary across the table's models, in a few words
+/// ("Treat × Post; excl. 2013-14; controls: none"): what tells two rows of a coefficient plot
+/// apart when the models' own labels do not.
+pub fn choice_labels(t: &TableRecord) -> Vec<String> {
+    let all: Vec<Vec<(&'static str, String)>> =
+        t.models.iter().map(|m| choice_values(t, m)).collect();
+    let Some(first) = all.first() else {
+        return Vec::new();
+    };
+    let varying: Vec<usize> = (0..first.len())
+        .filter(|&d| all.iter().any(|c| c[d].1 != first[d].1))
+        .collect();
+    all.iter()
+        .map(|c| {
+            varying
+                .iter()
+                .map(|&d| match c[d].0 {
+                    "Controls" => format!("controls: {}", c[d].1),
+                    "Fixed effects" => format!("FE: {}", c[d].1),
+                    _ => c[d].1.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .collect()
+}
+
 /// The curve of a table's models.
 pub fn curve(t: &TableRecord, o: &CurveOptions) -> Curve {
     let mut points = Vec::new();

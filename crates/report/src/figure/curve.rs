@@ -176,16 +176,21 @@ pub fn coefplot_svg(
     let pad = ((hi - lo) * 0.08).max(1e-9);
     let n = rows.len();
     let h = (n as u32 * 28 + 110).max(220);
+    // The label area fits the longest row label (about 6 px a character at 13 px), and the
+    // figure widens with it so that the plot keeps its width.
+    let longest = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0) as u32;
+    let label_area = (longest * 6 + 16).clamp(120, 560);
+    let w = W.max(label_area + 500);
     let mut buf = String::new();
     {
-        let root = SVGBackend::with_string(&mut buf, (W, h)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut buf, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 18))
             .margin(16)
             .x_label_area_size(44)
-            .y_label_area_size(220)
+            .y_label_area_size(label_area)
             .build_cartesian_2d((lo - pad)..(hi + pad), -0.5..(n as f64 - 0.5))
             .map_err(err)?;
         let label_of = |y: &f64| {
