@@ -25,6 +25,25 @@ fn check_errors_catalogue() {
     }
 }
 
+/// A cap is a default, not a wall: `limits:` in regspec.yaml raises it for one workspace (the
+/// spec that `check_errors_catalogue` shows refused passes), and an unknown cap is an error.
+#[test]
+fn limits_can_be_raised_in_the_workspace_file() {
+    let dir = workspace("limits");
+    let spec = root().join("tests/fixtures/broken/limit_draws.yaml");
+    let spec = spec.to_str().unwrap();
+    let (ok, _, err) = regspec(&dir, &["check", spec]);
+    assert!(!ok && err.contains("limit of 1000000 draws"), "{err}");
+    let ws = dir.join("regspec.yaml");
+    let text = std::fs::read_to_string(&ws).unwrap();
+    std::fs::write(&ws, format!("{text}\nlimits: {{draws: 2000000000}}\n")).unwrap();
+    let (ok, _, err) = regspec(&dir, &["check", spec]);
+    assert!(ok, "{err}");
+    std::fs::write(&ws, format!("{text}\nlimits: {{drawz: 5}}\n")).unwrap();
+    let (ok, _, err) = regspec(&dir, &["check", spec]);
+    assert!(!ok && err.contains("drawz"), "{err}");
+}
+
 #[test]
 fn plan_expansion_of_a_grid() {
     let ls = regspec::spec::load(&root().join("specs/robustness.yaml")).unwrap();

@@ -537,5 +537,8 @@ fn long_source_files_say_why() {
                 .then(|| format!("{} ({lines} lines)", p.display()))
         })
         .collect();
-    assert!(unexplained.is_empty(), "too long, no reason given: {unexplained:?}");
+    assert!(
+        unexplained.is_empty(),
+        "too long, no reason given: {unexplained:?}"
+    );
 }

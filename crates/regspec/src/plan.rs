@@ -110,11 +110,11 @@ fn hac(v: &str) -> Option<Result<VcovKind, String>> {
     let lag = match lag {
         None => None,
         Some(l) => match l.parse::<u32>() {
-            Ok(l) if i64::from(l) <= crate::limits::MAX_EVENT_PERIODS => Some(l),
+            Ok(l) if i64::from(l) <= crate::limits::get().event_periods => Some(l),
             _ => {
                 return Some(Err(format!(
                     "vcov `{v}`: the lag must be a whole number of periods, at most {}",
-                    crate::limits::MAX_EVENT_PERIODS
+                    crate::limits::get().event_periods
                 )))
             }
         },

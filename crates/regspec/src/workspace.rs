@@ -18,6 +18,7 @@
 //!     unit: firm_id
 //!     time: year
 //!     variables: {ln_sales: log(sales)}
+//! limits: {grid_models: 1000000}   # raise a cap (see `limits`)
 //! ```
 
 use crate::diag::Diagnostic;
@@ -59,6 +60,8 @@ struct WorkspaceFile {
     variables: Definitions,
     #[serde(default)]
     datasets: std::collections::BTreeMap<String, DataDecl>,
+    #[serde(default)]
+    limits: crate::limits::Limits,
 }
 
 /// A loaded workspace.
@@ -74,6 +77,8 @@ pub struct Workspace {
     pub variables: Definitions,
     /// Named datasets besides the default one.
     pub datasets: std::collections::BTreeMap<String, DataDecl>,
+    /// The caps on draws, event windows and grids (`limits:`; see [`crate::limits`]).
+    pub limits: crate::limits::Limits,
 }
 
 impl Workspace {
@@ -85,6 +90,7 @@ impl Workspace {
             root.join(FILE_NAME)
         };
         if !path.exists() {
+            crate::limits::configure(crate::limits::DEFAULT);
             return Ok(Workspace::default());
         }
         let text = std::fs::read_to_string(&path)
@@ -92,7 +98,9 @@ impl Workspace {
         let wf: WorkspaceFile = crate::yaml::from_str(&text).map_err(|e| {
             let mut msg = e.message.clone();
             if msg.contains("unknown field") {
-                msg.push_str(" (a workspace file has `data`, `variables` and `datasets`)");
+                msg.push_str(
+                    " (a workspace file has `data`, `variables`, `datasets` and `limits`)",
+                );
             }
             let d = Diagnostic::new(&path, msg);
             match (e.line, e.column) {
@@ -129,12 +137,14 @@ impl Workspace {
                 ));
             }
         }
+        crate::limits::configure(wf.limits);
         Ok(Workspace {
             file: Some(path),
             text,
             data: wf.data,
             variables: wf.variables,
             datasets: wf.datasets,
+            limits: wf.limits,
         })
     }
 

@@ -92,13 +92,7 @@ pub fn event_options(m: &PlannedModel) -> Result<EventOptions, String> {
             "option `window` {window:?} must be [first, last] with first <= last"
         ));
     }
-    if window.1 - window.0 + 1 > crate::limits::MAX_EVENT_PERIODS {
-        return Err(format!(
-            "option `window` {window:?} spans {} periods; the limit is {} (bin the endpoints instead)",
-            window.1 - window.0 + 1,
-            crate::limits::MAX_EVENT_PERIODS
-        ));
-    }
+    crate::limits::event_window(window)?;
     if !(window.0 < reference && reference <= window.1) {
         return Err(format!("option `ref` ({reference}) must lie inside the window {window:?}, after its first period"));
     }

@@ -114,16 +114,8 @@ pub fn expand(ls: &LoadedSpec) -> Result<Vec<ModelSpec>, Vec<Diagnostic>> {
             .map(|k| g.vary[*k].pairs().len())
             .try_fold(1usize, |a, b| a.checked_mul(b))
             .unwrap_or(usize::MAX);
-        if size > crate::limits::MAX_GRID_MODELS {
-            diags.push(at(
-                &g.name,
-                Some("vary"),
-                format!(
-                    "grid `{}` expands to {size} models; the limit is {}",
-                    g.name,
-                    crate::limits::MAX_GRID_MODELS
-                ),
-            ));
+        if let Err(e) = crate::limits::grid(&g.name, size) {
+            diags.push(at(&g.name, Some("vary"), e));
             continue;
         }
         let mut combos: Vec<Vec<(String, String)>> = vec![vec![]];
