@@ -142,7 +142,12 @@ pub fn render_table(
 ) -> Result<String, ReportError> {
     let style = Style::from_value(&table.format)
         .map_err(|e| ReportError(format!("{}: {e}", table.spec_file)))?;
-    let view = view::build(table, &style);
+    // LaTeX may set a wide table in parts (`columns_per_table`); Markdown and HTML scroll.
+    let views = if fmt == Format::Latex {
+        view::build_parts(table, &style)
+    } else {
+        vec![view::build(table, &style)]
+    };
     let (name, src) = templates.source(table, fmt)?;
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -162,11 +167,17 @@ pub fn render_table(
     let tmpl = env
         .get_template(&name)
         .map_err(|e| template_error(&name, &e))?;
-    let mut out = tmpl
-        .render(
-            minijinja::context! { table => minijinja::Value::from(minijinja::value::Serde(&view)) },
-        )
-        .map_err(|e| template_error(&name, &e))?;
+    let mut out = String::new();
+    for view in &views {
+        out.push_str(
+            &tmpl
+                .render(minijinja::context! { table => minijinja::Value::from(minijinja::value::Serde(view)) })
+                .map_err(|e| template_error(&name, &e))?,
+        );
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
     if !out.ends_with('\n') {
         out.push('\n');
     }

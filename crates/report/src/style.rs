@@ -25,6 +25,10 @@ pub struct Style {
     pub stars: Vec<(f64, String)>,
     /// What goes below the estimates.
     pub below: Below,
+    /// LaTeX only: a table with more columns is set as several tables of at most this many
+    /// columns each (numbered on, "continued" in the caption, the notes under the last part),
+    /// instead of being scaled down to the line width. Markdown and HTML keep one table.
+    pub columns_per_table: Option<usize>,
 }
 
 impl Default for Style {
@@ -33,6 +37,7 @@ impl Default for Style {
             digits: 3,
             stars: vec![(0.1, "*".into()), (0.05, "**".into()), (0.01, "***".into())],
             below: Below::Se,
+            columns_per_table: None,
         }
     }
 }
@@ -47,6 +52,9 @@ impl Style {
             serde_json::from_value(v.clone()).map_err(|e| format!("table `format`: {e}"))?;
         if s.digits > 10 {
             return Err("table `format`: digits must be at most 10".into());
+        }
+        if s.columns_per_table == Some(0) {
+            return Err("table `format`: columns_per_table must be at least 1".into());
         }
         Ok(s)
     }
@@ -86,6 +94,13 @@ mod tests {
                 .unwrap()
                 .digits,
             2
+        );
+        assert!(Style::from_value(&serde_json::json!({"columns_per_table": 0})).is_err());
+        assert_eq!(
+            Style::from_value(&serde_json::json!({"columns_per_table": 6}))
+                .unwrap()
+                .columns_per_table,
+            Some(6)
         );
     }
 }

@@ -204,6 +204,82 @@ fn shown(t: &TableRecord, models: &[&ModelRecord]) -> Vec<String> {
     sorted
 }
 
+/// The views of table `t` as LaTeX sets it: one, or with `columns_per_table: n` and more than
+/// `n` columns, one per run of `n` columns. Columns keep their numbers across the parts, each
+/// part shows the rows its own models have, and the whole table's notes (which name columns by
+/// those numbers), its provenance, balance and curve summary go under the last part; earlier
+/// parts point to the next one.
+pub fn build_parts(t: &TableRecord, style: &Style) -> Vec<TableView> {
+    let full = build(t, style);
+    let n = match style.columns_per_table {
+        Some(n) if n > 0 && full.columns.len() > n => n,
+        _ => return vec![full],
+    };
+    let parts = full.columns.len().div_ceil(n);
+    // A model's column is its place among the models of its panel (as in `build`).
+    let mut seen: Vec<(Option<&String>, usize)> = Vec::new();
+    let column: Vec<usize> = t
+        .models
+        .iter()
+        .map(
+            |m| match seen.iter_mut().find(|(p, _)| *p == m.panel.as_ref()) {
+                Some((_, k)) => {
+                    *k += 1;
+                    *k - 1
+                }
+                None => {
+                    seen.push((m.panel.as_ref(), 1));
+                    0
+                }
+            },
+        )
+        .collect();
+    let TableView {
+        notes,
+        balance,
+        curve,
+        provenance,
+        ..
+    } = full;
+    let mut last = Some((notes, balance, curve, provenance));
+    (0..parts)
+        .map(|k| {
+            let mut sub = t.clone();
+            sub.models = t
+                .models
+                .iter()
+                .zip(&column)
+                .filter(|(_, c)| (k * n..(k + 1) * n).contains(*c))
+                .map(|(m, _)| m.clone())
+                .collect();
+            let mut v = build(&sub, style);
+            for c in &mut v.columns {
+                c.index += k * n;
+            }
+            if k > 0 {
+                v.name = format!("{}-{}", t.table, k + 1);
+                v.title = format!("{} (continued)", v.title);
+            }
+            if k + 1 < parts {
+                let next = format!("{}-{}", t.table, k + 2);
+                v.notes = vec![NoteView {
+                    tex: format!("Continued in Table~\\ref{{tab:{next}}}."),
+                    md: "Continued in the next table.".into(),
+                }];
+                v.balance = Vec::new();
+                v.curve = None;
+                v.provenance = None;
+            } else if let Some((notes, balance, curve, provenance)) = last.take() {
+                v.notes = notes;
+                v.balance = balance;
+                v.curve = curve;
+                v.provenance = provenance;
+            }
+            v
+        })
+        .collect()
+}
+
 /// The view of table `t` in `style`.
 pub fn build(t: &TableRecord, style: &Style) -> TableView {
     let d = style.digits;
