@@ -205,10 +205,11 @@ fn shown(t: &TableRecord, models: &[&ModelRecord]) -> Vec<String> {
 }
 
 /// The views of table `t` as LaTeX sets it: one, or with `columns_per_table: n` and more than
-/// `n` columns, one per run of `n` columns. Columns keep their numbers across the parts, each
-/// part shows the rows its own models have, and the whole table's notes (which name columns by
-/// those numbers), its provenance, balance and curve summary go under the last part; earlier
-/// parts point to the next one.
+/// `n` columns, one per run of `n` columns. Columns keep their numbers across the parts; the
+/// whole table's notes (which name columns by those numbers), its provenance, balance and curve
+/// summary go under the last part, and earlier parts point to the next one. Coefficient rows
+/// are those of each part's models; statistics rows are the whole table's, so every part has
+/// the same.
 pub fn build_parts(t: &TableRecord, style: &Style) -> Vec<TableView> {
     let full = build(t, style);
     let n = match style.columns_per_table {
@@ -252,7 +253,7 @@ pub fn build_parts(t: &TableRecord, style: &Style) -> Vec<TableView> {
                 .filter(|(_, c)| (k * n..(k + 1) * n).contains(*c))
                 .map(|(m, _)| m.clone())
                 .collect();
-            let mut v = build(&sub, style);
+            let mut v = build_in(&sub, style, t);
             for c in &mut v.columns {
                 c.index += k * n;
             }
@@ -282,6 +283,14 @@ pub fn build_parts(t: &TableRecord, style: &Style) -> Vec<TableView> {
 
 /// The view of table `t` in `style`.
 pub fn build(t: &TableRecord, style: &Style) -> TableView {
+    build_in(t, style, t)
+}
+
+/// The view of `t`, a part of table `whole` (or the whole itself): which statistics rows a
+/// panel has (FE, controls, sample, fit statistics, the estimators' rows, clusters) is decided
+/// by the whole table's models of that panel, so that every part of a table set in parts has
+/// the same rows.
+fn build_in(t: &TableRecord, style: &Style, whole: &TableRecord) -> TableView {
     let d = style.digits;
     // Panels in order of first appearance; models without a panel form one unnamed panel.
     let mut panel_names: Vec<Option<String>> = Vec::new();
@@ -335,7 +344,7 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
     }
     let all_fe: Vec<String> = {
         let mut v: Vec<String> = Vec::new();
-        for m in &t.models {
+        for m in &whole.models {
             for f in &m.fe {
                 if !v.contains(f) {
                     v.push(f.clone());
@@ -348,6 +357,9 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
         .iter()
         .zip(&panels_models)
         .map(|(title, models)| {
+            // The models that decide which statistics rows this panel has.
+            let present: Vec<&ModelRecord> =
+                whole.models.iter().filter(|m| &m.panel == title).collect();
             let cell = |m: Option<&&ModelRecord>, name: &str| -> CellView {
                 let Some(c) = m.and_then(|m| m.result.coef(name)) else {
                     return CellView::default();
@@ -435,14 +447,14 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
             let mut stat = |tex: &str, md: &str, cells: Vec<String>| {
                 stats.push(StatView::new(tex.to_string(), md.to_string(), cells));
             };
-            if models.iter().any(|m| !m.controls.is_empty()) {
+            if present.iter().any(|m| !m.controls.is_empty()) {
                 stat(
                     "Controls",
                     "Controls",
                     per(&|m: &ModelRecord| yes(!m.controls.is_empty())),
                 );
             }
-            if models.iter().any(|m| m.weights.is_some()) {
+            if present.iter().any(|m| m.weights.is_some()) {
                 stat(
                     "Weights",
                     "Weights",
@@ -454,7 +466,7 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                     }),
                 );
             }
-            if models.iter().any(|m| m.sample_label.is_some()) {
+            if present.iter().any(|m| m.sample_label.is_some()) {
                 stat(
                     "Sample",
                     "Sample",
@@ -471,14 +483,14 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                 "Observations",
                 per(&|m: &ModelRecord| thousands(m.result.nobs)),
             );
-            if models.iter().any(|m| m.result.r2.is_finite()) {
+            if present.iter().any(|m| m.result.r2.is_finite()) {
                 stat(
                     "R$^2$",
                     "R²",
                     per(&|m: &ModelRecord| fmt_num(m.result.r2, d)),
                 );
             }
-            if models.iter().any(|m| m.result.within_r2.is_some()) {
+            if present.iter().any(|m| m.result.within_r2.is_some()) {
                 stat(
                     "Within R$^2$",
                     "Within R²",
@@ -493,7 +505,7 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
             // Rows the estimators add (placebo draws, RI p-values, bootstrap, matching, Bacon
             // weights, pre-trend tests, ...), in order of first appearance.
             let mut labels: Vec<(&str, Option<&str>)> = Vec::new();
-            for m in models {
+            for m in &present {
                 for r in &m.stats {
                     if !labels.iter().any(|(l, _)| *l == r.label) {
                         labels.push((&r.label, r.label_tex.as_deref()));
@@ -511,7 +523,7 @@ pub fn build(t: &TableRecord, style: &Style) -> TableView {
                 let tex = label_tex.map_or_else(|| latex_escape(label), str::to_string);
                 stat(&tex, label, cells);
             }
-            if models.iter().any(|m| !m.result.n_clusters.is_empty()) {
+            if present.iter().any(|m| !m.result.n_clusters.is_empty()) {
                 stat(
                     "Clusters",
                     "Clusters",
