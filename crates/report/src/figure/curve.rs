@@ -1,6 +1,6 @@
 //! Many models in one figure: the specification curve and the coefficient plot.
 
-use super::{err, tick, FONT, W};
+use super::{err, row_label, tick, FONT, W};
 use plotters::prelude::*;
 
 /// A specification curve: above, the key estimates sorted with their 95% intervals and a zero
@@ -120,18 +120,8 @@ pub fn curve_svg(
             .y_label_area_size(label_w)
             .build_cartesian_2d(x_range, -0.5..(nrows - 0.5))
             .map_err(err)?;
-        let label_of = |y: &f64| {
-            let k = y.round();
-            if (y - k).abs() < 1e-9 && k >= 0.0 {
-                // Row 0 at the top.
-                labels
-                    .get(rows.len().saturating_sub(1 + k as usize))
-                    .cloned()
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        // Row 0 at the top.
+        let label_of = |y: &f64| row_label(&labels, *y, true);
         grid.configure_mesh()
             .disable_mesh()
             .x_desc("Specifications, sorted by estimate")
@@ -193,17 +183,7 @@ pub fn coefplot_svg(
             .y_label_area_size(label_area)
             .build_cartesian_2d((lo - pad)..(hi + pad), -0.5..(n as f64 - 0.5))
             .map_err(err)?;
-        let label_of = |y: &f64| {
-            let k = y.round();
-            if (y - k).abs() < 1e-9 && k >= 0.0 {
-                labels
-                    .get(n.saturating_sub(1 + k as usize))
-                    .cloned()
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let label_of = |y: &f64| row_label(&labels, *y, true);
         chart
             .configure_mesh()
             .disable_mesh()

@@ -1,7 +1,7 @@
 //! Distributions: placebo draws against the actual estimate, and the Goodman-Bacon terms
 //! against their weights.
 
-use super::{err, tick, FONT, H, W};
+use super::{err, tick, whole_tick, FONT, H, W};
 use plotters::prelude::*;
 
 /// Histogram of placebo estimates with the actual estimate marked by a vertical line.
@@ -39,13 +39,7 @@ pub fn placebo_svg(
             .x_desc(x_label)
             .y_desc("Number of placebo draws")
             // Counts are whole numbers; an estimate axis never shows -0.
-            .y_label_formatter(&|y| {
-                if (y - y.round()).abs() < 1e-9 {
-                    format!("{}", y.round() as i64)
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| whole_tick(*y))
             .x_label_formatter(&|x| tick(*x))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))

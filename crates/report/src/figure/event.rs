@@ -1,7 +1,7 @@
 //! Event-study figures: one estimator's coefficients by event time, and several estimators
 //! overlaid. One look for all (TWFE, Sun-Abraham, Callaway-Sant'Anna, imputation).
 
-use super::{capped_bar, err, tick, FONT, H, W};
+use super::{capped_bar, err, tick, whole_tick, FONT, H, W};
 use crate::record::EventStudy;
 use plotters::prelude::*;
 
@@ -34,14 +34,7 @@ pub fn event_study_svg(
             .x_desc(x_label)
             .y_desc(y_label)
             .x_labels((es.window.1 - es.window.0 + 1) as usize)
-            .x_label_formatter(&|x| {
-                let k = x.round() as i64;
-                if (x - k as f64).abs() < 1e-9 {
-                    k.to_string()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| whole_tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
@@ -140,14 +133,7 @@ pub fn overlay_svg(
             .x_desc(x_label)
             .y_desc("Estimate and 95% CI")
             .x_labels((x1 - x0 + 1) as usize)
-            .x_label_formatter(&|x| {
-                let r = x.round();
-                if (x - r).abs() < 1e-9 {
-                    (r as i64).to_string()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| whole_tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))

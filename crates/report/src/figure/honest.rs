@@ -1,6 +1,6 @@
 //! HonestDiD sensitivity figures.
 
-use super::{capped_bar, err, tick, tick_fine, FONT, H, W};
+use super::{capped_bar, err, row_label, tick, tick_fine, FONT, H, W};
 use plotters::prelude::*;
 
 /// HonestDiD sensitivity plot, in the manner of the HonestDiD package: the usual confidence
@@ -45,14 +45,7 @@ pub fn honest_svg(h: &crate::record::HonestRecord, title: &str) -> Result<String
             .y_label_area_size(64)
             .build_cartesian_2d(-0.6..n + 0.6, (lo - pad)..(hi + pad))
             .map_err(err)?;
-        let label_for = |x: &f64| {
-            let k = x.round();
-            if (x - k).abs() < 1e-9 && k >= 0.0 {
-                labels.get(k as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let label_for = |x: &f64| row_label(&labels, *x, false);
         chart
             .configure_mesh()
             .disable_mesh()

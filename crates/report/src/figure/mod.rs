@@ -26,6 +26,35 @@ fn tick(y: f64) -> String {
     trimmed(y, 2)
 }
 
+/// `v` as a whole number when it is one (within 1e-9): axis positions of event times, counts
+/// and category rows, where a position between two whole numbers gets no label.
+fn whole(v: f64) -> Option<i64> {
+    let k = v.round();
+    ((v - k).abs() < 1e-9).then_some(k as i64)
+}
+
+/// A whole-number tick (event times, counts); empty between whole numbers.
+fn whole_tick(v: f64) -> String {
+    whole(v).map(|k| k.to_string()).unwrap_or_default()
+}
+
+/// The label of category row `k` (a whole, non-negative position) from `labels`, counted from
+/// the top when `from_top` (row 0 drawn highest); empty elsewhere.
+fn row_label(labels: &[String], v: f64, from_top: bool) -> String {
+    let Some(k) = whole(v).and_then(|k| usize::try_from(k).ok()) else {
+        return String::new();
+    };
+    let i = if from_top {
+        match labels.len().checked_sub(1 + k) {
+            Some(i) => i,
+            None => return String::new(),
+        }
+    } else {
+        k
+    };
+    labels.get(i).cloned().unwrap_or_default()
+}
+
 /// A grid value: as few digits as it needs (0.5, 0.0125).
 fn tick_fine(v: f64) -> String {
     trimmed(v, 4)
@@ -109,4 +138,25 @@ pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, String> {
 
 fn err<E: std::fmt::Display>(e: E) -> String {
     format!("figure: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_ticks_and_row_labels() {
+        assert_eq!(whole(2.0), Some(2));
+        assert_eq!(whole(-0.0), Some(0));
+        assert_eq!(whole(2.5), None);
+        assert_eq!(whole_tick(-3.0), "-3");
+        assert_eq!(whole_tick(0.5), "");
+        let l: Vec<String> = ["a", "b", "c"].map(String::from).into();
+        assert_eq!(row_label(&l, 0.0, true), "c");
+        assert_eq!(row_label(&l, 2.0, true), "a");
+        assert_eq!(row_label(&l, 3.0, true), "");
+        assert_eq!(row_label(&l, 1.0, false), "b");
+        assert_eq!(row_label(&l, -1.0, false), "");
+        assert_eq!(row_label(&l, 0.5, false), "");
+    }
 }
