@@ -151,10 +151,17 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     crate::reportset::recover(&o.out).map_err(cant_write)?;
     let cache_dir = o.out.join(".cache");
     writable(&cache_dir).map_err(|e| {
-        format!(
-            "--out {}: cannot write there ({e}); nothing was estimated",
-            o.out.display()
-        )
+        let what = if cache_dir.exists() && !cache_dir.is_dir() {
+            format!(
+                "{} is a file, not the cache directory (move it away)",
+                cache_dir.display()
+            )
+        } else if o.out.is_dir() {
+            format!("cache {}: {e}", cache_dir.display())
+        } else {
+            e
+        };
+        cant_write(what)
     })?;
     let names = datasets_of(
         &loaded,
