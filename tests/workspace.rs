@@ -213,6 +213,29 @@ fn init_starts_a_workspace_that_runs() {
     // A second init refuses to overwrite.
     let (ok, _, err) = regspec(&dir, &["init", "data/states.csv"]);
     assert!(!ok && err.contains("exists already"), "{err}");
+    let first = t;
+
+    // The same data exported by a European spreadsheet (`;` between fields): init finds the
+    // separator and declares it, and the run gives the same numbers.
+    let semi = dir.join("semi");
+    std::fs::create_dir_all(semi.join("data")).unwrap();
+    let text = std::fs::read_to_string(dir.join("data/states.csv")).unwrap();
+    assert!(!text.contains(';') && !text.contains('"'));
+    std::fs::write(semi.join("data/states.csv"), text.replace(',', ";")).unwrap();
+    let (ok, _, err) = regspec(&semi, &["init", "data/states.csv"]);
+    assert!(ok, "{err}");
+    assert!(read(&semi, "regspec.yaml").contains("delimiter: \";\""));
+    let (ok, _, err) = regspec(&semi, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    let t = table(&semi, "reports", "first");
+    for (a, b) in first.models.iter().zip(&t.models) {
+        assert_eq!(a.result.coefficients, b.result.coefficients);
+    }
+    // Without the declaration, the separator is named with the way to declare it.
+    let ws = read(&semi, "regspec.yaml").replace("  delimiter: \";\"\n", "");
+    std::fs::write(semi.join("regspec.yaml"), ws).unwrap();
+    let (ok, _, err) = regspec(&semi, &["check"]);
+    assert!(!ok && err.contains("`delimiter: \";\"`"), "{err}");
 }
 
 #[test]

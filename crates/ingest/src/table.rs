@@ -62,8 +62,38 @@ impl DatasetSpec {
 pub const CSV_MISSING: &[&str] = &["", "NA", "N/A", "NaN", "nan", "NULL", "null", "."];
 
 /// Reads every column of a data file as it is (no key checks): for guessing keys.
-pub fn read_columns(path: &Path) -> Result<Vec<(String, Data)>> {
-    read_any(path, &DatasetSpec::keys("", "")).map(|(c, _)| c)
+pub fn read_columns(path: &Path, delimiter: Option<char>) -> Result<Vec<(String, Data)>> {
+    let spec = DatasetSpec {
+        delimiter,
+        ..DatasetSpec::keys("", "")
+    };
+    read_any(path, &spec).map(|(c, _)| c)
+}
+
+/// The field separator of a text data file when it is not the comma: a first line without a
+/// comma that holds `;` (a European spreadsheet's export), a tab or `|`, whichever is most
+/// frequent. `None` for a comma file, a one-column file and any other format.
+pub fn sniff_delimiter(path: &Path) -> Option<char> {
+    if !matches!(extension(path).as_str(), "csv" | "txt") {
+        return None;
+    }
+    let mut first = Vec::new();
+    let file = std::fs::File::open(path).ok()?;
+    std::io::BufRead::read_until(
+        &mut std::io::BufReader::new(std::io::Read::take(file, 1 << 16)),
+        b'\n',
+        &mut first,
+    )
+    .ok()?;
+    if first.contains(&b',') {
+        return None;
+    }
+    [';', '\t', '|']
+        .into_iter()
+        .map(|c| (c, first.iter().filter(|&&b| b == c as u8).count()))
+        .filter(|(_, n)| *n > 0)
+        .max_by_key(|(_, n)| *n)
+        .map(|(c, _)| c)
 }
 
 /// Named columns as read from a file.
@@ -179,16 +209,42 @@ fn first_non_number(d: &Data) -> Option<(usize, String)> {
 }
 
 /// Every line of a CSV has as many fields as its header (quotes respected): a row cut short or
-/// with an extra separator is an error naming its line, never a row of missing values.
+/// with an extra separator is an error naming its line, never a row of missing values. A header
+/// of one field that holds another common separator (`;`, tab, `|`: a European spreadsheet's
+/// export) is an error that names it and says how to declare it.
 fn check_fields(path: &Path, bytes: impl std::io::Read, sep: u8) -> Result<()> {
+    const OTHER: [(u8, &str); 3] = [(b';', ";"), (b'\t', "\\t"), (b'|', "|")];
+    let mut header_other = [0usize; 3];
     let mut expected: Option<usize> = None;
     let (mut fields, mut line, mut in_quotes, mut empty) = (1usize, 1u64, false, true);
-    let mut check = |fields: usize, line: u64, empty: bool| -> Result<()> {
+    let wrong_separator = |header_other: &[usize; 3]| -> Option<String> {
+        let (i, n) = header_other
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| **n > 0 && OTHER[*i].0 != sep)
+            .max_by_key(|(_, n)| **n)?;
+        Some(format!(
+            "the header is one field holding {n} `{}`: if that separates the fields, declare it (`delimiter: \"{}\"` under `data:` in regspec.yaml)",
+            OTHER[i].1, OTHER[i].1
+        ))
+    };
+    let mut check = |fields: usize,
+                     line: u64,
+                     empty: bool,
+                     header_other: &[usize; 3]|
+     -> Result<()> {
         if empty {
             return Ok(());
         }
         match expected {
-            None => expected = Some(fields),
+            None => {
+                expected = Some(fields);
+                if fields == 1 {
+                    if let Some(hint) = wrong_separator(header_other) {
+                        return Err(IngestError::at(path, line, None, hint));
+                    }
+                }
+            }
             Some(e) if e != fields => {
                 return Err(IngestError::at(
                     path,
@@ -219,7 +275,7 @@ fn check_fields(path: &Path, bytes: impl std::io::Read, sep: u8) -> Result<()> {
                     empty = false;
                 }
                 b'\n' if !in_quotes => {
-                    check(fields, line, empty)?;
+                    check(fields, line, empty, &header_other)?;
                     fields = 1;
                     line += 1;
                     empty = true;
@@ -229,11 +285,18 @@ fn check_fields(path: &Path, bytes: impl std::io::Read, sep: u8) -> Result<()> {
                     fields += 1;
                     empty = false;
                 }
-                _ => empty = false,
+                _ => {
+                    if line == 1 && !in_quotes {
+                        if let Some(i) = OTHER.iter().position(|(c, _)| *c == b) {
+                            header_other[i] += 1;
+                        }
+                    }
+                    empty = false;
+                }
             }
         }
     }
-    check(fields, line, empty)
+    check(fields, line, empty, &header_other)
 }
 
 fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
@@ -856,6 +919,28 @@ mod tests {
         assert!(e.message.contains("1 field(s), the header has 2"), "{e}");
         let e = check_fields(p, &b"a,b\n1,2,3\n"[..], b',').unwrap_err();
         assert_eq!(e.line, Some(2));
+        // A semicolon file read with a comma: the separator is named, with the way to declare it.
+        let e = check_fields(p, &b"state;year;y\nA;2000;1,5\n"[..], b',').unwrap_err();
+        assert!(e.message.contains("`delimiter: \";\"`"), "{}", e.message);
+        assert_eq!(e.line, Some(1));
+        let e = check_fields(p, &b"state;year;y\nA;2000;1\n"[..], b',').unwrap_err();
+        assert!(e.message.contains("holding 2 `;`"), "{}", e.message);
+        let dir = std::env::temp_dir().join(format!("regspec-sniff-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text, want) in [
+            ("semi.csv", "state;year;y\nA;2000;1,5\n", Some(';')),
+            ("tab.txt", "state\tyear\ty\nA\t2000\t1\n", Some('\t')),
+            ("comma.csv", "state,year,note\nA,2000,a;b\n", None),
+            ("one.csv", "state\nA\n", None),
+        ] {
+            let f = dir.join(name);
+            std::fs::write(&f, text).unwrap();
+            assert_eq!(sniff_delimiter(&f), want, "{name}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        // A one-column file without another separator is left to the key checks.
+        assert!(check_fields(p, &b"state\nA\n"[..], b',').is_ok());
+        assert!(check_fields(p, &b"a;b\n1;2\n"[..], b';').is_ok());
     }
 
     #[test]

@@ -260,8 +260,10 @@ pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
             ws_file.display()
         ));
     }
+    // A text file separated by `;`, a tab or `|` is read (and declared) that way.
+    let delimiter = ingest::table::sniff_delimiter(data);
     // Read every column as it is, keys unchecked, to guess them.
-    let cols = ingest::table::read_columns(data).map_err(|e| e.to_string())?;
+    let cols = ingest::table::read_columns(data, delimiter).map_err(|e| e.to_string())?;
     let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
     let time = guess(
         &names,
@@ -295,7 +297,10 @@ pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
     )
     .or_else(|| names.iter().find(|n| **n != time).map(|s| s.to_string()))
     .ok_or_else(|| format!("{}: needs at least two columns", data.display()))?;
-    let spec = DatasetSpec::keys(&unit, &time);
+    let spec = DatasetSpec {
+        delimiter,
+        ..DatasetSpec::keys(&unit, &time)
+    };
     let file_rel = pathdiff(data, root);
     // Check the guess now, so the first `regspec check` is not the first to fail.
     let panel = ingest::read_panel(data, &spec).map_err(|e| {
@@ -310,10 +315,14 @@ pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
     let regressor = numeric.get(1).copied().unwrap_or("x");
     let yaml = format!(
         "# regspec workspace (written by `regspec init`): the data and the variables every spec sees.\n\
-         data:\n  file: {}\n  unit: {unit}\n  time: {time}\n\
+         data:\n  file: {}\n  unit: {unit}\n  time: {time}\n{}\
          # Variables computed from the data, in order (see specs/README.md for the functions).\n\
          variables:\n  {outcome}_l1: lag({outcome}, 1)\n",
-        file_rel.display()
+        file_rel.display(),
+        delimiter.map_or_else(String::new, |c| format!(
+            "  delimiter: \"{}\"\n",
+            c.escape_default()
+        ))
     );
     let first = format!(
         "# A first table (written by `regspec init`): edit the outcome and regressors.\n\
