@@ -215,16 +215,24 @@ fn init_starts_a_workspace_that_runs() {
     assert!(!ok && err.contains("exists already"), "{err}");
     let first = t;
 
-    // The same data exported by a European spreadsheet (`;` between fields): init finds the
-    // separator and declares it, and the run gives the same numbers.
+    // The same data exported by a European spreadsheet (`;` between fields, decimal commas):
+    // init finds both and declares them, and the run gives the same numbers.
     let semi = dir.join("semi");
     std::fs::create_dir_all(semi.join("data")).unwrap();
     let text = std::fs::read_to_string(dir.join("data/states.csv")).unwrap();
-    assert!(!text.contains(';') && !text.contains('"'));
-    std::fs::write(semi.join("data/states.csv"), text.replace(',', ";")).unwrap();
+    assert!(!text.contains(';') && !text.contains('"') && text.contains('.'));
+    std::fs::write(
+        semi.join("data/states.csv"),
+        text.replace(',', ";").replace('.', ","),
+    )
+    .unwrap();
     let (ok, _, err) = regspec(&semi, &["init", "data/states.csv"]);
     assert!(ok, "{err}");
-    assert!(read(&semi, "regspec.yaml").contains("delimiter: \";\""));
+    let ws = read(&semi, "regspec.yaml");
+    assert!(
+        ws.contains("delimiter: \";\"") && ws.contains("decimal: \",\""),
+        "{ws}"
+    );
     let (ok, _, err) = regspec(&semi, &["run", "--quiet"]);
     assert!(ok, "{err}");
     let t = table(&semi, "reports", "first");

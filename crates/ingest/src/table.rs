@@ -43,6 +43,10 @@ pub struct DatasetSpec {
     /// Field separator of a CSV file (default `,`).
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// Decimal mark of a CSV file's numbers: `.` (default) or `,` (`1,5`, as a European
+    /// spreadsheet writes it; then the fields are separated by something else, usually `;`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimal: Option<char>,
 }
 
 impl DatasetSpec {
@@ -54,6 +58,7 @@ impl DatasetSpec {
             time: time.into(),
             period: None,
             delimiter: None,
+            decimal: None,
         }
     }
 }
@@ -68,6 +73,33 @@ pub fn read_columns(path: &Path, delimiter: Option<char>) -> Result<Vec<(String,
         ..DatasetSpec::keys("", "")
     };
     read_any(path, &spec).map(|(c, _)| c)
+}
+
+/// The decimal mark of a text data file separated by `delimiter`: `,` when the file is not
+/// comma-separated and a cell of its first data lines is a number written with a comma
+/// (`1,5`, `-0,25`), else `None` (the default `.`).
+pub fn sniff_decimal(path: &Path, delimiter: Option<char>) -> Option<char> {
+    let sep = delimiter.filter(|c| *c != ',')?;
+    let file = std::fs::File::open(path).ok()?;
+    let reader = std::io::BufReader::new(std::io::Read::take(file, 1 << 16));
+    let comma_number = |cell: &str| {
+        let c = cell.trim().trim_start_matches('-');
+        match c.split_once(',') {
+            Some((a, b)) => {
+                !a.is_empty()
+                    && !b.is_empty()
+                    && a.bytes().all(|x| x.is_ascii_digit())
+                    && b.bytes().all(|x| x.is_ascii_digit())
+            }
+            None => false,
+        }
+    };
+    std::io::BufRead::lines(reader)
+        .skip(1)
+        .take(50)
+        .map_while(std::result::Result::ok)
+        .any(|l| l.split(sep).any(comma_number))
+        .then_some(',')
 }
 
 /// The field separator of a text data file when it is not the comma: a first line without a
@@ -106,11 +138,16 @@ fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>)>
     }
     let ext = extension(path);
     let csv = matches!(ext.as_str(), "csv" | "tsv" | "txt");
-    if spec.delimiter.is_some() && !csv {
-        return Err(IngestError::file(
-            path,
-            format!("`delimiter` applies to CSV files, not to `.{ext}`"),
-        ));
+    for (field, set) in [
+        ("delimiter", spec.delimiter.is_some()),
+        ("decimal", spec.decimal.is_some()),
+    ] {
+        if set && !csv {
+            return Err(IngestError::file(
+                path,
+                format!("`{field}` applies to CSV files, not to `.{ext}`"),
+            ));
+        }
     }
     Ok(match ext.as_str() {
         "csv" | "tsv" | "txt" => (read_csv(path, spec)?, Some(2)),
@@ -304,6 +341,22 @@ fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
     let sep = spec
         .delimiter
         .unwrap_or(if extension(path) == "tsv" { '\t' } else { ',' });
+    let decimal_comma = match spec.decimal {
+        None | Some('.') => false,
+        Some(',') if sep != ',' => true,
+        Some(',') => {
+            return Err(IngestError::file(
+                path,
+                "a decimal comma needs another field separator (`delimiter: \";\"`)",
+            ))
+        }
+        Some(c) => {
+            return Err(IngestError::file(
+                path,
+                format!("decimal mark `{c}`: it is `.` or `,`"),
+            ))
+        }
+    };
     check_fields(
         path,
         std::fs::File::open(path).map_err(|e| err(&e))?,
@@ -315,6 +368,7 @@ fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
         .with_infer_schema_length(None)
         .map_parse_options(|o| {
             o.with_separator(sep as u8)
+                .with_decimal_comma(decimal_comma)
                 .with_null_values(Some(nulls.clone()))
         })
         .try_into_reader_with_file_path(Some(path.into()))
@@ -937,6 +991,10 @@ mod tests {
             std::fs::write(&f, text).unwrap();
             assert_eq!(sniff_delimiter(&f), want, "{name}");
         }
+        let semi = dir.join("semi.csv");
+        assert_eq!(sniff_decimal(&semi, Some(';')), Some(','));
+        assert_eq!(sniff_decimal(&semi, None), None);
+        assert_eq!(sniff_decimal(&dir.join("tab.txt"), Some('\t')), None);
         let _ = std::fs::remove_dir_all(&dir);
         // A one-column file without another separator is left to the key checks.
         assert!(check_fields(p, &b"state\nA\n"[..], b',').is_ok());

@@ -8,6 +8,8 @@
 //!   file: data/states.csv      # .csv, .parquet or .dta, relative to the workspace
 //!   unit: state                # any name, text or integer
 //!   time: year                 # integer periods, or a date with `period: year|quarter|month`
+//!   delimiter: ";"             # a CSV's separator when it is not `,` (`regspec init` finds it)
+//!   decimal: ","               # a CSV's decimal mark when it is not `.` (with `;` or tab)
 //! variables:                   # computed in order; later ones may use earlier ones
 //!   ln_income: log(income)
 //!   cohort: first_treated(treated)
@@ -44,6 +46,8 @@ pub struct DataDecl {
     pub period: Option<Period>,
     /// Field delimiter of a CSV file (default: comma).
     pub delimiter: Option<char>,
+    /// Decimal mark of a CSV file's numbers (default `.`; `,` with another delimiter).
+    pub decimal: Option<char>,
     /// The declaration of raw sources that `--raw-data DIR` builds a panel from.
     pub sources: Option<PathBuf>,
     /// Variables of a named dataset (the default dataset's are the top-level `variables`).
@@ -192,6 +196,7 @@ pub fn spec_of(d: &DataDecl) -> DatasetSpec {
         time: d.time.clone().unwrap_or_else(|| "year".into()),
         period: d.period,
         delimiter: d.delimiter,
+        decimal: d.decimal,
     }
 }
 
@@ -262,6 +267,7 @@ pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
     }
     // A text file separated by `;`, a tab or `|` is read (and declared) that way.
     let delimiter = ingest::table::sniff_delimiter(data);
+    let decimal = ingest::table::sniff_decimal(data, delimiter);
     // Read every column as it is, keys unchecked, to guess them.
     let cols = ingest::table::read_columns(data, delimiter).map_err(|e| e.to_string())?;
     let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
@@ -299,6 +305,7 @@ pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
     .ok_or_else(|| format!("{}: needs at least two columns", data.display()))?;
     let spec = DatasetSpec {
         delimiter,
+        decimal,
         ..DatasetSpec::keys(&unit, &time)
     };
     let file_rel = pathdiff(data, root);
@@ -322,7 +329,7 @@ pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
         delimiter.map_or_else(String::new, |c| format!(
             "  delimiter: \"{}\"\n",
             c.escape_default()
-        ))
+        )) + if decimal.is_some() { "  decimal: \",\"\n" } else { "" }
     );
     let first = format!(
         "# A first table (written by `regspec init`): edit the outcome and regressors.\n\
