@@ -126,6 +126,36 @@ fn stata_twin_gives_the_same_numbers() {
     assert!(t.data_source.contains("states.dta"), "{}", t.data_source);
 }
 
+/// A Stata file's variable labels head the rows of every table whose spec gives no label of
+/// its own (escaped for LaTeX: `%` and `&`), and a spec's label wins; a CSV has none.
+#[test]
+fn stata_variable_labels_label_the_tables() {
+    let dir = states("dta-labels");
+    std::fs::write(
+        dir.join("specs/labels.yaml"),
+        "title: Labels\nlabels: {y: \"Y as the spec says\"}\nmodels:\n  - {name: m, formula: \"y ~ x | state + year\", cluster: state}\n",
+    )
+    .unwrap();
+    let args = ["run", "--quiet", "specs/labels.yaml", "--out"];
+    let (ok, _, err) = regspec(
+        &dir,
+        &[&args[..], &["dta", "--data", "data/states.dta"]].concat(),
+    );
+    assert!(ok, "{err}");
+    let tex = read(&dir, "dta/labels.tex");
+    assert!(tex.contains("Income per head (\\% \\& more)"), "{tex}");
+    let t = table(&dir, "dta", "labels");
+    assert_eq!(t.labels["y"], "Y as the spec says");
+    assert_eq!(t.labels["x"], "Income per head (\\% \\& more)");
+    let (ok, _, err) = regspec(&dir, &[&args[..], &["csv"]].concat());
+    assert!(ok, "{err}");
+    assert!(!table(&dir, "csv", "labels").labels.contains_key("x"));
+    assert!(read(&dir, "csv/labels.tex").contains("\nx &"));
+    if common::have_pdflatex() {
+        common::compile_tables(&dir.join("dta"), &dir.join("latex"));
+    }
+}
+
 #[test]
 fn stata_reader_keeps_labels_widens_floats_and_reads_missing() {
     let d = root().join("tests/fixtures/states/data");

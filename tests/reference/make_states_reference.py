@@ -7,7 +7,8 @@ Writes, all simulated by this script (seeded; no real data):
   (text `region`), 2000-2015, one missing year (WY 2006, a gap), one missing outcome;
 - tests/fixtures/states/data/states.dta: the same data as Stata 118 via pyreadstat, `region`
   as a labelled integer (value labels), `x` as float32 (values on a 1/64 grid, exact in both),
-  `pop` with an extended missing value `.a` where the CSV has an empty cell;
+  `pop` with an extended missing value `.a` where the CSV has an empty cell, and variable
+  labels on `y` and `x`;
 - tests/reference/states_reference.json: pyfixest 0.60 fits of the workspace's specs, with
   every derived variable computed here independently in pandas (gap-aware lag by merging on
   (state, year - 1), cohort as the first treated year, explicit event-time dummies).
@@ -69,6 +70,9 @@ pyreadstat.write_dta(
     dta,
     str(WS / "data" / "states.dta"),
     variable_value_labels={"region": {v: k for k, v in codes.items()}},
+    # Variable labels (Stata's `label variable`): reports use them where a spec has none; the
+    # `%` and `&` test that they are escaped for LaTeX.
+    column_labels={"y": "Outcome index", "x": "Income per head (% & more)"},
     missing_user_values={"pop": ["a"]},
     version=15,
 )

@@ -9,6 +9,7 @@
 
 use crate::error::{IngestError, Result};
 use crate::panel::{fmt_number, Data};
+use crate::table::{Columns, Labels};
 use dta::stata::dta::dta_reader::DtaReader;
 use dta::stata::dta::value::Value;
 use dta::stata::dta::value_label_table::ValueLabelTable;
@@ -28,7 +29,9 @@ enum Cells {
     Text(Vec<Option<String>>),
 }
 
-pub(crate) fn read_dta(path: &Path) -> Result<Vec<(String, Data)>> {
+/// The variables of a `.dta` file, and the variable labels of those that have one (Stata's
+/// `label variable`), which reports use where a spec gives no label of its own.
+pub(crate) fn read_dta(path: &Path) -> Result<(Columns, Labels)> {
     let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
     let header = DtaReader::new().from_path(path).map_err(|e| err(&e))?;
     let schema_reader = header.read_header().map_err(|e| err(&e))?;
@@ -83,6 +86,11 @@ pub(crate) fn read_dta(path: &Path) -> Result<Vec<(String, Data)>> {
     labels_reader
         .read_remaining_into(&mut labels)
         .map_err(|e| err(&e))?;
+    let var_labels: Vec<(String, String)> = vars
+        .iter()
+        .filter(|v| !v.label().trim().is_empty())
+        .map(|v| (v.name().to_string(), v.label().trim().to_string()))
+        .collect();
     let mut out = Vec::with_capacity(vars.len());
     for (v, c) in vars.iter().zip(cells) {
         let data = match c {
@@ -123,7 +131,7 @@ pub(crate) fn read_dta(path: &Path) -> Result<Vec<(String, Data)>> {
         };
         out.push((v.name().to_string(), data));
     }
-    Ok(out)
+    Ok((out, var_labels))
 }
 
 fn number(v: &Value) -> f64 {

@@ -72,7 +72,7 @@ pub fn read_columns(path: &Path, delimiter: Option<char>) -> Result<Vec<(String,
         delimiter,
         ..DatasetSpec::keys("", "")
     };
-    read_any(path, &spec).map(|(c, _)| c)
+    read_any(path, &spec).map(|(c, _, _)| c)
 }
 
 /// The decimal mark of a text data file separated by `delimiter`: `,` when the file is not
@@ -131,8 +131,13 @@ pub fn sniff_delimiter(path: &Path) -> Option<char> {
 /// Named columns as read from a file.
 pub type Columns = Vec<(String, Data)>;
 
+/// Labels a file gives its columns, (column, label).
+pub type Labels = Vec<(String, String)>;
+
 /// The columns of a file and the line of its first data row (text files only).
-fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>)> {
+/// The columns of a file, the line of its first data row (text files only) and its variable
+/// labels (Stata files only).
+fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>, Labels)> {
     if !path.exists() {
         return Err(IngestError::file(path, "data file not found"));
     }
@@ -150,9 +155,12 @@ fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>)>
         }
     }
     Ok(match ext.as_str() {
-        "csv" | "tsv" | "txt" => (read_csv(path, spec)?, Some(2)),
-        "parquet" | "pq" => (read_parquet(path)?, None),
-        "dta" => (crate::dta::read_dta(path)?, None),
+        "csv" | "tsv" | "txt" => (read_csv(path, spec)?, Some(2), Vec::new()),
+        "parquet" | "pq" => (read_parquet(path)?, None, Vec::new()),
+        "dta" => {
+            let (cols, labels) = crate::dta::read_dta(path)?;
+            (cols, None, labels)
+        }
         _ => {
             return Err(IngestError::file(
                 path,
@@ -162,9 +170,22 @@ fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>)>
     })
 }
 
+/// Prefix of the panel's `meta` entries that hold a column's label from the data file (a
+/// Stata variable label): `label.<column>`.
+pub const LABEL_META: &str = "label.";
+
+/// The labels a data file gives its columns (see [`LABEL_META`]), by column name.
+pub fn column_labels(panel: &Panel) -> std::collections::BTreeMap<String, String> {
+    panel
+        .meta
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(LABEL_META)?.to_string(), v.clone())))
+        .collect()
+}
+
 /// Reads a data file and checks its keys.
 pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
-    let (mut cols, first_line) = read_any(path, spec)?;
+    let (mut cols, first_line, labels) = read_any(path, spec)?;
     if cols.first().is_none_or(|(_, d)| d.is_empty()) {
         return Err(IngestError::file(
             path,
@@ -201,6 +222,9 @@ pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
     let mut panel = assemble(path, cols, spec, first_line)?;
     for (name, cell) in bad_cells {
         panel.meta.insert(format!("not_a_number.{name}"), cell);
+    }
+    for (name, label) in labels {
+        panel.meta.insert(format!("{LABEL_META}{name}"), label);
     }
     for name in empty {
         panel

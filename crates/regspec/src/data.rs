@@ -398,6 +398,10 @@ pub struct DataInfo {
     pub simulated: bool,
     /// The key of the data in the cache.
     pub hash: String,
+    /// Labels the data file gives its columns (Stata variable labels), as plain text; a spec's
+    /// own `labels` win over them.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// The cache key of a dataset without reading it as a table: the file's bytes, how it is

@@ -20,6 +20,7 @@ pub mod names;
 pub mod output;
 pub mod plan;
 pub mod provenance;
+pub mod records;
 pub mod reportset;
 pub mod run;
 pub mod spec;

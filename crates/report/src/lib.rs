@@ -19,7 +19,7 @@ pub use record::{
 };
 use std::path::{Path, PathBuf};
 
-pub use format::plain;
+pub use format::{latex_escape, plain};
 pub use style::Style;
 
 const DEFAULT_TEX: &str = include_str!("../templates/table.tex.j2");
