@@ -102,6 +102,10 @@ pub fn sniff_decimal(path: &Path, delimiter: Option<char>) -> Option<char> {
         .then_some(',')
 }
 
+/// Field separators other than the comma that data files use (`;` in European spreadsheets'
+/// exports, tab, `|`), with how each is written in YAML.
+const OTHER_SEPARATORS: [(u8, &str); 3] = [(b';', ";"), (b'\t', "\\t"), (b'|', "|")];
+
 /// The field separator of a text data file when it is not the comma: a first line without a
 /// comma that holds `;` (a European spreadsheet's export), a tab or `|`, whichever is most
 /// frequent. `None` for a comma file, a one-column file and any other format.
@@ -120,12 +124,12 @@ pub fn sniff_delimiter(path: &Path) -> Option<char> {
     if first.contains(&b',') {
         return None;
     }
-    [';', '\t', '|']
+    OTHER_SEPARATORS
         .into_iter()
-        .map(|c| (c, first.iter().filter(|&&b| b == c as u8).count()))
+        .map(|(c, _)| (c, first.iter().filter(|&&b| b == c).count()))
         .filter(|(_, n)| *n > 0)
         .max_by_key(|(_, n)| *n)
-        .map(|(c, _)| c)
+        .map(|(c, _)| char::from(c))
 }
 
 /// Named columns as read from a file.
@@ -274,7 +278,6 @@ fn first_non_number(d: &Data) -> Option<(usize, String)> {
 /// of one field that holds another common separator (`;`, tab, `|`: a European spreadsheet's
 /// export) is an error that names it and says how to declare it.
 fn check_fields(path: &Path, bytes: impl std::io::Read, sep: u8) -> Result<()> {
-    const OTHER: [(u8, &str); 3] = [(b';', ";"), (b'\t', "\\t"), (b'|', "|")];
     let mut header_other = [0usize; 3];
     let mut expected: Option<usize> = None;
     let (mut fields, mut line, mut in_quotes, mut empty) = (1usize, 1u64, false, true);
@@ -282,11 +285,11 @@ fn check_fields(path: &Path, bytes: impl std::io::Read, sep: u8) -> Result<()> {
         let (i, n) = header_other
             .iter()
             .enumerate()
-            .filter(|(i, n)| **n > 0 && OTHER[*i].0 != sep)
+            .filter(|(i, n)| **n > 0 && OTHER_SEPARATORS[*i].0 != sep)
             .max_by_key(|(_, n)| **n)?;
         Some(format!(
             "the header is one field holding {n} `{}`: if that separates the fields, declare it (`delimiter: \"{}\"` under `data:` in regspec.yaml)",
-            OTHER[i].1, OTHER[i].1
+            OTHER_SEPARATORS[i].1, OTHER_SEPARATORS[i].1
         ))
     };
     let mut check = |fields: usize,
@@ -348,7 +351,7 @@ fn check_fields(path: &Path, bytes: impl std::io::Read, sep: u8) -> Result<()> {
                 }
                 _ => {
                     if line == 1 && !in_quotes {
-                        if let Some(i) = OTHER.iter().position(|(c, _)| *c == b) {
+                        if let Some(i) = OTHER_SEPARATORS.iter().position(|(c, _)| *c == b) {
                             header_other[i] += 1;
                         }
                     }

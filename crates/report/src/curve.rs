@@ -217,7 +217,10 @@ pub struct CurveSummary {
     pub range: (f64, f64),
 }
 
-fn choice_values(t: &TableRecord, m: &ModelRecord) -> Vec<(&'static str, String)> {
+/// A model's value of each choice dimension, (dimension, value).
+type Choices = Vec<(&'static str, String)>;
+
+fn choice_values(t: &TableRecord, m: &ModelRecord) -> Choices {
     let name = |v: &str| crate::format::plain(t.labels.get(v).map_or(v, String::as_str));
     let list = |v: &[String]| {
         if v.is_empty() {
@@ -253,18 +256,24 @@ fn choice_values(t: &TableRecord, m: &ModelRecord) -> Vec<(&'static str, String)
     ]
 }
 
+/// For each model of `t`, every choice dimension with its value, and the dimensions whose value
+/// differs between the models (the ones a curve or a coefficient plot has to show).
+fn varying_choices(t: &TableRecord) -> (Vec<Choices>, Vec<usize>) {
+    let all: Vec<Choices> = t.models.iter().map(|m| choice_values(t, m)).collect();
+    let varying = match all.first() {
+        Some(first) => (0..first.len())
+            .filter(|&d| all.iter().any(|c| c[d].1 != first[d].1))
+            .collect(),
+        None => Vec::new(),
+    };
+    (all, varying)
+}
+
 /// For each model of `t`, the choices that vary across the table's models, in a few words
 /// ("Treat × Post; excl. 2013-14; controls: none"): what tells two rows of a coefficient plot
 /// apart when the models' own labels do not.
 pub fn choice_labels(t: &TableRecord) -> Vec<String> {
-    let all: Vec<Vec<(&'static str, String)>> =
-        t.models.iter().map(|m| choice_values(t, m)).collect();
-    let Some(first) = all.first() else {
-        return Vec::new();
-    };
-    let varying: Vec<usize> = (0..first.len())
-        .filter(|&d| all.iter().any(|c| c[d].1 != first[d].1))
-        .collect();
+    let (all, varying) = varying_choices(t);
     all.iter()
         .map(|c| {
             varying
@@ -284,18 +293,11 @@ pub fn choice_labels(t: &TableRecord) -> Vec<String> {
 pub fn curve(t: &TableRecord, o: &CurveOptions) -> Curve {
     let mut points = Vec::new();
     let mut skipped = Vec::new();
-    let all: Vec<Vec<(&'static str, String)>> =
-        t.models.iter().map(|m| choice_values(t, m)).collect();
+    let (all, varying) = varying_choices(t);
     let dims: Vec<&'static str> = all
         .first()
         .map(|c| c.iter().map(|(d, _)| *d).collect())
         .unwrap_or_default();
-    let varying: Vec<usize> = (0..dims.len())
-        .filter(|&d| {
-            let first = &all[0][d].1;
-            all.iter().any(|c| &c[d].1 != first)
-        })
-        .collect();
     for (m, c) in t.models.iter().zip(&all) {
         match key_estimate(t, m) {
             Some(key) => points.push(CurvePoint {

@@ -1,7 +1,7 @@
 //! Distributions: placebo draws against the actual estimate, and the Goodman-Bacon terms
 //! against their weights.
 
-use super::{err, tick, whole_tick, FONT, H, W};
+use super::{err, legend, tick, whole_tick, FONT, H, W};
 use plotters::prelude::*;
 
 /// Histogram of placebo estimates with the actual estimate marked by a vertical line.
@@ -114,13 +114,7 @@ pub fn bacon_svg(b: &estimators::Bacon, title: &str) -> Result<String, String> {
                 .label(kind)
                 .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         root.present().map_err(err)?;
     }
     Ok(buf)

@@ -1,7 +1,7 @@
 //! Event-study figures: one estimator's coefficients by event time, and several estimators
 //! overlaid. One look for all (TWFE, Sun-Abraham, Callaway-Sant'Anna, imputation).
 
-use super::{capped_bar, err, tick, whole_tick, FONT, H, W};
+use super::{capped_bar, err, legend, tick, whole_tick, FONT, H, W};
 use crate::record::EventStudy;
 use plotters::prelude::*;
 
@@ -173,14 +173,7 @@ pub fn overlay_svg(
                 .label(name.as_str())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)?;
     }
     Ok(buf)

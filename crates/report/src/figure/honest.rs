@@ -1,6 +1,6 @@
 //! HonestDiD sensitivity figures.
 
-use super::{capped_bar, err, row_label, tick, tick_fine, FONT, H, W};
+use super::{capped_bar, err, legend, row_label, tick, tick_fine, FONT, H, W};
 use plotters::prelude::*;
 
 /// HonestDiD sensitivity plot, in the manner of the HonestDiD package: the usual confidence
@@ -103,14 +103,7 @@ pub fn honest_svg(h: &crate::record::HonestRecord, title: &str) -> Result<String
                 });
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)?;
     }
     Ok(buf)

@@ -5,6 +5,7 @@
 //! draws and Goodman-Bacon terms (`dist`), HonestDiD sensitivity (`honest`), the specification
 //! curve and the coefficient plot (`curve`).
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 mod curve;
@@ -84,6 +85,22 @@ fn capped_bar(
         PathElement::new(vec![(x - cap, lo), (x + cap, lo)], style),
         PathElement::new(vec![(x - cap, hi), (x + cap, hi)], style),
     ]
+}
+
+/// The legend of a figure's labelled series, in one look for every figure: a near-white box
+/// with a light border at `position`.
+fn legend<'a, 'b: 'a>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, 13))
+        .draw()
+        .map_err(err)
 }
 
 /// The installed fonts, loaded once; `None` when there is none (then no PDF can carry text).
