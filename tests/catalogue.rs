@@ -12,7 +12,8 @@
 //! `edit` (operations on files, below) and `expect: fail | ok`. Edits: `copy_from: path` (first),
 //! `duplicate_line: N`,
 //! `set_cell: {line, column, value}`, `clear_column: name`, `keep_lines: N`,
-//! `truncate_line: {line, keep_fields}` (the file ends mid-row), `replace: [from, to]`.
+//! `truncate_line: {line, keep_fields}` (the file ends mid-row), `replace: [from, to]`,
+//! `repeat: [marker, text, times]`.
 
 mod common;
 
@@ -55,6 +56,10 @@ struct Edit {
     truncate_line: Option<Truncate>,
     #[serde(default)]
     replace: Option<(String, String)>,
+    /// `[marker, text, times]`: the marker replaced by the text repeated (generated inputs too
+    /// large to write out: 10,000 parentheses, a sum of 100,000 terms).
+    #[serde(default)]
+    repeat: Option<(String, String, usize)>,
 }
 
 #[derive(serde::Deserialize)]
@@ -115,6 +120,10 @@ fn apply(dir: &Path, e: &Edit) {
     if let Some((from, to)) = &e.replace {
         assert!(out.contains(from.as_str()), "{}: no `{from}`", e.file);
         out = out.replacen(from.as_str(), to, 1);
+    }
+    if let Some((marker, text, times)) = &e.repeat {
+        assert!(out.contains(marker.as_str()), "{}: no `{marker}`", e.file);
+        out = out.replacen(marker.as_str(), &text.repeat(*times), 1);
     }
     std::fs::write(&path, out).unwrap();
 }

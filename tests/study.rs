@@ -537,7 +537,7 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
             ));
         }
     }
-    let mut p = ingest::Panel::from_rows(&ids, &years);
+    let mut p = ingest::Panel::from_rows(("iso3", "year"), &ids, &years);
     p.set("sign_year", sign, "simulated");
     p.set("treat_post", treat_post, "simulated");
     p.set("y", y, "simulated");
@@ -549,7 +549,7 @@ fn robust_estimator_recovers_heterogeneous_dynamic_effects_where_twfe_is_biased(
     .unwrap();
     std::fs::write(
         dir.join("specs/hetero.yaml"),
-        "models:\n  - name: twfe\n    outcome: y\n    treatment: treat_post\n    fe: [iso3, year]\n    cluster: iso3\n  - name: sa\n    outcome: y\n    estimator: sun_abraham\n    fe: [iso3, year]\n    cluster: iso3\n  - name: cs\n    outcome: y\n    estimator: callaway_santanna\n  - name: bjs\n    outcome: y\n    estimator: imputation\n    cluster: iso3\n",
+        "models:\n  - name: twfe\n    outcome: y\n    treatment: treat_post\n    fe: [iso3, year]\n    cluster: iso3\n  - name: sa\n    outcome: y\n    estimator: sun_abraham\n    fe: [iso3, year]\n    cluster: iso3\n    options: {adopt: sign_year}\n  - name: cs\n    outcome: y\n    estimator: callaway_santanna\n    options: {adopt: sign_year}\n  - name: bjs\n    outcome: y\n    estimator: imputation\n    cluster: iso3\n    options: {adopt: sign_year}\n",
     )
     .unwrap();
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/hetero.yaml"]);
@@ -589,7 +589,7 @@ fn callaway_santanna_matches_csdid() {
     let dir = workspace("cs");
     std::fs::write(
         dir.join("specs/cs_nyt.yaml"),
-        "defaults: {estimator: callaway_santanna, options: {control: not_yet_treated}}\nmodels:\n  - {name: homic, outcome: homic}\n  - {name: hosic, outcome: hosic}\n  - {name: homic_ant, outcome: homic, options: {anticipation: 1}}\n  - {name: homic_dr, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban]}}\n  - {name: hosic_dr, outcome: hosic, options: {control: never_treated, covariates: [ln_pgdp, urban]}}\n  - {name: homic_ipw, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban], method: ipw}}\n  - {name: homic_or, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban], method: or}}\n",
+        "defaults: {estimator: callaway_santanna, options: {adopt: sign_year, control: not_yet_treated}}\nmodels:\n  - {name: homic, outcome: homic}\n  - {name: hosic, outcome: hosic}\n  - {name: homic_ant, outcome: homic, options: {anticipation: 1}}\n  - {name: homic_dr, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban]}}\n  - {name: hosic_dr, outcome: hosic, options: {control: never_treated, covariates: [ln_pgdp, urban]}}\n  - {name: homic_ipw, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban], method: ipw}}\n  - {name: homic_or, outcome: homic, options: {control: never_treated, covariates: [ln_pgdp, urban], method: or}}\n",
     )
     .unwrap();
     let (ok, _, err) = regspec(
@@ -693,7 +693,7 @@ fn callaway_santanna_multiplier_bootstrap_agrees_with_csdid() {
     let dir = workspace("csboot");
     std::fs::write(
         dir.join("specs/csboot.yaml"),
-        "models:\n  - {name: homic, outcome: homic, estimator: callaway_santanna, options: {bootstrap: {draws: 20000, seed: 7}}}\n",
+        "models:\n  - {name: homic, outcome: homic, estimator: callaway_santanna, options: {adopt: sign_year, bootstrap: {draws: 20000, seed: 7}}}\n",
     )
     .unwrap();
     assert!(regspec(&dir, &["run", "--quiet", "specs/csboot.yaml"]).0);

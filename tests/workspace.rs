@@ -532,7 +532,7 @@ fn callaway_santanna_refusals() {
     let dir = cs_fixture("refuse");
     std::fs::write(
         dir.join("specs/unbalanced.yaml"),
-        "data: unbalanced\nmodels:\n  - {name: u, estimator: callaway_santanna, outcome: homic}\n",
+        "data: unbalanced\nmodels:\n  - {name: u, estimator: callaway_santanna, outcome: homic, options: {adopt: sign_year}}\n",
     )
     .unwrap();
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/unbalanced.yaml"]);
@@ -560,7 +560,7 @@ fn callaway_santanna_refusals() {
     ] {
         std::fs::write(
             dir.join("specs/bad.yaml"),
-            format!("defaults: {{estimator: callaway_santanna, outcome: homic}}\nmodels:\n  - {model}\n"),
+            format!("defaults: {{estimator: callaway_santanna, outcome: homic, options: {{adopt: sign_year}}}}\nmodels:\n  - {model}\n"),
         )
         .unwrap();
         let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/bad.yaml"]);

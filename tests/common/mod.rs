@@ -258,3 +258,19 @@ pub fn stat_num(m: &report::ModelRecord, label: &str) -> f64 {
         _ => panic!("{}: row `{label}` is not a number", m.name),
     }
 }
+
+/// Every file under `dir`, recursively.
+pub fn walk_files(dir: &Path, acc: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk_files(&p, acc);
+        } else {
+            acc.push(p);
+        }
+    }
+}

@@ -8,8 +8,11 @@ pub const MISSING: u32 = u32::MAX;
 pub struct Sample {
     /// Rows of the estimation sample.
     pub rows: Vec<usize>,
-    /// Rows dropped for a missing value.
+    /// Rows dropped for a missing value (and no infinite one).
     pub n_missing: usize,
+    /// Rows dropped for an infinite value (`inf`, `1e999` in a file, a ratio with a zero
+    /// denominator of a non-zero number), counted apart as fixest does.
+    pub n_infinite: usize,
     /// Rows dropped as FE singletons.
     pub n_singletons: usize,
 }
@@ -26,7 +29,10 @@ pub fn select_rows(
     let mut keep: Vec<bool> = (0..n)
         .map(|i| numeric.iter().all(|c| c[i].is_finite()) && codes.iter().all(|c| c[i] != MISSING))
         .collect();
-    let n_missing = keep.iter().filter(|k| !**k).count();
+    let n_infinite = (0..n)
+        .filter(|&i| !keep[i] && numeric.iter().any(|c| c[i].is_infinite()))
+        .count();
+    let n_missing = keep.iter().filter(|k| !**k).count() - n_infinite;
     let mut n_singletons = 0;
     if drop_singletons && !fe.is_empty() {
         loop {
@@ -62,6 +68,7 @@ pub fn select_rows(
     Sample {
         rows,
         n_missing,
+        n_infinite,
         n_singletons,
     }
 }

@@ -67,6 +67,9 @@ pub struct OlsResult {
     pub nobs: usize,
     /// Rows dropped for missing values.
     pub n_missing: usize,
+    /// Rows dropped for infinite values.
+    #[serde(default)]
+    pub n_infinite: usize,
     /// Rows dropped as FE singletons.
     pub n_singletons: usize,
     /// Regressors dropped (absorbed or collinear) and why.

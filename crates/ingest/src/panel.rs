@@ -3,9 +3,10 @@
 //! estimator's slice); text is a categorical: `u32` codes into a list of levels (4 bytes a
 //! cell, usable as fixed effect or cluster without any per-row hashing later).
 //!
-//! The unit and time keys are ordinary columns named by [`Panel::unit`] and [`Panel::time`]:
-//! whatever a user's file calls them (`iso3`, `state`, `firm_id`; `year`, `quarter`). The time
-//! key is always numeric and integral (a date is mapped to a period when read).
+//! The keys are ordinary columns named by [`Panel::unit`], [`Panel::time`] and [`Panel::group`],
+//! whatever a user's file calls them (`iso3`, `state`, `firm_id`; `year`, `quarter`), and each
+//! is optional: a dataset declares only what it has ([`Shape`]). The time key is always numeric
+//! and integral (a date is mapped to a period when read).
 
 use crate::error::{IngestError, Result};
 use polars::prelude::*;
@@ -157,14 +158,42 @@ pub fn fmt_number(x: f64) -> String {
     }
 }
 
+/// What a dataset's keys make of its rows. Which functions and estimators need which shape is
+/// stated where they are defined and enforced by `regspec check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Shape {
+    /// No time key: a table of rows (a cross-section); rows need not be unique.
+    CrossSection,
+    /// A time key without a unit key: repeated cross-sections (individuals surveyed each
+    /// period, spells with several rows per person and period); rows need not be unique.
+    RepeatedCrossSections,
+    /// Unit and time keys, unique together: a panel.
+    Panel,
+}
+
+impl Shape {
+    /// How a user would call it, in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shape::CrossSection => "a cross-section (no time key)",
+            Shape::RepeatedCrossSections => "repeated cross-sections (a time key, no unit key)",
+            Shape::Panel => "a panel (unit and time keys)",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
-/// A panel: named columns of equal length, keyed by (unit, time), rows in (unit, time) order
-/// once canonicalized.
+/// A table of named columns of equal length with its declared keys. With unit and time keys
+/// (a panel) the pairs are unique; rows are in a canonical order once canonicalized
+/// ([`crate::table::canonicalize`]).
 pub struct Panel {
-    /// Name of the unit key column.
-    pub unit: String,
-    /// Name of the time key column (numeric, integral).
-    pub time: String,
+    /// Name of the unit key column (`None`: rows are not followed over time).
+    pub unit: Option<String>,
+    /// Name of the time key column (numeric, integral; `None`: a cross-section).
+    pub time: Option<String>,
+    /// Name of the group column: the level at which a treatment is assigned (a state for
+    /// individuals); the default level of cohorts on data without a unit key.
+    pub group: Option<String>,
     /// Every column, the two keys included.
     pub columns: Vec<Column>,
     /// Facts about the whole panel (outcome source, simulated or real, choices made).
@@ -172,8 +201,15 @@ pub struct Panel {
 }
 
 impl Default for Panel {
+    /// An empty table without keys.
     fn default() -> Self {
-        Panel::from_keys("iso3", Data::from_text(std::iter::empty()), "year", vec![])
+        Panel {
+            unit: None,
+            time: None,
+            group: None,
+            columns: Vec::new(),
+            meta: BTreeMap::new(),
+        }
     }
 }
 
@@ -181,8 +217,9 @@ impl Panel {
     /// A panel with its two key columns and nothing else.
     pub fn from_keys(unit: &str, unit_data: Data, time: &str, times: Vec<f64>) -> Panel {
         Panel {
-            unit: unit.to_string(),
-            time: time.to_string(),
+            unit: Some(unit.to_string()),
+            time: Some(time.to_string()),
+            group: None,
             columns: vec![
                 Column {
                     name: unit.to_string(),
@@ -199,27 +236,49 @@ impl Panel {
         }
     }
 
-    /// A panel keyed by text unit ids (`iso3`) and integer years, from row-wise keys.
-    pub fn from_rows(ids: &[String], years: &[i32]) -> Panel {
+    /// A panel keyed by text unit ids and integer periods, from row-wise keys; `keys` names the
+    /// two key columns (unit, time).
+    pub fn from_rows(keys: (&str, &str), ids: &[String], periods: &[i32]) -> Panel {
         Panel::from_keys(
-            "iso3",
+            keys.0,
             Data::from_text(ids.iter().map(|s| Some(s.as_str()))),
-            "year",
-            years.iter().map(|&y| f64::from(y)).collect(),
+            keys.1,
+            periods.iter().map(|&y| f64::from(y)).collect(),
         )
     }
 
-    /// A balanced panel skeleton, countries in the given order, years ascending.
-    pub fn balanced(countries: &[String], first: i32, last: i32) -> Panel {
+    /// A balanced panel skeleton, units in the given order, periods ascending.
+    pub fn balanced(keys: (&str, &str), units: &[String], first: i32, last: i32) -> Panel {
         let mut ids = Vec::new();
-        let mut years = Vec::new();
-        for c in countries {
+        let mut periods = Vec::new();
+        for c in units {
             for y in first..=last {
                 ids.push(c.clone());
-                years.push(y);
+                periods.push(y);
             }
         }
-        Panel::from_rows(&ids, &years)
+        Panel::from_rows(keys, &ids, &periods)
+    }
+
+    /// What the keys make of the rows.
+    pub fn shape(&self) -> Shape {
+        match (&self.unit, &self.time) {
+            (Some(_), Some(_)) => Shape::Panel,
+            (None, Some(_)) => Shape::RepeatedCrossSections,
+            _ => Shape::CrossSection,
+        }
+    }
+
+    /// The unit and time key names of a panel; `None` for other shapes.
+    pub fn panel_keys(&self) -> Option<(&str, &str)> {
+        Some((self.unit.as_deref()?, self.time.as_deref()?))
+    }
+
+    /// Whether `name` is one of the declared keys.
+    pub fn is_key(&self, name: &str) -> bool {
+        [&self.unit, &self.time, &self.group]
+            .iter()
+            .any(|k| k.as_deref() == Some(name))
     }
 
     /// Rows.
@@ -232,22 +291,24 @@ impl Panel {
         self.columns.iter().find(|c| c.name == name)
     }
 
-    /// The unit key of every row, as text (for the study's country-keyed measures).
+    /// The unit key of every row, as text (for the study's country-keyed measures, whose
+    /// panels always have one; empty otherwise).
     pub fn ids(&self) -> Vec<String> {
-        let c = self.column(&self.unit).expect("unit key column");
+        let Some(c) = self.unit.as_deref().and_then(|u| self.column(u)) else {
+            return Vec::new();
+        };
         (0..self.nrows())
             .map(|r| c.text(r).unwrap_or_default())
             .collect()
     }
 
-    /// The time key of every row as an integer.
+    /// The time key of every row as an integer (empty without a time key).
     pub fn years(&self) -> Vec<i32> {
-        let c = self.column(&self.time).expect("time key column");
-        c.numbers()
-            .expect("numeric time key")
-            .iter()
-            .map(|&t| t as i32)
-            .collect()
+        self.time
+            .as_deref()
+            .and_then(|t| self.column(t)?.numbers())
+            .map(|v| v.iter().map(|&t| t as i32).collect())
+            .unwrap_or_default()
     }
 
     /// Adds or replaces a numeric column given as options; its length must match the panel.
@@ -281,11 +342,12 @@ impl Panel {
             .collect()
     }
 
-    /// Every column but the two keys.
+    /// Every column but the unit and time keys.
     pub fn variables(&self) -> impl Iterator<Item = &Column> {
-        self.columns
-            .iter()
-            .filter(|c| c.name != self.unit && c.name != self.time)
+        self.columns.iter().filter(|c| {
+            Some(c.name.as_str()) != self.unit.as_deref()
+                && Some(c.name.as_str()) != self.time.as_deref()
+        })
     }
 
     /// The panel as a polars DataFrame (text columns as strings).
@@ -296,10 +358,12 @@ impl Panel {
             .map(|c| {
                 let name = c.name.as_str().into();
                 match &c.data {
-                    Data::Num(v) if c.name == self.time => polars::prelude::Column::new(
-                        name,
-                        v.iter().map(|&x| x as i64).collect::<Vec<i64>>(),
-                    ),
+                    Data::Num(v) if Some(c.name.as_str()) == self.time.as_deref() => {
+                        polars::prelude::Column::new(
+                            name,
+                            v.iter().map(|&x| x as i64).collect::<Vec<i64>>(),
+                        )
+                    }
                     Data::Num(v) => polars::prelude::Column::new(
                         name,
                         v.iter()
@@ -351,13 +415,22 @@ impl Panel {
             }
         }
         std::fs::rename(&tmp, path).map_err(|e| io(&e))?;
-        let meta = PanelMeta {
+        let mut meta = PanelMeta {
             meta: self.meta.clone(),
             sources: self
                 .variables()
                 .map(|c| (c.name.clone(), c.source.clone()))
                 .collect(),
         };
+        for (k, v) in [
+            ("unit", &self.unit),
+            ("time", &self.time),
+            ("group", &self.group),
+        ] {
+            if let Some(v) = v {
+                meta.meta.insert(format!("{KEY_META}{k}"), v.clone());
+            }
+        }
         let meta_path = meta_path(path);
         let tmp = meta_path.with_extension("json.tmp");
         let json = serde_json::to_string_pretty(&meta).unwrap_or_default() + "\n";
@@ -366,10 +439,20 @@ impl Panel {
         Ok(())
     }
 
-    /// Reads a panel written by [`Panel::write`] (keys `iso3` and `year`). Any other file goes
-    /// through [`crate::table::read_panel`] with its keys declared.
+    /// Reads a panel written by [`Panel::write`], with the keys its side file records. Any
+    /// other file goes through [`crate::table::read_panel`] with its keys declared.
     pub fn read(path: &Path) -> Result<Panel> {
-        crate::table::read_panel(path, &crate::table::DatasetSpec::keys("iso3", "year"))
+        let side: Option<PanelMeta> = std::fs::read_to_string(meta_path(path))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let key = |k: &str| side.as_ref()?.meta.get(&format!("{KEY_META}{k}")).cloned();
+        let spec = crate::table::DatasetSpec {
+            unit: key("unit"),
+            time: key("time"),
+            group: key("group"),
+            ..Default::default()
+        };
+        crate::table::read_panel(path, &spec)
     }
 
     /// Attaches the `<file>.meta.json` written beside a panel, if any.
@@ -397,6 +480,10 @@ pub(crate) fn extension(path: &Path) -> String {
         .unwrap_or("")
         .to_ascii_lowercase()
 }
+
+/// Prefix of the side file's entries that record a written panel's keys: `key.unit`,
+/// `key.time`, `key.group`.
+const KEY_META: &str = "key.";
 
 #[derive(Serialize, Deserialize)]
 struct PanelMeta {

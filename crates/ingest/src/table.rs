@@ -1,6 +1,8 @@
-//! A user's data file (`.csv`, `.parquet`, Stata `.dta`) read into a [`Panel`]: the unit and
-//! time keys under whatever names and types the file uses, text kept as categoricals, and the
-//! keys checked (present, integral time, unique (unit, time)) before anything else runs.
+//! A user's data file (`.csv`, `.parquet`, Stata `.dta`) read into a [`Panel`]: the keys it
+//! declares (any, under whatever names and types the file uses: none for a cross-section, a time
+//! key for repeated cross-sections, unit and time for a panel), text kept as categoricals, and
+//! the keys checked (present, integral time, unique (unit, time) in a panel) before anything
+//! else runs.
 //!
 //! Longer than 600 lines on purpose: one reader and every check of its keys and cells in one
 //! place, about a quarter of it the unit tests that pin them.
@@ -26,17 +28,24 @@ pub enum Period {
     Day,
 }
 
-/// One dataset of a workspace: the file and its keys.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One dataset of a workspace: the file and the keys it declares (each optional; see
+/// [`crate::Shape`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetSpec {
     /// The data file, relative to the workspace root.
     #[serde(default)]
     pub file: Option<PathBuf>,
-    /// The column identifying units (text or integer).
-    pub unit: String,
+    /// The column identifying units followed over time (text or integer); with `time`, unique
+    /// together.
+    #[serde(default)]
+    pub unit: Option<String>,
     /// The column identifying periods (integer, integral numbers, text integers or a date).
-    pub time: String,
+    #[serde(default)]
+    pub time: Option<String>,
+    /// The column of the level at which a treatment is assigned (a state for individuals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// For a date time key: how dates map to periods (default: year).
     #[serde(default)]
     pub period: Option<Period>,
@@ -50,15 +59,12 @@ pub struct DatasetSpec {
 }
 
 impl DatasetSpec {
-    /// A spec naming only the keys.
+    /// A spec naming only the keys of a panel.
     pub fn keys(unit: &str, time: &str) -> DatasetSpec {
         DatasetSpec {
-            file: None,
-            unit: unit.into(),
-            time: time.into(),
-            period: None,
-            delimiter: None,
-            decimal: None,
+            unit: Some(unit.into()),
+            time: Some(time.into()),
+            ..DatasetSpec::default()
         }
     }
 }
@@ -70,9 +76,9 @@ pub const CSV_MISSING: &[&str] = &["", "NA", "N/A", "NaN", "nan", "NULL", "null"
 pub fn read_columns(path: &Path, delimiter: Option<char>) -> Result<Vec<(String, Data)>> {
     let spec = DatasetSpec {
         delimiter,
-        ..DatasetSpec::keys("", "")
+        ..DatasetSpec::default()
     };
-    read_any(path, &spec).map(|(c, _, _)| c)
+    read_any(path, &spec).map(|f| f.columns)
 }
 
 /// The decimal mark of a text data file separated by `delimiter`: `,` when the file is not
@@ -138,10 +144,22 @@ pub type Columns = Vec<(String, Data)>;
 /// Labels a file gives its columns, (column, label).
 pub type Labels = Vec<(String, String)>;
 
-/// The columns of a file and the line of its first data row (text files only).
-/// The columns of a file, the line of its first data row (text files only) and its variable
-/// labels (Stata files only).
-fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>, Labels)> {
+/// What a data file holds, as read.
+struct FileColumns {
+    /// The columns regspec can use.
+    columns: Columns,
+    /// The line of the first data row (text files only).
+    first_line: Option<usize>,
+    /// Variable labels (Stata files only).
+    labels: Labels,
+    /// Columns of a type regspec cannot use (a Parquet list or struct), with the type: left
+    /// out, and refused only where a spec uses them.
+    unsupported: Vec<(String, String)>,
+}
+
+/// The columns of a file, the line of its first data row (text files only), its variable
+/// labels (Stata files only) and the columns of types regspec cannot use.
+fn read_any(path: &Path, spec: &DatasetSpec) -> Result<FileColumns> {
     if !path.exists() {
         return Err(IngestError::file(path, "data file not found"));
     }
@@ -158,12 +176,24 @@ fn read_any(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Option<usize>, 
             ));
         }
     }
+    let plain = |(columns, unsupported): (Columns, Vec<(String, String)>)| FileColumns {
+        columns,
+        first_line: None,
+        labels: Vec::new(),
+        unsupported,
+    };
     Ok(match ext.as_str() {
-        "csv" | "tsv" | "txt" => (read_csv(path, spec)?, Some(2), Vec::new()),
-        "parquet" | "pq" => (read_parquet(path)?, None, Vec::new()),
+        "csv" | "tsv" | "txt" => FileColumns {
+            first_line: Some(2),
+            ..plain(read_csv(path, spec)?)
+        },
+        "parquet" | "pq" => plain(read_parquet(path)?),
         "dta" => {
-            let (cols, labels) = crate::dta::read_dta(path)?;
-            (cols, None, labels)
+            let (columns, labels) = crate::dta::read_dta(path)?;
+            FileColumns {
+                labels,
+                ..plain((columns, Vec::new()))
+            }
         }
         _ => {
             return Err(IngestError::file(
@@ -187,9 +217,18 @@ pub fn column_labels(panel: &Panel) -> std::collections::BTreeMap<String, String
         .collect()
 }
 
+/// Prefix of the panel's `meta` entries naming a column left out for its type:
+/// `unsupported.<column>` = the type.
+pub const UNSUPPORTED_META: &str = "unsupported.";
+
 /// Reads a data file and checks its keys.
 pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
-    let (mut cols, first_line, labels) = read_any(path, spec)?;
+    let FileColumns {
+        columns: mut cols,
+        first_line,
+        labels,
+        unsupported,
+    } = read_any(path, spec)?;
     if cols.first().is_none_or(|(_, d)| d.is_empty()) {
         return Err(IngestError::file(
             path,
@@ -234,6 +273,11 @@ pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
         panel
             .meta
             .insert(format!("empty.{name}"), path.display().to_string());
+    }
+    for (name, dtype) in unsupported {
+        panel
+            .meta
+            .insert(format!("{UNSUPPORTED_META}{name}"), dtype);
     }
     panel.meta.insert("file".into(), path.display().to_string());
     if let Some(l) = first_line {
@@ -363,7 +407,52 @@ fn check_fields(path: &Path, bytes: impl std::io::Read, sep: u8) -> Result<()> {
     check(fields, line, empty, &header_other)
 }
 
-fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
+/// The names of a CSV header, quotes removed (the first line only; quoted separators kept).
+fn header_names(path: &Path, sep: u8) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
+    let mut first = Vec::new();
+    std::io::BufRead::read_until(&mut std::io::BufReader::new(file), b'\n', &mut first)
+        .map_err(|e| IngestError::file(path, format!("cannot read: {e}")))?;
+    let text = String::from_utf8_lossy(&first);
+    let text = text
+        .trim_end_matches(['\n', '\r'])
+        .trim_start_matches('\u{feff}');
+    let (mut names, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    for ch in text.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            c if c as u32 == u32::from(sep) && !quoted => names.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    names.push(cur);
+    Ok(names)
+}
+
+/// A header that names a column twice is an error naming both fields: reading it would keep
+/// one of the two silently.
+fn check_header(path: &Path, sep: u8) -> Result<()> {
+    let names = header_names(path, sep)?;
+    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+    for (i, n) in names.iter().enumerate() {
+        if let Some(j) = seen.insert(n.trim(), i) {
+            return Err(IngestError {
+                file: path.into(),
+                line: Some(1),
+                column: Some(n.trim().to_string()),
+                message: format!(
+                    "the header names this column twice (fields {} and {}): rename one of them",
+                    j + 1,
+                    i + 1
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Vec<(String, String)>)> {
     let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
     let sep = spec
         .delimiter
@@ -389,6 +478,7 @@ fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
         std::fs::File::open(path).map_err(|e| err(&e))?,
         sep as u8,
     )?;
+    check_header(path, sep as u8)?;
     let nulls = NullValues::AllColumns(CSV_MISSING.iter().map(|s| (*s).into()).collect());
     let df = CsvReadOptions::default()
         .with_has_header(true)
@@ -405,7 +495,7 @@ fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<Vec<(String, Data)>> {
     frame_columns(path, df)
 }
 
-fn read_parquet(path: &Path) -> Result<Vec<(String, Data)>> {
+fn read_parquet(path: &Path) -> Result<(Columns, Vec<(String, String)>)> {
     let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
     let f = std::fs::File::open(path).map_err(|e| err(&e))?;
     let df = ParquetReader::new(f).finish().map_err(|e| err(&e))?;
@@ -413,9 +503,12 @@ fn read_parquet(path: &Path) -> Result<Vec<(String, Data)>> {
 }
 
 /// Converts a polars frame column by column, releasing each polars column once converted, so
-/// the peak memory is one copy of the data plus one column.
-fn frame_columns(path: &Path, df: DataFrame) -> Result<Vec<(String, Data)>> {
+/// the peak memory is one copy of the data plus one column. A column of a type regspec cannot
+/// use (a list, a struct) is left out and returned with its type: a file is refused for it only
+/// where a spec uses it.
+fn frame_columns(path: &Path, df: DataFrame) -> Result<(Columns, Vec<(String, String)>)> {
     let mut out = Vec::with_capacity(df.width());
+    let mut unsupported = Vec::new();
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -464,17 +557,20 @@ fn frame_columns(path: &Path, df: DataFrame) -> Result<Vec<(String, Data)>> {
                 Data::Num(v)
             }
             DataType::Null => Data::Num(vec![f64::NAN; c.len()]),
-            other => {
-                let cast = c
-                    .cast(&DataType::String)
-                    .map_err(|_| colerr(format!("cannot read a column of type {other}")))?;
-                let ca = cast.str().map_err(|e| colerr(e.to_string()))?;
-                Data::from_text(ca.iter())
-            }
+            other => match c.cast(&DataType::String) {
+                Ok(cast) if !other.is_nested() => {
+                    let ca = cast.str().map_err(|e| colerr(e.to_string()))?;
+                    Data::from_text(ca.iter())
+                }
+                _ => {
+                    unsupported.push((name, other.to_string()));
+                    continue;
+                }
+            },
         };
         out.push((name, data));
     }
-    Ok(out)
+    Ok((out, unsupported))
 }
 
 /// Dates travel as days since the epoch offset by a tag far outside any year or id, so the
@@ -541,7 +637,11 @@ pub(crate) fn assemble(
     first_line: Option<usize>,
 ) -> Result<Panel> {
     let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
-    for key in [&spec.unit, &spec.time] {
+    let declared: Vec<&String> = [&spec.unit, &spec.time, &spec.group]
+        .into_iter()
+        .flatten()
+        .collect();
+    for key in &declared {
         if !names.contains(&key.as_str()) {
             let hint = crate::suggest(key, names.iter().copied())
                 .map(|s| format!("; did you mean `{s}`?"))
@@ -549,16 +649,24 @@ pub(crate) fn assemble(
             return Err(IngestError {
                 file: path.into(),
                 line: None,
-                column: Some(key.clone()),
+                column: Some(key.to_string()),
                 message: format!("key column not found (columns: {}){hint}", names.join(", ")),
             });
         }
     }
-    if spec.unit == spec.time {
+    if spec.unit.is_some() && spec.unit == spec.time {
         return Err(IngestError::file(
             path,
             "unit and time must be two different columns",
         ));
+    }
+    if let (Some(u), None) = (&spec.unit, &spec.time) {
+        return Err(IngestError {
+            file: path.into(),
+            line: None,
+            column: Some(u.clone()),
+            message: "a unit key follows units over time and needs a `time` key; for a cross-section declare neither".into(),
+        });
     }
     let at = |row: usize| match first_line {
         Some(f) => format!("line {}", row + f),
@@ -575,16 +683,21 @@ pub(crate) fn assemble(
     };
     let mut columns = Vec::with_capacity(cols.len());
     for (name, data) in cols {
-        let data = if name == spec.time {
+        let data = if Some(&name) == spec.time.as_ref() {
             time_key(data, spec.period).map_err(|(row, m)| keyerr(&name, row, m))?
         } else {
-            if name == spec.unit {
+            if Some(&name) == spec.unit.as_ref() || Some(&name) == spec.group.as_ref() {
                 let missing = match &data {
                     Data::Num(v) => v.iter().position(|x| x.is_nan()),
                     Data::Cat { codes, .. } => codes.iter().position(|c| *c == MISSING_CODE),
                 };
                 if let Some(r) = missing {
-                    return Err(keyerr(&name, Some(r), "empty unit key".into()));
+                    let which = if Some(&name) == spec.unit.as_ref() {
+                        "unit"
+                    } else {
+                        "group"
+                    };
+                    return Err(keyerr(&name, Some(r), format!("empty {which} key")));
                 }
             }
             data
@@ -595,22 +708,27 @@ pub(crate) fn assemble(
             data,
         });
     }
+    if spec.period.is_some() && spec.time.is_none() {
+        return Err(IngestError::file(
+            path,
+            "`period` says how a date time key becomes periods; this dataset declares no `time`",
+        ));
+    }
     let mut panel = Panel {
         unit: spec.unit.clone(),
         time: spec.time.clone(),
+        group: spec.group.clone(),
         columns,
         meta: Default::default(),
     };
-    if let Some((a, b)) = duplicate_key(&panel) {
-        let u = panel.column(&panel.unit).and_then(|c| c.text(a));
-        let t = panel.column(&panel.time).and_then(|c| c.text(a));
+    if let (Some((a, b)), Some((unit, time))) = (duplicate_key(&panel), panel.panel_keys()) {
+        let u = panel.column(unit).and_then(|c| c.text(a));
+        let t = panel.column(time).and_then(|c| c.text(a));
         return Err(keyerr(
-            &spec.unit,
+            unit,
             Some(b),
             format!(
-                "duplicate ({}, {}) = ({}, {}): {} and {}",
-                spec.unit,
-                spec.time,
+                "duplicate ({unit}, {time}) = ({}, {}): {} and {}; a panel has one row per unit and period (for data with several rows per {unit} and {time}, such as repeated cross-sections or spells, declare only `time`, and `group` for the level of treatment)",
                 u.unwrap_or_default(),
                 t.unwrap_or_default(),
                 at(a),
@@ -623,58 +741,99 @@ pub(crate) fn assemble(
     Ok(panel)
 }
 
-/// Puts the rows in a canonical order: units by their key (text alphabetically, numbers
-/// ascending), periods ascending within a unit; text levels of every column are renumbered in
-/// order of first appearance in that order. Every result (sums, cluster numbering, seeded draws)
-/// then depends on the data, never on the order of the file's rows. A file already in that
-/// order (the usual case) is left as it is, at the cost of one pass.
+/// Numbers in canonical order: ascending, -0 = +0, missing (NaN) last.
+fn num_order(a: f64, b: f64) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        _ => (a + 0.0).total_cmp(&(b + 0.0)),
+    }
+}
+
+/// Each row's rank in a text column's alphabetical order (missing last): equal cells have
+/// equal ranks.
+fn text_ranks(codes: &[u32], levels: &[String]) -> Vec<u32> {
+    let mut by_text: Vec<u32> = (0..levels.len() as u32).collect();
+    by_text.sort_by(|&a, &b| levels[a as usize].cmp(&levels[b as usize]));
+    let mut rank_of = vec![0u32; levels.len()];
+    for (r, &l) in by_text.iter().enumerate() {
+        rank_of[l as usize] = r as u32;
+    }
+    codes
+        .iter()
+        .map(|&c| rank_of.get(c as usize).copied().unwrap_or(u32::MAX))
+        .collect()
+}
+
+/// Puts the rows in a canonical order and renumbers every text column's levels in order of
+/// first appearance in that order, so that every result (sums, cluster numbering, seeded
+/// draws) depends on the data, never on the order of the file's rows.
+///
+/// The order is by the declared keys (a panel by unit, then time; other data by group, then
+/// time; text alphabetically, numbers ascending), then, for rows the keys do not tell apart (data without unique keys: a
+/// cross-section, repeated cross-sections, spells), by every other column in file order. Rows
+/// still tied are identical in every column, so their order cannot matter. A file already in
+/// that order (the usual case for a panel) is left as it is, at the cost of one pass.
 pub fn canonicalize(panel: &mut Panel) {
     let n = panel.nrows();
-    let Some(unit) = panel.column(&panel.unit) else {
-        return;
+    // A panel in (unit, time) order; other data by group, then time.
+    let keys: Vec<&str> = if panel.panel_keys().is_some() {
+        [&panel.unit, &panel.time, &panel.group]
+    } else {
+        [&panel.group, &panel.time, &None]
+    }
+    .into_iter()
+    .flatten()
+    .map(String::as_str)
+    .collect();
+    let mut sort_cols: Vec<usize> = keys
+        .iter()
+        .filter_map(|k| panel.columns.iter().position(|c| c.name == *k))
+        .collect();
+    let unique_keys = panel.panel_keys().is_some();
+    if !unique_keys {
+        let rest: Vec<usize> = (0..panel.columns.len())
+            .filter(|i| !sort_cols.contains(i))
+            .collect();
+        sort_cols.extend(rest);
+    }
+    // Text columns compare by the rank of their level, numbers by value (-0 = +0, missing
+    // last); only text columns need a rank vector.
+    let ranks: Vec<Option<Vec<u32>>> = sort_cols
+        .iter()
+        .map(|&c| match &panel.columns[c].data {
+            Data::Cat { codes, levels } => Some(text_ranks(codes, levels)),
+            Data::Num(_) => None,
+        })
+        .collect();
+    let cols = &panel.columns;
+    let cmp = |a: usize, b: usize| {
+        sort_cols
+            .iter()
+            .zip(&ranks)
+            .map(|(&c, r)| match (r, &cols[c].data) {
+                (Some(r), _) => r[a].cmp(&r[b]),
+                (None, Data::Num(v)) => num_order(v[a], v[b]),
+                (None, Data::Cat { .. }) => std::cmp::Ordering::Equal,
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
     };
-    let Some(times) = panel.column(&panel.time).and_then(|c| c.numbers()) else {
-        return;
-    };
-    // The rank of each row's unit in key order.
-    let rank: Vec<u32> = match &unit.data {
-        Data::Cat { codes, levels } => {
-            let mut by_text: Vec<u32> = (0..levels.len() as u32).collect();
-            by_text.sort_by(|&a, &b| levels[a as usize].cmp(&levels[b as usize]));
-            let mut rank_of = vec![0u32; levels.len()];
-            for (r, &l) in by_text.iter().enumerate() {
-                rank_of[l as usize] = r as u32;
-            }
-            codes
-                .iter()
-                .map(|&c| rank_of.get(c as usize).copied().unwrap_or(u32::MAX))
-                .collect()
-        }
-        Data::Num(v) => {
-            let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-            sorted.sort_by(f64::total_cmp);
-            sorted.dedup();
-            v.iter()
-                .map(|x| {
-                    sorted
-                        .binary_search_by(|p| p.total_cmp(x))
-                        .map_or(u32::MAX, |i| i as u32)
-                })
-                .collect()
-        }
-    };
-    let key = |r: usize| (rank[r], times[r]);
-    let in_order = (1..n).all(|r| key(r - 1) <= key(r));
-    if in_order && first_appearance_is_alphabetical(&unit.data) {
+    let in_order = (1..n).all(|r| cmp(r - 1, r).is_le());
+    if in_order
+        && panel
+            .columns
+            .iter()
+            .all(|c| levels_in_first_appearance(&c.data))
+    {
         return;
     }
     let mut order: Vec<u32> = (0..n as u32).collect();
     if !in_order {
-        order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (a as usize, b as usize);
-            rank[a].cmp(&rank[b]).then(times[a].total_cmp(&times[b]))
-        });
+        order.sort_unstable_by(|&a, &b| cmp(a as usize, b as usize));
     }
+    drop(ranks);
     for c in &mut panel.columns {
         let data = std::mem::replace(&mut c.data, Data::Num(Vec::new()));
         c.data = match data {
@@ -692,11 +851,21 @@ pub fn canonicalize(panel: &mut Panel) {
     }
 }
 
-fn first_appearance_is_alphabetical(d: &Data) -> bool {
-    match d {
-        Data::Cat { levels, .. } => levels.windows(2).all(|w| w[0] <= w[1]),
-        Data::Num(_) => true,
+/// Whether a text column's levels are numbered in order of first appearance, each used (what
+/// [`renumber`] would make of them); numbers always are.
+fn levels_in_first_appearance(d: &Data) -> bool {
+    let Data::Cat { codes, levels } = d else {
+        return true;
+    };
+    let mut next = 0u32;
+    for &c in codes {
+        if c == next {
+            next += 1;
+        } else if c > next && c != MISSING_CODE {
+            return false;
+        }
     }
+    next as usize == levels.len()
 }
 
 /// Levels renumbered in order of first appearance (unused levels dropped).
@@ -812,11 +981,12 @@ pub fn key_codes(c: &Column) -> (Vec<u32>, usize) {
 }
 
 /// Rows sorted by (unit code, time): the order panel functions (lags, first treatment) walk,
-/// and where duplicate keys sit side by side.
-pub fn key_order(panel: &Panel) -> (Vec<u32>, Vec<f64>, Vec<u32>) {
-    let (units, _) = panel.column(&panel.unit).map(key_codes).unwrap_or_default();
+/// and where duplicate keys sit side by side. `unit` and `time` are the key columns (a group
+/// column stands in for the unit where cohorts are set at the group level).
+pub fn key_order(panel: &Panel, unit: &str, time: &str) -> (Vec<u32>, Vec<f64>, Vec<u32>) {
+    let (units, _) = panel.column(unit).map(key_codes).unwrap_or_default();
     let times: Vec<f64> = panel
-        .column(&panel.time)
+        .column(time)
         .and_then(|c| c.numbers().map(<[f64]>::to_vec))
         .unwrap_or_default();
     let mut order: Vec<u32> = (0..units.len() as u32).collect();
@@ -833,8 +1003,9 @@ pub fn key_order(panel: &Panel) -> (Vec<u32>, Vec<f64>, Vec<u32>) {
 /// The first pair of rows (earlier, later) sharing a (unit, time) key. With a compact time
 /// range this is one pass over a bitmap of (unit, period) cells; otherwise a sort.
 pub fn duplicate_key(panel: &Panel) -> Option<(usize, usize)> {
-    let (units, nu) = panel.column(&panel.unit).map(key_codes)?;
-    let times = panel.column(&panel.time)?.numbers()?;
+    let (unit, time) = panel.panel_keys()?;
+    let (units, nu) = panel.column(unit).map(key_codes)?;
+    let times = panel.column(time)?.numbers()?;
     let (lo, hi) = times
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
@@ -860,7 +1031,7 @@ pub fn duplicate_key(panel: &Panel) -> Option<(usize, usize)> {
         let earlier = (0..later).find(|&r| units[r] == units[later] && times[r] == times[later])?;
         return Some((earlier, later));
     }
-    let (order, times, units) = key_order(panel);
+    let (order, times, units) = key_order(panel, unit, time);
     order.windows(2).find_map(|w| {
         let (a, b) = (w[0] as usize, w[1] as usize);
         (units[a] == units[b] && times[a] == times[b]).then_some((a.min(b), a.max(b)))
@@ -1037,6 +1208,87 @@ mod tests {
             first_non_number(&t),
             None,
             "a text column is not a bad numeric one"
+        );
+    }
+
+    #[test]
+    fn unused_columns_of_unsupported_types_do_not_stop_a_read() {
+        let dir = std::env::temp_dir().join(format!("regspec-nested-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("nested.parquet");
+        let tags = Series::new(
+            "tags".into(),
+            [
+                Series::new("".into(), [1i64, 2]),
+                Series::new("".into(), [3i64]),
+            ],
+        );
+        let mut df = DataFrame::new_infer_height(vec![
+            polars::prelude::Column::new("x".into(), [1.0f64, 2.0]),
+            tags.into(),
+        ])
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let p = read_panel(&path, &DatasetSpec::default()).unwrap();
+        assert_eq!(p.columns.len(), 1, "the list column is left out");
+        assert_eq!(
+            p.meta.get("unsupported.tags").map(String::as_str),
+            Some("list[i64]")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_header_naming_a_column_twice_is_refused() {
+        let dir = std::env::temp_dir().join(format!("regspec-dup-header-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("d.csv");
+        std::fs::write(&path, "id,x,\"y\",x\n1,2,3,4\n").unwrap();
+        let e = read_panel(&path, &DatasetSpec::default()).unwrap_err();
+        assert!(e.to_string().contains("fields 2 and 4"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn rows_without_unique_keys_get_one_order_whatever_the_file_order() {
+        // Repeated cross-sections: several rows per (group, time), identical rows included.
+        let spec = DatasetSpec {
+            time: Some("t".into()),
+            group: Some("g".into()),
+            ..DatasetSpec::default()
+        };
+        let rows = [
+            ("b", 2.0, 1.0),
+            ("a", 1.0, 5.0),
+            ("a", 1.0, 3.0),
+            ("b", 2.0, 1.0),
+            ("a", 2.0, -0.0),
+        ];
+        let cols = |order: &[usize]| {
+            vec![
+                (
+                    "g".to_string(),
+                    Data::from_text(order.iter().map(|&i| Some(rows[i].0))),
+                ),
+                (
+                    "t".to_string(),
+                    Data::Num(order.iter().map(|&i| rows[i].1).collect()),
+                ),
+                (
+                    "x".to_string(),
+                    Data::Num(order.iter().map(|&i| rows[i].2).collect()),
+                ),
+            ]
+        };
+        let p = Path::new("x.csv");
+        let a = assemble(p, cols(&[0, 1, 2, 3, 4]), &spec, None).unwrap();
+        let b = assemble(p, cols(&[4, 3, 2, 1, 0]), &spec, None).unwrap();
+        assert_eq!(a.columns, b.columns);
+        assert_eq!(
+            a.column("x").unwrap().options(),
+            [Some(3.0), Some(5.0), Some(-0.0), Some(1.0), Some(1.0)]
         );
     }
 

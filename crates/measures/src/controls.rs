@@ -88,7 +88,7 @@ mod tests {
         ] {
             r.series.insert(n.into(), [(k.clone(), v)].into());
         }
-        let mut p = Panel::balanced(&r.countries, 2010, 2010);
+        let mut p = Panel::balanced(crate::STUDY_KEYS, &r.countries, 2010, 2010);
         add(&mut p, &r).unwrap();
         let v = |n: &str| p.column(n).unwrap().options()[0];
         assert_eq!(v("open"), Some(2.5));

@@ -50,7 +50,7 @@ pub fn simulate(seed: u64) -> Panel {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (first, last) = (2008, 2018);
     let countries: Vec<String> = (1..=75).map(|i| format!("S{i:02}")).collect();
-    let mut p = Panel::balanced(&countries, first, last);
+    let mut p = Panel::balanced(crate::STUDY_KEYS, &countries, first, last);
 
     // Cohorts, shuffled.
     let mut cohort: Vec<Option<i32>> = Vec::new();

@@ -185,7 +185,7 @@ mod tests {
             ];
             r.country.insert((*n).into(), v.into());
         }
-        let mut p = Panel::balanced(&r.countries, 2008, 2009);
+        let mut p = Panel::balanced(crate::STUDY_KEYS, &r.countries, 2008, 2009);
         add(&mut p, &r).unwrap();
         // WGI: variance of {1,3} = 2; AAA: 1/2, BBB: 9/2 on every dimension.
         assert_eq!(

@@ -60,9 +60,15 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("if_else", "if_else(condition, a, b)"),
     ("is_missing", "is_missing(x): 1 where x is missing, else 0"),
     ("coalesce", "coalesce(x, y): x where present, else y"),
-    ("lag", "lag(x, k = 1): x at time t - k of the same unit"),
-    ("lead", "lead(x, k = 1): x at time t + k of the same unit"),
-    ("diff", "diff(x, k = 1): x - lag(x, k)"),
+    (
+        "lag",
+        "lag(x, k = 1): x at time t - k of the same unit (a panel)",
+    ),
+    (
+        "lead",
+        "lead(x, k = 1): x at time t + k of the same unit (a panel)",
+    ),
+    ("diff", "diff(x, k = 1): x - lag(x, k) (a panel)"),
     (
         "mean_by",
         "mean_by(x, group): mean of x over the group's non-missing rows",
@@ -72,11 +78,11 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("max_by", "max_by(x, group)"),
     (
         "at",
-        "at(x, t): x of the same unit at time t (a base-year value); missing if absent",
+        "at(x, t): x of the same unit at time t (a base-year value; a panel); missing if absent",
     ),
     (
         "first_treated",
-        "first_treated(d): first time d != 0 for the unit; missing if never",
+        "first_treated(d, by = group): first time d != 0 in the group (default: the unit of a panel, else the dataset's `group`); missing if never",
     ),
     (
         "rel_time",
@@ -114,10 +120,22 @@ pub struct PanelIndex {
     pub runs: Vec<(usize, usize)>,
 }
 
+/// What a dataset must declare for the functions that follow a unit over time.
+pub fn needs_panel(panel: &Panel) -> String {
+    format!(
+        "follows a unit over time and needs a panel: declare `unit` and `time` (one row per unit and period) under `data:` in regspec.yaml; this dataset is {}",
+        panel.shape().describe()
+    )
+}
+
 impl PanelIndex {
-    /// Builds the index; duplicate (unit, time) keys are an error naming both.
+    /// Builds the index; duplicate (unit, time) keys are an error naming both, and data without
+    /// panel keys an error saying what to declare.
     pub fn new(panel: &Panel) -> Result<PanelIndex, EvalError> {
-        let (order, times, units) = ingest::table::key_order(panel);
+        let Some((unit_key, time_key)) = panel.panel_keys() else {
+            return Err(EvalError::new(needs_panel(panel)));
+        };
+        let (order, times, units) = ingest::table::key_order(panel, unit_key, time_key);
         let mut runs = Vec::new();
         let mut start = 0;
         for i in 0..order.len() {
@@ -126,13 +144,11 @@ impl PanelIndex {
                 let p = order[i - 1] as usize;
                 if units[p] == units[r] && times[p] == times[r] {
                     let unit = panel
-                        .column(&panel.unit)
+                        .column(unit_key)
                         .and_then(|c| c.text(r))
                         .unwrap_or_default();
                     return Err(EvalError::new(format!(
-                        "duplicate ({}, {}) = ({unit}, {}): a panel function needs one row per unit and period",
-                        panel.unit,
-                        panel.time,
+                        "duplicate ({unit_key}, {time_key}) = ({unit}, {}): a panel function needs one row per unit and period",
                         ingest::panel::fmt_number(times[r])
                     )));
                 }
@@ -202,6 +218,30 @@ impl<'p> Evaluator<'p> {
             panel,
             index: IndexCell::Shared(slot),
         }
+    }
+
+    /// The (unit, time) index for function `f`, built on first use.
+    fn index_for(&self, c: &Call) -> Result<&PanelIndex, EvalError> {
+        self.index()
+            .map_err(|e| EvalError::at(c.pos, format!("`{}` {}", c.name, e.message)))
+    }
+
+    /// The time key's values, for function `c` (an error saying what to declare without one).
+    fn times_for(&self, c: &Call) -> Result<&'p [f64], EvalError> {
+        self.panel
+            .time
+            .as_deref()
+            .and_then(|t| self.panel.column(t)?.numbers())
+            .ok_or_else(|| {
+                EvalError::at(
+                    c.pos,
+                    format!(
+                        "`{}` needs a time key: declare `time` under `data:` in regspec.yaml; this dataset is {}",
+                        c.name,
+                        self.panel.shape().describe()
+                    ),
+                )
+            })
     }
 
     /// The (unit, time) index, built on first use.
@@ -334,8 +374,9 @@ impl<'p> Evaluator<'p> {
             None => {
                 // `unit` and `time` name the keys when no column has that name.
                 let alias = match name {
-                    "unit" => Some(&self.panel.unit),
-                    "time" => Some(&self.panel.time),
+                    "unit" => self.panel.unit.as_deref(),
+                    "time" => self.panel.time.as_deref(),
+                    "group" => self.panel.group.as_deref(),
                     _ => None,
                 };
                 match alias.and_then(|a| self.panel.column(a)) {
@@ -345,6 +386,15 @@ impl<'p> Evaluator<'p> {
                         let hint = ingest::suggest(name, names)
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_default();
+                        if let Some(t) = self
+                            .panel
+                            .meta
+                            .get(&format!("{}{name}", ingest::table::UNSUPPORTED_META))
+                        {
+                            return Err(EvalError::new(format!(
+                                "column `{name}` has type {t}, which regspec cannot use (numbers, text and dates only)"
+                            )));
+                        }
                         return Err(EvalError::new(format!("unknown column `{name}`{hint}")));
                     }
                 }
@@ -521,7 +571,7 @@ impl<'p> Evaluator<'p> {
                     return Err(EvalError::at(c.pos, format!("`{name}` takes k >= 0")));
                 }
                 let x = full(self.num(&c.args[0])?, n);
-                let idx = self.index()?;
+                let idx = self.index_for(c)?;
                 Ok(Val::Num(Cow::Owned(match name {
                     "lag" => idx.shift(&x, -k),
                     "lead" => idx.shift(&x, k),
@@ -549,7 +599,7 @@ impl<'p> Evaluator<'p> {
                     }
                 };
                 let x = full(self.num(&c.args[0])?, n);
-                let idx = self.index()?;
+                let idx = self.index_for(c)?;
                 let mut out = vec![f64::NAN; n];
                 for &(s, e) in &idx.runs {
                     let run = &idx.order[s..e];
@@ -563,33 +613,51 @@ impl<'p> Evaluator<'p> {
                 Ok(Val::Num(Cow::Owned(out)))
             }
             "first_treated" => {
-                arity(1, 1)?;
+                if c.args.len() != 1 || c.named.iter().any(|(k, _)| k != "by") || c.named.len() > 1
+                {
+                    return Err(EvalError::at(c.pos, format!("usage: {usage}")));
+                }
                 let d = full(self.num(&c.args[0])?, n);
-                let idx = self.index()?;
-                let mut out = vec![f64::NAN; n];
-                for &(s, e) in &idx.runs {
-                    let run = &idx.order[s..e];
-                    let first = run
-                        .iter()
-                        .find(|&&r| {
-                            let v = d[r as usize];
-                            !v.is_nan() && v != 0.0
-                        })
-                        .map(|&r| idx.times[r as usize]);
-                    if let Some(t) = first {
-                        for &r in run {
-                            out[r as usize] = t;
-                        }
+                let times = self.times_for(c)?;
+                let (groups, ng) = match c.named.first() {
+                    Some((_, by)) => self.groups(by)?,
+                    None => {
+                        let level = self.panel.unit.as_deref().or(self.panel.group.as_deref());
+                        let Some(col) = level.and_then(|l| self.panel.column(l)) else {
+                            return Err(EvalError::at(
+                                c.pos,
+                                format!(
+                                    "`first_treated` needs the level its cohorts are set at: write `first_treated(d, by = state)` or declare `group` (or a panel's `unit`) under `data:` in regspec.yaml; this dataset is {}",
+                                    self.panel.shape().describe()
+                                ),
+                            ));
+                        };
+                        ingest::table::key_codes(col)
+                    }
+                };
+                // The earliest period with d != 0 in each group, spread to the group's rows.
+                let mut first = vec![f64::INFINITY; ng];
+                for ((&v, &g), &t) in d.iter().zip(&groups).zip(times) {
+                    if g != MISSING_CODE && !v.is_nan() && v != 0.0 && t < first[g as usize] {
+                        first[g as usize] = t;
                     }
                 }
-                Ok(Val::Num(Cow::Owned(out)))
+                Ok(Val::Num(Cow::Owned(
+                    groups
+                        .iter()
+                        .map(|&g| match first.get(g as usize) {
+                            Some(&t) if t.is_finite() => t,
+                            _ => f64::NAN,
+                        })
+                        .collect(),
+                )))
             }
             "rel_time" => {
                 arity(1, 1)?;
                 let g = full(self.num(&c.args[0])?, n);
-                let idx = self.index()?;
+                let times = self.times_for(c)?;
                 Ok(Val::Num(Cow::Owned(
-                    idx.times.iter().zip(&g).map(|(t, g)| t - g).collect(),
+                    times.iter().zip(&g).map(|(t, g)| t - g).collect(),
                 )))
             }
             "winsor" => {

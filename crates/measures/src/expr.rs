@@ -217,7 +217,15 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     i: usize,
     len: usize,
+    /// The depth of the tree being built: parentheses, calls, unary operators and each operator
+    /// of a chain (`a + b + c` is two deep) add one.
+    depth: usize,
 }
+
+/// How deep an expression may nest. Parsing, evaluating and dropping a tree recurse once per
+/// level, so a deeper tree (10,000 parentheses, a sum of 100,000 terms) would overflow the
+/// stack; it is an error instead. Real variables nest a few levels.
+pub const MAX_DEPTH: usize = 200;
 
 const KEYWORDS: &[&str] = &["and", "or", "not", "in"];
 
@@ -248,26 +256,63 @@ impl Parser {
             })
         }
     }
-    fn or(&mut self) -> Result<Expr, ParseError> {
-        let mut e = self.and()?;
-        while self.keyword("or") {
-            self.i += 1;
-            e = Expr::Or(Box::new(e), Box::new(self.and()?));
+    /// One level deeper, or an error past [`MAX_DEPTH`].
+    fn deeper(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(ParseError {
+                pos: self.pos(),
+                message: format!(
+                    "the expression nests deeper than {MAX_DEPTH} levels (each parenthesis, call and operator of a chain such as a + b + c counts); split it into several variables"
+                ),
+            });
         }
-        Ok(e)
+        Ok(())
+    }
+    /// Runs `f` one level deeper; the depth is restored after it.
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        self.deeper()?;
+        self.scoped(f)
+    }
+    /// Runs `f` (which may go deeper, as a chain of operators does) and restores the depth.
+    fn scoped<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        let base = self.depth;
+        let r = f(self);
+        self.depth = base;
+        r
+    }
+    fn or(&mut self) -> Result<Expr, ParseError> {
+        self.scoped(|p| {
+            let mut e = p.and()?;
+            while p.keyword("or") {
+                p.i += 1;
+                p.deeper()?;
+                e = Expr::Or(Box::new(e), Box::new(p.and()?));
+            }
+            Ok(e)
+        })
     }
     fn and(&mut self) -> Result<Expr, ParseError> {
-        let mut e = self.unary()?;
-        while self.keyword("and") {
-            self.i += 1;
-            e = Expr::And(Box::new(e), Box::new(self.unary()?));
-        }
-        Ok(e)
+        self.scoped(|p| {
+            let mut e = p.unary()?;
+            while p.keyword("and") {
+                p.i += 1;
+                p.deeper()?;
+                e = Expr::And(Box::new(e), Box::new(p.unary()?));
+            }
+            Ok(e)
+        })
     }
     fn unary(&mut self) -> Result<Expr, ParseError> {
         if self.keyword("not") {
             self.i += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            return self.nested(|p| Ok(Expr::Not(Box::new(p.unary()?))));
         }
         self.cmp()
     }
@@ -309,39 +354,47 @@ impl Parser {
         Ok(lhs)
     }
     fn sum(&mut self) -> Result<Expr, ParseError> {
-        let mut e = self.prod()?;
-        loop {
-            let op = if self.op("+") {
-                ArithOp::Add
-            } else if self.op("-") {
-                ArithOp::Sub
-            } else {
-                return Ok(e);
-            };
-            self.i += 1;
-            e = Expr::Arith(Box::new(e), op, Box::new(self.prod()?));
-        }
+        self.scoped(|p| {
+            let mut e = p.prod()?;
+            loop {
+                let op = if p.op("+") {
+                    ArithOp::Add
+                } else if p.op("-") {
+                    ArithOp::Sub
+                } else {
+                    return Ok(e);
+                };
+                p.i += 1;
+                p.deeper()?;
+                e = Expr::Arith(Box::new(e), op, Box::new(p.prod()?));
+            }
+        })
     }
     fn prod(&mut self) -> Result<Expr, ParseError> {
-        let mut e = self.neg()?;
-        loop {
-            let op = if self.op("*") {
-                ArithOp::Mul
-            } else if self.op("/") {
-                ArithOp::Div
-            } else {
-                return Ok(e);
-            };
-            self.i += 1;
-            e = Expr::Arith(Box::new(e), op, Box::new(self.neg()?));
-        }
+        self.scoped(|p| {
+            let mut e = p.neg()?;
+            loop {
+                let op = if p.op("*") {
+                    ArithOp::Mul
+                } else if p.op("/") {
+                    ArithOp::Div
+                } else {
+                    return Ok(e);
+                };
+                p.i += 1;
+                p.deeper()?;
+                e = Expr::Arith(Box::new(e), op, Box::new(p.neg()?));
+            }
+        })
     }
     fn neg(&mut self) -> Result<Expr, ParseError> {
         if self.op("-") {
             self.i += 1;
-            return Ok(match self.neg()? {
-                Expr::Num(v) => Expr::Num(-v),
-                e => Expr::Neg(Box::new(e)),
+            return self.nested(|p| {
+                Ok(match p.neg()? {
+                    Expr::Num(v) => Expr::Num(-v),
+                    e => Expr::Neg(Box::new(e)),
+                })
             });
         }
         self.atom()
@@ -361,7 +414,7 @@ impl Parser {
                 self.i += 1;
                 if self.punct('(') {
                     self.i += 1;
-                    return self.call(s, pos);
+                    return self.nested(|p| p.call(s, pos));
                 }
                 Ok(match s.as_str() {
                     "true" => Expr::Num(1.0),
@@ -371,7 +424,7 @@ impl Parser {
             }
             Some(Tok::Punct('(')) => {
                 self.i += 1;
-                let e = self.or()?;
+                let e = self.nested(Self::or)?;
                 self.expect(')')?;
                 Ok(e)
             }
@@ -382,7 +435,7 @@ impl Parser {
                     if !items.is_empty() {
                         self.expect(',')?;
                     }
-                    items.push(self.or()?);
+                    items.push(self.nested(Self::or)?);
                 }
                 self.i += 1;
                 Ok(Expr::List(items))
@@ -468,6 +521,7 @@ pub fn parse(s: &str) -> Result<Expr, ParseError> {
         toks,
         i: 0,
         len: s.chars().count(),
+        depth: 0,
     };
     let e = p.or()?;
     if p.i < p.toks.len() {

@@ -16,9 +16,18 @@ pub mod vars;
 use ingest::{IngestError, Panel, RawInputs, Series};
 use std::path::Path;
 
+/// The key columns of the study's panel built from raw files (the study's workspace declares
+/// the same names in its `regspec.yaml`): countries by ISO3 code, calendar years.
+pub const STUDY_KEYS: (&str, &str) = ("iso3", "year");
+
 /// Builds the study's panel: one row per sample country and year, every measure a column.
 pub fn build_panel(raw: &RawInputs) -> Result<Panel, IngestError> {
-    let mut panel = Panel::balanced(&raw.countries, raw.first_year, raw.last_year);
+    let mut panel = Panel::balanced(
+        crate::STUDY_KEYS,
+        &raw.countries,
+        raw.first_year,
+        raw.last_year,
+    );
     treatment::add(&mut panel, raw)?;
     outcomes::add(&mut panel, raw)?;
     distance::add(&mut panel, raw)?;

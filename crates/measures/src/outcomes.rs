@@ -115,7 +115,7 @@ mod tests {
             "coop_china_total".into(),
             [(k("CHN", 2015), 2000.0), (k("CHN", 2016), 1600.0)].into(),
         );
-        let mut p = Panel::balanced(&r.countries, 2015, 2016);
+        let mut p = Panel::balanced(crate::STUDY_KEYS, &r.countries, 2015, 2016);
         add(&mut p, &r).unwrap();
         let homic = &p.column("homic").unwrap().options();
         let hosic = &p.column("hosic").unwrap().options();

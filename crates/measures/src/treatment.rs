@@ -94,7 +94,7 @@ mod tests {
             "gni_pc".into(),
             [(("AAA".to_string(), 2012), 5000.0)].into(),
         );
-        let mut p = Panel::balanced(&r.countries, 2012, 2016);
+        let mut p = Panel::balanced(crate::STUDY_KEYS, &r.countries, 2012, 2016);
         add(&mut p, &r).unwrap();
         assert_eq!(col(&p, "sign_year")[..5], [Some(2014.0); 5]);
         assert_eq!(col(&p, "sign_year")[5], None, "BBB never signs");

@@ -158,7 +158,7 @@ mod tests {
     fn panel() -> Panel {
         let ids = ["A", "B", "A", "B", "A", "B"].map(String::from);
         let years = [2011, 2010, 2010, 2011, 2013, 2012];
-        let mut p = Panel::from_rows(&ids, &years);
+        let mut p = Panel::from_rows(("iso3", "year"), &ids, &years);
         p.set(
             "x",
             vec![
@@ -388,7 +388,7 @@ mod tests {
     #[test]
     fn duplicate_keys_are_named() {
         let ids = ["A", "A"].map(String::from);
-        let mut p = Panel::from_rows(&ids, &[2010, 2010]);
+        let mut p = Panel::from_rows(("iso3", "year"), &ids, &[2010, 2010]);
         p.set("x", vec![Some(1.0), Some(2.0)], "t");
         let e = run(&mut p, &[("l", "lag(x)")]).unwrap_err();
         assert!(

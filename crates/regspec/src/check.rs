@@ -2,7 +2,7 @@
 //! problem of every file, each with file, line, column, model and a snippet.
 
 use crate::diag::{suggest, Diagnostic};
-use crate::exec::Keys;
+use crate::exec::{Keys, Needs};
 use crate::frame::PanelView;
 use crate::plan::{self, PlannedModel};
 use crate::spec::{self, LoadedSpec};
@@ -148,7 +148,18 @@ pub fn check_plan(
         else {
             continue;
         };
-        complete(m, view);
+        if let Err((key, e)) = complete(m, view) {
+            let d = Diagnostic::new(&ls.path, e).model(&m.name);
+            diags.push(
+                match spec::locate(&ls.text, &m.name, Some(key))
+                    .or_else(|| spec::locate(&ls.text, &m.name, None))
+                {
+                    Some((l, c)) => d.at(&ls.text, l, c),
+                    None => d,
+                },
+            );
+            continue;
+        }
         match crate::terms::expand_terms(&m.regressors, view) {
             Ok(r) => m.regressors = r,
             Err(e) => {
@@ -217,27 +228,132 @@ fn check_keep(loaded: &[LoadedSpec], models: &[PlannedModel]) -> Vec<Diagnostic>
 
 /// Estimators that follow units over time default their `unit` and `time` options to the
 /// dataset's keys ([`crate::exec::Estimator::keys`]), so a workspace keyed by `state` and
-/// `quarter` needs no options.
-fn complete(m: &mut PlannedModel, view: &PanelView) {
-    let keys = crate::exec::lookup(&m.estimator).map_or(Keys::None, |e| e.keys());
-    let (unit, time) = view.keys();
+/// `quarter` needs no options; on repeated cross-sections the `unit` of cohorts is the dataset's
+/// `group`. Panel HAC takes its periods (and units) from the keys. A model whose estimator or
+/// vcov needs keys the dataset does not declare (and the spec does not name) is refused, saying
+/// what to declare.
+fn complete(m: &mut PlannedModel, view: &PanelView) -> Result<(), (&'static str, String)> {
+    let estimator = crate::exec::lookup(&m.estimator);
+    let keys = estimator.map_or(Keys::None, |e| e.keys());
+    let needs = estimator.map_or(Needs::Rows, |e| e.needs());
+    let panel = view.panel();
+    let shape = panel.shape().describe();
     // Panel HAC runs over the dataset's periods (and, for Newey-West, within its units).
     match m.vcov {
-        estimators::VcovKind::DriscollKraay { .. } => m.cluster = vec![time.to_string()],
-        estimators::VcovKind::NeweyWest { .. } => {
-            m.cluster = vec![unit.to_string(), time.to_string()]
-        }
+        estimators::VcovKind::DriscollKraay { .. } => match &panel.time {
+            Some(t) => m.cluster = vec![t.clone()],
+            None => return Err(("vcov", format!("Driscoll-Kraay errors are correlated across units within a period and need a time key: declare `time` under `data:` in regspec.yaml; this dataset is {shape}"))),
+        },
+        estimators::VcovKind::NeweyWest { .. } => match panel.panel_keys() {
+            Some((u, t)) => m.cluster = vec![u.to_string(), t.to_string()],
+            None => return Err(("vcov", format!("Newey-West errors follow each unit over time and need a panel: declare `unit` and `time` under `data:` in regspec.yaml; this dataset is {shape}"))),
+        },
         _ => {}
     }
+    let unit = panel.unit.as_ref().or(panel.group.as_ref());
     let o = &mut m.options;
-    if keys != Keys::None {
-        o.entry("unit".into())
-            .or_insert_with(|| serde_json::Value::String(unit.into()));
+    let mut missing = Vec::new();
+    if keys != Keys::None && !o.contains_key("unit") {
+        // A panel estimator's units are the panel's: a group is no default for it.
+        let default = if matches!(needs, Needs::Panel | Needs::BalancedPanel) {
+            panel.unit.as_ref()
+        } else {
+            unit
+        };
+        match default {
+            Some(u) => {
+                o.insert("unit".into(), serde_json::Value::String(u.clone()));
+            }
+            None => missing.push("unit"),
+        }
     }
-    if keys == Keys::UnitTime {
-        o.entry("time".into())
-            .or_insert_with(|| serde_json::Value::String(time.into()));
+    if keys == Keys::UnitTime && !o.contains_key("time") {
+        match &panel.time {
+            Some(t) => {
+                o.insert("time".into(), serde_json::Value::String(t.clone()));
+            }
+            None => missing.push("time"),
+        }
     }
+    if !missing.is_empty() {
+        let declare = match needs {
+            Needs::Rows | Needs::Cohorts => "`unit` and `time` (a panel), or `time` and `group` (repeated cross-sections: cohorts at the group level)",
+            Needs::Panel | Needs::BalancedPanel => "`unit` and `time` of a file with one row per unit and period",
+        };
+        return Err((
+            "estimator",
+            format!(
+                "`{}` needs {}; this dataset is {shape}: declare {declare} under `data:` in regspec.yaml, or name the columns in `options: {{{}}}`",
+                m.estimator,
+                needs.describe(),
+                missing.iter().map(|k| format!("{k}: ...")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// For an estimator that follows units over time ([`Needs::Panel`], [`Needs::BalancedPanel`]):
+/// its (unit, time) pairs are unique in the data (and, for a balanced panel, complete). Run
+/// once the option columns are known to exist.
+fn check_shape(m: &PlannedModel, view: &PanelView, needs: Needs) -> Result<(), String> {
+    if !matches!(needs, Needs::Panel | Needs::BalancedPanel) {
+        return Ok(());
+    }
+    let text = |k: &str| {
+        m.options
+            .get(k)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let Some(unit) = text("unit") else {
+        return Ok(());
+    };
+    let Some(time) = text("time").or_else(|| view.panel().time.clone()) else {
+        return Err(format!(
+            "`{}` needs {}: declare `time` under `data:` in regspec.yaml",
+            m.estimator,
+            needs.describe()
+        ));
+    };
+    if !view.has(&unit) || !view.has(&time) {
+        return Ok(());
+    }
+    let all: Vec<usize> = (0..view.nrows()).collect();
+    let units = view.codes(&unit, &all);
+    let times = view.numeric(&time, &all);
+    let mut seen: std::collections::HashMap<(u32, u64), usize> = Default::default();
+    for (r, (&u, &t)) in units.iter().zip(&times).enumerate() {
+        if let Some(first) = seen.insert((u, (t + 0.0).to_bits()), r) {
+            return Err(format!(
+                "`{}` needs {}, but ({unit}, {time}) = ({}, {}) appears in two rows ({} and {}); on repeated cross-sections use an estimator with cohorts at the group level (event_study, sun_abraham, imputation)",
+                m.estimator,
+                needs.describe(),
+                view.label(&unit, r),
+                view.label(&time, r),
+                ingest::table::locate_row(view.panel(), first),
+                ingest::table::locate_row(view.panel(), r),
+            ));
+        }
+    }
+    if needs == Needs::BalancedPanel {
+        let nu = units.iter().collect::<std::collections::HashSet<_>>().len();
+        let nt = times
+            .iter()
+            .map(|t| (t + 0.0).to_bits())
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        if nu * nt != units.len() {
+            return Err(format!(
+                "`{}` needs {}: {nu} units x {nt} periods would be {} rows, the data have {}",
+                m.estimator,
+                needs.describe(),
+                nu * nt,
+                units.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagnostic> {
@@ -298,14 +414,12 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
             let rows = view.select(filter.as_ref());
             let values = view.numeric(w, &rows);
             if let Some(i) = values.iter().position(|v| *v < 0.0) {
-                let (unit, time) = view.keys();
                 out.push(here(
                     "weights",
                     format!(
-                        "`weights: {w}` is negative ({}) for {unit} {} in {time} {}: weights must be non-negative",
+                        "`weights: {w}` is negative ({}) for {}: weights must be non-negative",
                         values[i],
-                        view.label(unit, rows[i]),
-                        view.label(time, rows[i])
+                        view.describe_row(rows[i])
                     ),
                 ));
             }
@@ -330,7 +444,8 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
                 .chain(&m.weights)
                 .all(|c| view.has(c));
             if let (true, Some(e)) = (all_exist, estimator) {
-                if let Err(e) = e.check_data(view, m) {
+                if let Err(e) = check_shape(m, view, e.needs()).and_then(|_| e.check_data(view, m))
+                {
                     let key = ["weights", "cluster"]
                         .into_iter()
                         .find(|k| e.contains(&format!("`{k}:")))

@@ -118,13 +118,18 @@ pub fn load_data(
             let d = if simulated {
                 format!("SIMULATED demo panel ({}), not real data", file.display())
             } else {
-                format!(
-                    "{} ({} rows; unit {}, time {})",
-                    file.display(),
-                    p.nrows(),
-                    p.unit,
-                    p.time
-                )
+                let keys = match (&p.unit, &p.time, &p.group) {
+                    (Some(u), Some(t), _) => format!("unit {u}, time {t}"),
+                    (None, Some(t), g) => format!(
+                        "repeated cross-sections by {t}{}",
+                        g.as_ref().map_or(String::new(), |g| format!(", group {g}"))
+                    ),
+                    (_, None, g) => format!(
+                        "a cross-section{}",
+                        g.as_ref().map_or(String::new(), |g| format!(", group {g}"))
+                    ),
+                };
+                format!("{} ({} rows; {keys})", file.display(), p.nrows())
             };
             (p, d)
         }
@@ -352,8 +357,17 @@ pub fn prepare_all(
 pub fn panel_hash(p: &Panel) -> String {
     use xxhash_rust::xxh3::Xxh3;
     let mut h = Xxh3::new();
-    h.update(p.unit.as_bytes());
-    h.update(p.time.as_bytes());
+    // A panel's keys are hashed as they always were; other shapes say which keys they lack.
+    match p.panel_keys() {
+        Some((u, t)) => {
+            h.update(u.as_bytes());
+            h.update(t.as_bytes());
+        }
+        None => h.update(format!("time={:?};", p.time).as_bytes()),
+    }
+    if let Some(g) = &p.group {
+        h.update(format!("group={g};").as_bytes());
+    }
     let mut buf: Vec<u8> = Vec::with_capacity(8 * 4096);
     for c in &p.columns {
         h.update(c.name.as_bytes());

@@ -78,8 +78,9 @@ impl fmt::Display for Diagnostic {
         writeln!(f, ": {kind}{}", self.message)?;
         if let (Some(s), Some(l)) = (&self.snippet, self.line) {
             let width = l.to_string().len();
-            writeln!(f, "{:>width$} | {s}", l)?;
-            if let Some(c) = self.column {
+            let (shown, c) = clip(s, self.column.unwrap_or(1));
+            writeln!(f, "{:>width$} | {shown}", l)?;
+            if self.column.is_some() {
                 writeln!(f, "{:>width$} | {}^", "", " ".repeat(c.saturating_sub(1)))?;
             }
         }
@@ -87,10 +88,48 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The longest source line a snippet shows whole; a longer one (a generated expression of
+/// thousands of terms) is shown as a window around the column, its cut ends marked `...`.
+const SNIPPET_CHARS: usize = 200;
+
+/// The part of `line` a snippet shows and the column within it.
+fn clip(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= SNIPPET_CHARS {
+        return (line.to_string(), column);
+    }
+    let c = column.clamp(1, chars.len()) - 1;
+    let start = c.saturating_sub(SNIPPET_CHARS / 2);
+    let end = (start + SNIPPET_CHARS).min(chars.len());
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut col = c - start + 1;
+    if start > 0 {
+        shown.insert_str(0, "...");
+        col += 3;
+    }
+    if end < chars.len() {
+        shown.push_str("...");
+    }
+    (shown, col)
+}
+
 pub use ingest::suggest;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_lines_are_shown_around_the_column() {
+        let line = "x".repeat(500) + "^here" + &"y".repeat(500);
+        let (shown, col) = super::clip(&line, 501);
+        assert!(
+            shown.starts_with("...") && shown.ends_with("..."),
+            "{shown}"
+        );
+        assert_eq!(shown.chars().nth(col - 1), Some('^'));
+        assert!(shown.chars().count() <= super::SNIPPET_CHARS + 6);
+        assert_eq!(super::clip("short", 3), ("short".to_string(), 3));
+    }
+
     #[test]
     fn suggests_close_words() {
         assert_eq!(

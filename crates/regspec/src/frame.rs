@@ -137,9 +137,20 @@ impl<'a> PanelView<'a> {
         self.panel
     }
 
-    /// The unit and time key names (the defaults of estimator options).
-    pub fn keys(&self) -> (&'a str, &'a str) {
-        (&self.panel.unit, &self.panel.time)
+    /// A row as a reader finds it: by its keys (`state TX in year 2003`) where the dataset has
+    /// keys, and by its place in the file always (`line 12`).
+    pub fn describe_row(&self, row: usize) -> String {
+        let keys: Vec<String> = [&self.panel.unit, &self.panel.time, &self.panel.group]
+            .into_iter()
+            .flatten()
+            .map(|k| format!("{k} {}", self.label(k, row)))
+            .collect();
+        let at = ingest::table::locate_row(self.panel, row);
+        if keys.is_empty() {
+            format!("the row at {at}")
+        } else {
+            format!("{} ({at})", keys.join(" in "))
+        }
     }
 
     /// Whether the panel has a column `name`.
@@ -216,6 +227,15 @@ impl<'a> PanelView<'a> {
                 Factor::Shift(c, _) => (c, true),
             };
             if !self.has(col) {
+                if let Some(t) = self
+                    .panel
+                    .meta
+                    .get(&format!("{}{col}", ingest::table::UNSUPPORTED_META))
+                {
+                    return Err(format!(
+                        "column `{col}` has type {t}, which regspec cannot use (numbers, text and dates only)"
+                    ));
+                }
                 let hint = crate::diag::suggest(col, self.names())
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();

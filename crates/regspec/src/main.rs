@@ -259,7 +259,26 @@ fn summarise(s: &run::RunSummary, out: &Path, verbose: bool) {
             for w in &m.result.warnings {
                 eprintln!("warning: {} model `{}`: {w}", t.table, m.name);
             }
+            // Infinite values are a surprise a reader must hear of (missing values are usual:
+            // the tables' notes count them).
+            if m.result.n_infinite > 0 {
+                if let Some(r) = m.removed() {
+                    eprintln!("note: {} model `{}`: {r}", t.table, m.name);
+                }
+            }
         }
+    }
+    let removed: Vec<&report::ModelRecord> = s
+        .records
+        .iter()
+        .flat_map(|t| &t.models)
+        .filter(|m| m.removed().is_some())
+        .collect();
+    if !removed.is_empty() {
+        println!(
+            "{} model(s) removed observations (missing values, infinite values or singletons): each table's notes give the counts",
+            removed.len()
+        );
     }
     println!("open {}", out.join("index.md").display());
 }

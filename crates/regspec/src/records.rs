@@ -62,14 +62,18 @@ pub(crate) fn merge_into_previous(
 /// A table's labels: the spec's own (LaTeX as written) over the data file's (plain text,
 /// escaped for LaTeX here), so a Stata file's variable labels head its rows unless a spec says
 /// otherwise.
+/// A table's labels: the data file's (escaped for LaTeX: they are the data's text), under the
+/// workspace's `labels:`, under the spec's own (both written by the user, as LaTeX).
 fn with_data_labels(
     spec: &BTreeMap<String, String>,
+    workspace: &BTreeMap<String, String>,
     data: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = data
         .iter()
         .map(|(k, v)| (k.clone(), report::latex_escape(v)))
         .collect();
+    out.extend(workspace.iter().map(|(k, v)| (k.clone(), v.clone())));
     out.extend(spec.iter().map(|(k, v)| (k.clone(), v.clone())));
     out
 }
@@ -81,6 +85,7 @@ pub(crate) fn tables(
     plan: &[PlannedModel],
     mut recs: BTreeMap<usize, ModelRecord>,
     infos: &BTreeMap<Option<String>, DataInfo>,
+    workspace_labels: &BTreeMap<String, String>,
 ) -> Vec<TableRecord> {
     let mut out = Vec::new();
     for ls in loaded {
@@ -110,7 +115,7 @@ pub(crate) fn tables(
             title: s.title.clone(),
             notes: s.notes.clone(),
             spec_file: ls.path.display().to_string(),
-            labels: with_data_labels(&s.labels, &lp.labels),
+            labels: with_data_labels(&s.labels, workspace_labels, &lp.labels),
             keep: s.keep.clone(),
             drop: s.drop.clone(),
             template: s.template.clone(),

@@ -42,6 +42,8 @@ pub struct DataDecl {
     pub unit: Option<String>,
     /// Name of the time key column.
     pub time: Option<String>,
+    /// Name of the group column (the level at which a treatment is assigned).
+    pub group: Option<String>,
     /// How a date time key becomes periods (year, quarter, month, day).
     pub period: Option<Period>,
     /// Field delimiter of a CSV file (default: comma).
@@ -66,6 +68,8 @@ struct WorkspaceFile {
     datasets: std::collections::BTreeMap<String, DataDecl>,
     #[serde(default)]
     limits: crate::limits::Limits,
+    #[serde(default)]
+    labels: std::collections::BTreeMap<String, String>,
 }
 
 /// A loaded workspace.
@@ -83,6 +87,9 @@ pub struct Workspace {
     pub datasets: std::collections::BTreeMap<String, DataDecl>,
     /// The caps on draws, event windows and grids (`limits:`; see [`crate::limits`]).
     pub limits: crate::limits::Limits,
+    /// How every table names these columns (`labels:`; a spec's own labels win, and these win
+    /// over a data file's variable labels).
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 impl Workspace {
@@ -103,7 +110,7 @@ impl Workspace {
             let mut msg = e.message.clone();
             if msg.contains("unknown field") {
                 msg.push_str(
-                    " (a workspace file has `data`, `variables`, `datasets` and `limits`)",
+                    " (a workspace file has `data`, `variables`, `datasets`, `labels` and `limits`)",
                 );
             }
             let d = Diagnostic::new(&path, msg);
@@ -134,10 +141,10 @@ impl Workspace {
                     format!("dataset `{name}`: `sources` (the raw-source build) belongs to the default `data:` only"),
                 ));
             }
-            if decl.file.is_none() || decl.unit.is_none() || decl.time.is_none() {
+            if decl.file.is_none() {
                 return Err(Diagnostic::new(
                     &path,
-                    format!("dataset `{name}` needs `file`, `unit` and `time`"),
+                    format!("dataset `{name}` needs a `file` (and the keys it has: `unit` and `time` for a panel, `time` for repeated cross-sections, none for a cross-section)"),
                 ));
             }
         }
@@ -149,6 +156,7 @@ impl Workspace {
             variables: wf.variables,
             datasets: wf.datasets,
             limits: wf.limits,
+            labels: wf.labels,
         })
     }
 
@@ -181,8 +189,7 @@ impl Workspace {
         }
     }
 
-    /// How to read the default dataset's file: keys from the declaration, or the study's
-    /// `iso3`/`year`.
+    /// How to read the default dataset's file: the keys it declares, and no others.
     pub fn dataset(&self) -> DatasetSpec {
         spec_of(&self.data)
     }
@@ -192,8 +199,9 @@ impl Workspace {
 pub fn spec_of(d: &DataDecl) -> DatasetSpec {
     DatasetSpec {
         file: d.file.clone(),
-        unit: d.unit.clone().unwrap_or_else(|| "iso3".into()),
-        time: d.time.clone().unwrap_or_else(|| "year".into()),
+        unit: d.unit.clone(),
+        time: d.time.clone(),
+        group: d.group.clone(),
         period: d.period,
         delimiter: d.delimiter,
         decimal: d.decimal,
@@ -271,72 +279,60 @@ pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
     // Read every column as it is, keys unchecked, to guess them.
     let cols = ingest::table::read_columns(data, delimiter).map_err(|e| e.to_string())?;
     let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
-    let time = guess(
-        &names,
-        &[
-            "year", "time", "period", "date", "quarter", "month", "yr", "t",
-        ],
-    )
-    .ok_or_else(|| {
-        format!(
-            "{}: cannot guess the time column among {}; write regspec.yaml by hand (see README)",
-            data.display(),
-            names.join(", ")
-        )
-    })?;
-    let unit = guess(
-        &names,
-        &[
-            "id",
-            "unit",
-            "iso3",
-            "country",
-            "state",
-            "county",
-            "firm",
-            "firm_id",
-            "county_id",
-            "state_id",
-            "code",
-            "name",
-        ],
-    )
-    .or_else(|| names.iter().find(|n| **n != time).map(|s| s.to_string()))
-    .ok_or_else(|| format!("{}: needs at least two columns", data.display()))?;
-    let spec = DatasetSpec {
-        delimiter,
-        decimal,
-        ..DatasetSpec::keys(&unit, &time)
-    };
     let file_rel = pathdiff(data, root);
-    // Check the guess now, so the first `regspec check` is not the first to fail.
-    let panel = ingest::read_panel(data, &spec).map_err(|e| {
-        format!("{e}\n(guessed unit `{unit}` and time `{time}`; fix them in regspec.yaml)")
-    })?;
+    let guessed = guess_keys(data, &names, delimiter, decimal)?;
+    let panel = &guessed.panel;
     let numeric: Vec<&str> = panel
         .variables()
-        .filter(|c| !c.is_text())
+        .filter(|c| !c.is_text() && !panel.is_key(&c.name))
         .map(|c| c.name.as_str())
         .collect();
     let outcome = numeric.first().copied().unwrap_or("y");
     let regressor = numeric.get(1).copied().unwrap_or("x");
+    let line = |k: &str, v: &Option<String>| {
+        v.as_ref()
+            .map_or(String::new(), |v| format!("  {k}: {v}\n"))
+    };
+    let keys =
+        line("unit", &panel.unit) + &line("time", &panel.time) + &line("group", &panel.group);
+    let variables = match panel.panel_keys() {
+        Some(_) => format!("variables:\n  {outcome}_l1: lag({outcome}, 1)\n"),
+        None => format!("variables:\n  ln_{outcome}: log({outcome})\n"),
+    };
     let yaml = format!(
         "# regspec workspace (written by `regspec init`): the data and the variables every spec sees.\n\
-         data:\n  file: {}\n  unit: {unit}\n  time: {time}\n{}\
+         {}\
+         data:\n  file: {}\n{keys}{}\
          # Variables computed from the data, in order (see specs/README.md for the functions).\n\
-         variables:\n  {outcome}_l1: lag({outcome}, 1)\n",
+         {variables}",
+        guessed.why.lines().map(|l| format!("# {l}\n")).collect::<String>(),
         file_rel.display(),
         delimiter.map_or_else(String::new, |c| format!(
             "  delimiter: \"{}\"\n",
             c.escape_default()
         )) + if decimal.is_some() { "  decimal: \",\"\n" } else { "" }
     );
-    let first = format!(
+    // The first models: pooled, then with the fixed effects the keys suggest, clustered at the
+    // level of the unit (a panel) or the group (repeated cross-sections); robust errors on a
+    // cross-section without a group.
+    let level = panel.unit.as_ref().or(panel.group.as_ref());
+    let inference = match level {
+        Some(l) => format!("cluster: {l}"),
+        None => "vcov: hetero".to_string(),
+    };
+    let fe: Vec<&String> = [level, panel.time.as_ref()].into_iter().flatten().collect();
+    let mut first = format!(
         "# A first table (written by `regspec init`): edit the outcome and regressors.\n\
          title: \"First regressions\"\n\
-         models:\n  - name: pooled\n    outcome: {outcome}\n    regressors: [{regressor}]\n    cluster: {unit}\n  \
-         - name: twfe\n    extends: pooled\n    fe: [{unit}, {time}]\n"
+         models:\n  - name: pooled\n    outcome: {outcome}\n    regressors: [{regressor}]\n    {inference}\n"
     );
+    if !fe.is_empty() {
+        let fe: Vec<&str> = fe.iter().map(|s| s.as_str()).collect();
+        first.push_str(&format!(
+            "  - name: fe\n    extends: pooled\n    fe: [{}]\n",
+            fe.join(", ")
+        ));
+    }
     let spec_dir = root.join("specs");
     std::fs::create_dir_all(&spec_dir).map_err(|e| format!("{}: {e}", spec_dir.display()))?;
     let spec_file = spec_dir.join("first.yaml");
@@ -346,6 +342,122 @@ pub fn init(data: &Path, root: &Path) -> Result<Vec<PathBuf>, String> {
     std::fs::write(&ws_file, yaml).map_err(|e| format!("{}: {e}", ws_file.display()))?;
     std::fs::write(&spec_file, first).map_err(|e| format!("{}: {e}", spec_file.display()))?;
     Ok(vec![ws_file, spec_file])
+}
+
+/// The keys `regspec init` found, the file read with them, and why (written into
+/// `regspec.yaml` as comments).
+struct Guessed {
+    panel: ingest::Panel,
+    why: String,
+}
+
+/// Columns that name a period, and columns that name a unit or a group, in order of preference.
+const TIME_NAMES: &[&str] = &[
+    "year", "time", "period", "date", "quarter", "month", "yr", "t",
+];
+const UNIT_NAMES: &[&str] = &[
+    "id",
+    "unit",
+    "person",
+    "person_id",
+    "pid",
+    "worker",
+    "worker_id",
+    "firm",
+    "firm_id",
+    "iso3",
+    "country",
+    "state",
+    "county",
+    "county_id",
+    "state_id",
+    "code",
+    "name",
+];
+const GROUP_NAMES: &[&str] = &[
+    "state",
+    "state_id",
+    "county",
+    "county_id",
+    "region",
+    "country",
+    "iso3",
+    "district",
+    "province",
+    "municipality",
+    "school",
+    "firm",
+    "firm_id",
+];
+
+/// Guesses a dataset's keys: a panel when a unit-like column and the time column are unique
+/// together; repeated cross-sections (with a group-like column as the group) when the file has a
+/// time column but no such unit; a cross-section without a time column. Each guess is read with
+/// its keys checked, so the first `regspec check` is not the first to fail.
+fn guess_keys(
+    data: &Path,
+    names: &[&str],
+    delimiter: Option<char>,
+    decimal: Option<char>,
+) -> Result<Guessed, String> {
+    let spec = |unit: Option<&String>, time: Option<&String>, group: Option<&String>| DatasetSpec {
+        unit: unit.cloned(),
+        time: time.cloned(),
+        group: group.cloned(),
+        delimiter,
+        decimal,
+        ..DatasetSpec::default()
+    };
+    let read = |s: &DatasetSpec| ingest::read_panel(data, s).map_err(|e| e.to_string());
+    let Some(time) = guess(names, TIME_NAMES) else {
+        let group = guess(names, GROUP_NAMES);
+        let panel = read(&spec(None, None, group.as_ref()))?;
+        return Ok(Guessed {
+            why: format!(
+                "No column names a period ({}): the data are read as a cross-section.{}",
+                TIME_NAMES.join(", "),
+                group.as_ref().map_or(String::new(), |g| format!(
+                    " `{g}` is the group (the level of clusters)."
+                )),
+            ),
+            panel,
+        });
+    };
+    let mut tried = Vec::new();
+    for unit in UNIT_NAMES.iter().filter_map(|u| guess(names, &[u])) {
+        if unit == time {
+            continue;
+        }
+        match read(&spec(Some(&unit), Some(&time), None)) {
+            Ok(panel) => {
+                return Ok(Guessed {
+                    why: format!(
+                        "`{unit}` and `{time}` are unique together: the data are read as a panel."
+                    ),
+                    panel,
+                })
+            }
+            Err(e) if e.contains("duplicate (") => tried.push(unit),
+            Err(e) => {
+                return Err(format!(
+                    "{e}\n(guessed unit `{unit}` and time `{time}`; fix them in regspec.yaml)"
+                ))
+            }
+        }
+    }
+    let group = guess(names, GROUP_NAMES);
+    let panel = read(&spec(None, Some(&time), group.as_ref()))
+        .map_err(|e| format!("{e}\n(guessed time `{time}`; fix it in regspec.yaml)"))?;
+    let why = match tried.is_empty() {
+        true => format!("No column names a unit followed over `{time}`: the data are read as repeated cross-sections."),
+        false => format!(
+            "Several rows share a ({}, {time}) pair: the data are read as repeated cross-sections (no unit key).",
+            tried.join(" / ")
+        ),
+    } + &group.as_ref().map_or(String::new(), |g| {
+        format!("\n`{g}` is the group: the level of treatment cohorts and clusters.")
+    });
+    Ok(Guessed { panel, why })
 }
 
 fn guess(names: &[&str], wanted: &[&str]) -> Option<String> {

@@ -286,3 +286,46 @@ impl Provenance {
         format!("Provenance: {}.", parts.join("; "))
     }
 }
+
+impl ModelRecord {
+    /// How many observations of the model's sample the fit removed, and why (missing values,
+    /// infinite values, fixed-effect singletons); `None` when it removed none.
+    pub fn removed(&self) -> Option<String> {
+        let r = &self.result;
+        let plural = |n: usize, one: &str, many: &str| {
+            if n == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
+        let parts: Vec<String> = [
+            (r.n_missing, "for a missing value", "for missing values"),
+            (r.n_infinite, "for an infinite value", "for infinite values"),
+            (
+                r.n_singletons,
+                "as a fixed-effect singleton",
+                "as fixed-effect singletons",
+            ),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+        .collect();
+        let total = r.n_missing + r.n_infinite + r.n_singletons;
+        match parts.len() {
+            0 => None,
+            // "31 observations removed for missing values"
+            1 => Some(format!(
+                "{} removed {}",
+                plural(total, "observation", "observations"),
+                parts[0].split_once(' ').map_or("", |(_, why)| why)
+            )),
+            _ => Some(format!(
+                "{} removed ({})",
+                plural(total, "observation", "observations"),
+                parts.join(", ")
+            )),
+        }
+    }
+}

@@ -18,6 +18,10 @@ impl Estimator for Bacon {
         Keys::UnitTime
     }
 
+    fn needs(&self) -> Needs {
+        Needs::BalancedPanel
+    }
+
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         bacon_options(m).map(|o| vec![o.adopt, o.unit, o.time])
     }
@@ -33,13 +37,10 @@ impl Estimator for Bacon {
 #[serde(deny_unknown_fields)]
 pub struct StaggeredOptions {
     /// Column of the first treated period (missing: never treated).
-    #[serde(default = "default_adopt")]
     pub adopt: String,
     /// The unit key.
-    #[serde(default = "default_unit")]
     pub unit: String,
     /// The time key.
-    #[serde(default = "default_time")]
     pub time: String,
 }
 /// The model's fixed effects must be exactly the unit and the period.

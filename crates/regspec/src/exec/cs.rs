@@ -18,6 +18,10 @@ impl Estimator for CallawaySantAnna {
         Keys::UnitTime
     }
 
+    fn needs(&self) -> Needs {
+        Needs::Panel
+    }
+
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         let o = cs_options(m)?;
         let mut cols = vec![o.adopt, o.unit, o.time];
@@ -39,11 +43,8 @@ impl Estimator for CallawaySantAnna {
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CsYaml {
-    #[serde(default = "default_adopt")]
     adopt: String,
-    #[serde(default = "default_unit")]
     unit: String,
-    #[serde(default = "default_time")]
     time: String,
     #[serde(default = "default_control")]
     control: estimators::CsControl,

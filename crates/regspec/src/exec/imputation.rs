@@ -20,6 +20,10 @@ impl Estimator for Imputation {
         Keys::UnitTime
     }
 
+    fn needs(&self) -> Needs {
+        Needs::Cohorts
+    }
+
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         imputation_options(m).map(|o| vec![o.adopt, o.unit, o.time])
     }
@@ -34,13 +38,10 @@ impl Estimator for Imputation {
 #[serde(deny_unknown_fields)]
 pub struct ImputationOptions {
     /// Column of the first treated period.
-    #[serde(default = "default_adopt")]
     pub adopt: String,
     /// The unit key.
-    #[serde(default = "default_unit")]
     pub unit: String,
     /// The time key.
-    #[serde(default = "default_time")]
     pub time: String,
     /// Leads in BJS's pre-trend test (0: no test).
     #[serde(default)]

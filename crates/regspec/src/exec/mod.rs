@@ -39,6 +39,11 @@ pub trait Estimator: Sync {
     fn keys(&self) -> Keys {
         Keys::None
     }
+    /// The shape of data the estimator can honour; `check` refuses it on other data, saying
+    /// what to declare.
+    fn needs(&self) -> Needs {
+        Needs::Rows
+    }
     /// Validates the options and the model's fields without data; returns the columns the
     /// options name (checked against the panel by `check`). Fields the estimator cannot honour
     /// (fixed effects, weights, a cluster) are refused here, never ignored.
@@ -52,6 +57,34 @@ pub trait Estimator: Sync {
     /// Models with the same group may share work (see [`share_key`]); `None`: estimated alone.
     fn share_group(&self, _m: &PlannedModel) -> Option<String> {
         None
+    }
+}
+
+/// The data an estimator can honour, from the least to the most demanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Rows of any shape: a cross-section, repeated cross-sections, spells, a panel.
+    Rows,
+    /// Cohorts over time: its `unit` option (a panel's unit, or the dataset's `group` on
+    /// repeated cross-sections) and `time`; several rows per (unit, time) are fine.
+    Cohorts,
+    /// Units followed over time: (unit, time) unique in the data.
+    Panel,
+    /// A balanced panel: (unit, time) unique and every unit in every period.
+    BalancedPanel,
+}
+
+impl Needs {
+    /// What the estimator needs, in a check message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Needs::Rows => "any rows",
+            Needs::Cohorts => "units or groups over time (its `unit` and `time` options)",
+            Needs::Panel => "a panel: one row per (unit, time)",
+            Needs::BalancedPanel => {
+                "a balanced panel: one row per (unit, time), every unit in every period"
+            }
+        }
     }
 }
 
@@ -291,22 +324,6 @@ fn event_points(coefficients: &[estimators::Coefficient]) -> Vec<EventPoint> {
         .collect();
     points.sort_by_key(|p| p.rel_time);
     points
-}
-
-/// Default adoption column of the staggered-design options (the study's signing year); a
-/// workspace's own unit and time keys replace the next two (`check::complete`).
-fn default_adopt() -> String {
-    "sign_year".into()
-}
-
-/// Default unit key of estimator options.
-fn default_unit() -> String {
-    "iso3".into()
-}
-
-/// Default time key of estimator options.
-fn default_time() -> String {
-    "year".into()
 }
 
 /// The fixed effects are exactly the unit and the period (in either order).

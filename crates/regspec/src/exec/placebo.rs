@@ -19,6 +19,11 @@ impl Estimator for Placebo {
         Keys::UnitTime
     }
 
+    fn needs(&self) -> Needs {
+        // The permutations move whole units' treatment paths: units followed over time.
+        Needs::Panel
+    }
+
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         placebo_options(m).map(|p| vec![p.sign, p.unit, p.time])
     }
@@ -43,13 +48,10 @@ pub struct PlaceboOptions {
     #[serde(default = "default_seed")]
     pub seed: u64,
     /// Column of the signing (adoption) period.
-    #[serde(default = "default_sign")]
     pub sign: String,
     /// The unit key.
-    #[serde(default = "default_unit")]
     pub unit: String,
     /// The time key.
-    #[serde(default = "default_time")]
     pub time: String,
 }
 
@@ -61,9 +63,6 @@ fn default_draws() -> usize {
 }
 fn default_seed() -> u64 {
     20231129
-}
-fn default_sign() -> String {
-    "sign_year".into()
 }
 
 /// Parses and validates the options of a placebo model.

@@ -19,6 +19,10 @@ impl Estimator for PsmDid {
         Keys::Unit
     }
 
+    fn needs(&self) -> Needs {
+        Needs::Panel
+    }
+
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         let p = psm_options(m)?;
         let mut cols = p.covariates.clone();
@@ -42,29 +46,20 @@ impl Estimator for PsmDid {
 struct PsmYaml {
     #[serde(default)]
     covariates: Vec<String>,
-    #[serde(default = "default_pre_period")]
     pre_period: String,
     #[serde(default = "default_caliper")]
     caliper: f64,
     #[serde(default = "default_replacement")]
     replacement: bool,
-    #[serde(default = "default_treated")]
     treated: String,
-    #[serde(default = "default_unit")]
     unit: String,
 }
 
-fn default_pre_period() -> String {
-    "year <= 2012".into()
-}
 fn default_caliper() -> f64 {
     0.2
 }
 fn default_replacement() -> bool {
     true
-}
-fn default_treated() -> String {
-    "treat".into()
 }
 
 /// Validated PSM-DID settings.

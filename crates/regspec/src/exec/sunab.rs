@@ -7,13 +7,10 @@ use super::*;
 #[serde(deny_unknown_fields)]
 pub struct SunabOptions {
     /// Column of the first treated period (missing: never treated).
-    #[serde(default = "default_adopt")]
     pub adopt: String,
     /// The unit key.
-    #[serde(default = "default_unit")]
     pub unit: String,
     /// The time key.
-    #[serde(default = "default_time")]
     pub time: String,
     /// HonestDiD sensitivity of the event-time effects.
     #[serde(default)]
@@ -37,6 +34,10 @@ impl Estimator for SunAbraham {
 
     fn keys(&self) -> Keys {
         Keys::UnitTime
+    }
+
+    fn needs(&self) -> Needs {
+        Needs::Cohorts
     }
 
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {

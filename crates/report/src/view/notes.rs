@@ -5,21 +5,14 @@ use super::{latex_escape, NoteView};
 use crate::record::{ModelRecord, TableRecord};
 use crate::style::{Below, Style};
 
-/// How a FE or cluster variable is named in prose: its label, or a default for the panel
-/// identifiers (`iso3` is "country", `a^b` is "a-b").
+/// How a FE or cluster variable is named in prose: its label (the spec's, the workspace's or
+/// the data file's), else its name; `a^b` is "a-b".
 pub(super) fn display_name(t: &TableRecord, var: &str) -> String {
     if let Some(l) = t.labels.get(var) {
         return l.clone();
     }
     var.split('^')
-        .map(|p| match p {
-            "iso3" => "country".to_string(),
-            other => t
-                .labels
-                .get(other)
-                .cloned()
-                .unwrap_or_else(|| other.to_string()),
-        })
+        .map(|p| t.labels.get(p).cloned().unwrap_or_else(|| p.to_string()))
         .collect::<Vec<_>>()
         .join("-")
 }
@@ -160,15 +153,16 @@ pub(super) fn notes(
             }
         }
     }
-    // The estimators' own sentences, each once, naming its columns unless all share it.
+    // The estimators' own sentences and the observations each fit removed (as fixest reports
+    // them), each once, naming its columns unless all share it.
     let mut est_notes: Vec<(String, Vec<usize>)> = Vec::new();
     for models in panels_models {
         for (i, m) in models.iter().enumerate() {
-            for n in &m.notes {
-                match est_notes.iter_mut().find(|(x, _)| x == n) {
+            for n in m.notes.iter().cloned().chain(m.removed()) {
+                match est_notes.iter_mut().find(|(x, _)| *x == n) {
                     Some((_, cols)) if !cols.contains(&(i + 1)) => cols.push(i + 1),
                     Some(_) => {}
-                    None => est_notes.push((n.clone(), vec![i + 1])),
+                    None => est_notes.push((n, vec![i + 1])),
                 }
             }
         }

@@ -1,0 +1,310 @@
+//! Data that are not a unique panel, end to end (tests/fixtures/shapes/, simulated by
+//! tests/reference/make_shapes_reference.py): repeated cross-sections of individuals in states
+//! with a staggered state policy (cohorts at the state level), a cross-section without a time
+//! key, and worker-firm spells with several rows per (worker, year). Every number is checked
+//! against pyfixest 0.60 (and an exact least-squares imputation) with the derived variables
+//! computed independently in pandas; shuffling a file's rows changes no output.
+
+mod common;
+
+use common::{copy_dir, read, regspec, root};
+use report::TableRecord;
+use std::path::{Path, PathBuf};
+
+/// A scratch copy of tests/fixtures/shapes.
+fn shapes(name: &str) -> PathBuf {
+    let src = root().join("tests/fixtures/shapes");
+    let dir = std::env::temp_dir().join(format!("regspec-shapes-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&src, &dir);
+    dir
+}
+
+fn table(dir: &Path, t: &str) -> TableRecord {
+    serde_json::from_str(&read(dir, &format!("reports/{t}.json"))).unwrap()
+}
+
+fn reference() -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/shapes_reference.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn close(a: f64, b: f64, tol: f64, what: &str) {
+    assert!(
+        (a - b).abs() <= tol * b.abs().max(1e-12),
+        "{what}: {a} vs reference {b}"
+    );
+}
+
+/// Runs the fixture once (every table) and returns its directory.
+fn run_all(name: &str) -> PathBuf {
+    let dir = shapes(name);
+    let (ok, out, err) = regspec(&dir, &["check"]);
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    dir
+}
+
+/// Every coefficient, SE and the number of observations of a model against pyfixest:
+/// coefficients at 1e-8 relative, SEs at `se_tol`.
+fn assert_model(dir: &Path, tbl: &str, model: &str) {
+    assert_model_se(dir, tbl, model, 1e-8)
+}
+
+fn assert_model_se(dir: &Path, tbl: &str, model: &str, se_tol: f64) {
+    let reference = reference();
+    let t = table(dir, tbl);
+    let m = t.models.iter().find(|m| m.name == model).unwrap();
+    let r = &reference[model];
+    assert_eq!(
+        m.result.nobs as u64,
+        r["nobs"].as_u64().unwrap(),
+        "{model} nobs"
+    );
+    let coefs = r["coefficients"].as_object().unwrap();
+    let ours: Vec<&str> = m
+        .result
+        .coefficients
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|n| *n != "(Intercept)")
+        .collect();
+    assert_eq!(
+        ours.len(),
+        coefs.keys().filter(|k| *k != "Intercept").count(),
+        "{model}: coefficients {ours:?}"
+    );
+    for (name, v) in coefs {
+        // pyfixest calls the constant `Intercept`, regspec (as fixest) `(Intercept)`.
+        let name = if name == "Intercept" {
+            "(Intercept)"
+        } else {
+            name.as_str()
+        };
+        let c = m
+            .result
+            .coef(name)
+            .unwrap_or_else(|| panic!("{model}: no coefficient {name} among {ours:?}"));
+        close(
+            c.estimate,
+            v["estimate"].as_f64().unwrap(),
+            1e-8,
+            &format!("{model} {name}"),
+        );
+        close(
+            c.std_error,
+            v["std_error"].as_f64().unwrap(),
+            se_tol,
+            &format!("{model} {name} se"),
+        );
+    }
+}
+
+#[test]
+fn repeated_cross_sections_match_pyfixest() {
+    let dir = run_all("rcs");
+    assert_model(&dir, "rcs", "rcs_ols");
+    assert_model(&dir, "rcs", "rcs_es");
+    let reference = reference();
+    let t = table(&dir, "rcs_robust");
+    // Sun-Abraham with the state's cohort: every period's aggregated effect and SE.
+    let sa = t.models.iter().find(|m| m.name == "rcs_sunab").unwrap();
+    assert_eq!(
+        sa.result.nobs as u64,
+        reference["rcs_sunab_nobs"].as_u64().unwrap()
+    );
+    let periods = reference["rcs_sunab"].as_object().unwrap();
+    let es = sa.event_study.as_ref().expect("Sun-Abraham event study");
+    let mut n = 0;
+    for (k, v) in periods {
+        let k: i64 = k.parse().unwrap();
+        let p = es.points.iter().find(|p| p.rel_time == k);
+        let Some(p) = p else {
+            panic!("Sun-Abraham: no period {k}")
+        };
+        close(
+            p.estimate,
+            v["estimate"].as_f64().unwrap(),
+            1e-8,
+            &format!("sunab {k}"),
+        );
+        close(
+            p.std_error,
+            v["std_error"].as_f64().unwrap(),
+            // pyfixest's event_study takes no demeaning tolerance: its SEs carry its iterative
+            // fixed-effect solve's error (about 2e-8 relative here), so 1e-6.
+            1e-6,
+            &format!("sunab {k} se"),
+        );
+        n += 1;
+    }
+    assert!(n >= 10, "{n} Sun-Abraham periods compared");
+    // Imputation: effects equal to the exact least-squares imputation; SEs equal to pyfixest's
+    // did2s up to its iterative first stage (1e-5 relative, as for the panel reference).
+    let bjs = t
+        .models
+        .iter()
+        .find(|m| m.name == "rcs_imputation")
+        .unwrap();
+    let exact = reference["rcs_imputation_exact"].as_object().unwrap();
+    let did2s = reference["rcs_did2s"].as_object().unwrap();
+    let es = bjs.event_study.as_ref().expect("imputation event study");
+    for (k, v) in did2s {
+        let e: i64 = k.parse().unwrap();
+        let p = es.points.iter().find(|p| p.rel_time == e).unwrap();
+        close(
+            p.estimate,
+            exact[k].as_f64().unwrap(),
+            1e-8,
+            &format!("bjs {k}"),
+        );
+        close(
+            p.std_error,
+            v["std_error"].as_f64().unwrap(),
+            1e-5,
+            &format!("bjs {k} se"),
+        );
+    }
+}
+
+#[test]
+fn cross_section_matches_pyfixest() {
+    let dir = run_all("cross");
+    for m in ["cs_ols_hc1", "cs_ols_fe", "cs_iv"] {
+        assert_model(&dir, "cross", m);
+    }
+    // PPML: coefficients at 1e-8; its standard errors on these low-count data agree with
+    // pyfixest's to about 3e-6 relative only (on the demo panel's counts, 1e-8): an open finding
+    // about the IRLS stopping rule, pinned here at 1e-5 until it is resolved.
+    assert_model_se(&dir, "cross", "cs_ppml", 1e-5);
+    let t = table(&dir, "cross");
+    assert!(
+        t.data_source.contains("a cross-section"),
+        "{}",
+        t.data_source
+    );
+}
+
+#[test]
+fn worker_firm_spells_match_pyfixest() {
+    let dir = run_all("spells");
+    assert_model(&dir, "spells", "spells_akm");
+    assert_model(&dir, "spells", "spells_akm_year");
+}
+
+/// Shuffling the rows of every data file changes no output file: every table, figure and
+/// record is byte-identical once the data key (the hash of the file's bytes, which the cache
+/// is keyed by and the provenance names) is masked. PDF figures are compared through their
+/// SVG sources: the PDF writer orders its resource dictionaries differently from one run to
+/// the next even on the same data (a known defect of the figures, not of the row order).
+#[test]
+fn shuffled_rows_leave_every_output_identical() {
+    let plain = run_all("plain");
+    let shuffled = shapes("shuffled");
+    for f in ["people.csv", "cross.csv", "spells.csv"] {
+        let csv = read(&shuffled, &format!("data/{f}"));
+        let mut lines: Vec<&str> = csv.lines().collect();
+        let header = lines.remove(0);
+        // A fixed permutation: every 5th row first, then the rest reversed.
+        let (mut a, mut b): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        for (i, l) in lines.iter().enumerate() {
+            if i % 5 == 0 {
+                a.push(l)
+            } else {
+                b.push(l)
+            }
+        }
+        b.reverse();
+        let body: Vec<&str> = a.into_iter().chain(b).collect();
+        assert_ne!(body, lines, "the rows of {f} really are shuffled");
+        std::fs::write(
+            shuffled.join(format!("data/{f}")),
+            format!("{header}\n{}\n", body.join("\n")),
+        )
+        .unwrap();
+    }
+    let (ok, _, err) = regspec(&shuffled, &["run", "--quiet"]);
+    assert!(ok, "{err}");
+    let keys = |dir: &Path| -> Vec<String> {
+        let mut keys: Vec<String> = ["rcs", "rcs_robust", "cross", "spells"]
+            .iter()
+            .flat_map(|t| table(dir, t).models)
+            .map(|m| m.data_hash)
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    let (ka, kb) = (keys(&plain), keys(&shuffled));
+    let mask = |text: String, keys: &[String]| {
+        keys.iter().fold(text, |t, k| {
+            let short = &k[..k.len().min(12)];
+            t.replace(k.as_str(), "DATAKEY").replace(short, "DATAKEY")
+        })
+    };
+    let mut n = 0;
+    let mut files = Vec::new();
+    common::walk_files(&plain.join("reports"), &mut files);
+    for p in files {
+        let rel = p.strip_prefix(plain.join("reports")).unwrap().to_path_buf();
+        if rel.starts_with(".cache") || rel.extension().is_some_and(|e| e == "pdf") {
+            continue;
+        }
+        let a = std::fs::read(&p).unwrap();
+        let b = std::fs::read(shuffled.join("reports").join(&rel))
+            .unwrap_or_else(|_| panic!("{} missing after the shuffle", rel.display()));
+        let (a, b) = (
+            mask(String::from_utf8_lossy(&a).into_owned(), &ka),
+            mask(String::from_utf8_lossy(&b).into_owned(), &kb),
+        );
+        assert!(
+            a == b,
+            "{} differs when the rows are shuffled",
+            rel.display()
+        );
+        n += 1;
+    }
+    assert!(n >= 16, "{n} files compared");
+}
+
+/// `check` refuses functions and estimators on data they cannot honour, saying what to
+/// declare, with file:line:column.
+#[test]
+fn shapes_refuse_what_they_cannot_honour() {
+    let dir = shapes("refuse");
+    for (spec, expect) in [
+        (
+            "models:\n  - {name: a, formula: \"wage ~ educ\", estimator: callaway_santanna, options: {adopt: cohort}}\n",
+            "`callaway_santanna` needs a panel: one row per (unit, time)",
+        ),
+        (
+            "models:\n  - {name: a, formula: \"wage ~ policy\", estimator: bacon, fe: [state, year], options: {adopt: cohort}}\n",
+            "`bacon` needs a balanced panel",
+        ),
+        (
+            "models:\n  - {name: a, formula: \"wage ~ policy\", vcov: \"NW(2)\"}\n",
+            "Newey-West errors follow each unit over time and need a panel",
+        ),
+        (
+            "variables:\n  w_l1: lag(wage, 1)\nmodels:\n  - {name: a, formula: \"wage ~ w_l1\"}\n",
+            "`lag` follows a unit over time and needs a panel",
+        ),
+        (
+            "data: cross\nmodels:\n  - {name: a, formula: \"y ~ x1\", vcov: \"DK(2)\"}\n",
+            "Driscoll-Kraay errors are correlated across units within a period and need a time key",
+        ),
+        (
+            "data: cross\nmodels:\n  - {name: a, formula: \"y ~ x1\", estimator: sun_abraham, options: {adopt: x2}}\n",
+            "`sun_abraham` needs units or groups over time",
+        ),
+    ] {
+        std::fs::write(dir.join("specs/bad.yaml"), spec).unwrap();
+        let (ok, out, err) = regspec(&dir, &["check", "specs/bad.yaml"]);
+        let all = format!("{out}{err}");
+        assert!(!ok && all.contains(expect), "{spec}\n{all}");
+        assert!(all.contains("specs/bad.yaml:"), "names the file: {all}");
+    }
+}
