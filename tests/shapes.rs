@@ -7,17 +7,13 @@
 
 mod common;
 
-use common::{copy_dir, read, regspec, root};
+use common::{read, regspec, root};
 use report::TableRecord;
 use std::path::{Path, PathBuf};
 
 /// A scratch copy of tests/fixtures/shapes.
 fn shapes(name: &str) -> PathBuf {
-    let src = root().join("tests/fixtures/shapes");
-    let dir = std::env::temp_dir().join(format!("regspec-shapes-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&src, &dir);
-    dir
+    common::fixture_copy("shapes", name)
 }
 
 fn table(dir: &Path, t: &str) -> TableRecord {
@@ -206,23 +202,9 @@ fn shuffled_rows_leave_every_output_identical() {
     let shuffled = shapes("shuffled");
     for f in ["people.csv", "cross.csv", "spells.csv"] {
         let csv = read(&shuffled, &format!("data/{f}"));
-        let mut lines: Vec<&str> = csv.lines().collect();
-        let header = lines.remove(0);
-        // A fixed permutation: every 5th row first, then the rest reversed.
-        let (mut a, mut b): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
-        for (i, l) in lines.iter().enumerate() {
-            if i % 5 == 0 {
-                a.push(l)
-            } else {
-                b.push(l)
-            }
-        }
-        b.reverse();
-        let body: Vec<&str> = a.into_iter().chain(b).collect();
-        assert_ne!(body, lines, "the rows of {f} really are shuffled");
         std::fs::write(
             shuffled.join(format!("data/{f}")),
-            format!("{header}\n{}\n", body.join("\n")),
+            common::shuffle_rows(&csv, 5),
         )
         .unwrap();
     }

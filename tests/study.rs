@@ -747,23 +747,9 @@ fn shuffled_rows_give_identical_results() {
     let plain = workspace("unshuffled");
     let shuffled = workspace("shuffled");
     let csv = read(&shuffled, "data/demo_panel.csv");
-    let mut lines: Vec<&str> = csv.lines().collect();
-    let header = lines.remove(0);
-    // A fixed permutation: every 7th row first, then the rest reversed.
-    let (mut a, mut b): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
-    for (i, l) in lines.iter().enumerate() {
-        if i % 7 == 0 {
-            a.push(l)
-        } else {
-            b.push(l)
-        }
-    }
-    b.reverse();
-    let body: Vec<&str> = a.into_iter().chain(b).collect();
-    assert_ne!(body, lines, "the rows really are shuffled");
     std::fs::write(
         shuffled.join("data/demo_panel.csv"),
-        format!("{header}\n{}\n", body.join("\n")),
+        common::shuffle_rows(&csv, 7),
     )
     .unwrap();
     for dir in [&plain, &shuffled] {

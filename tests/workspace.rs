@@ -6,17 +6,13 @@
 
 mod common;
 
-use common::{copy_dir, read, regspec, root};
+use common::{read, regspec, root};
 use report::TableRecord;
 use std::path::{Path, PathBuf};
 
 /// A scratch copy of tests/fixtures/states.
 fn states(name: &str) -> PathBuf {
-    let src = root().join("tests/fixtures/states");
-    let dir = std::env::temp_dir().join(format!("regspec-ws-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&src, &dir);
-    dir
+    common::fixture_copy("states", name)
 }
 
 fn table(dir: &Path, out: &str, t: &str) -> TableRecord {
@@ -489,10 +485,7 @@ fn options_that_would_be_ignored_are_refused() {
 /// A scratch copy of tests/fixtures/cs (Callaway-Sant'Anna with clusters, weights, a universal
 /// base period and an unbalanced panel).
 fn cs_fixture(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("regspec-cs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&root().join("tests/fixtures/cs"), &dir);
-    dir
+    common::fixture_copy("cs", name)
 }
 
 /// Callaway-Sant'Anna with clustering above the unit, sampling weights (also doubly robust with

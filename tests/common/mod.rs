@@ -274,3 +274,31 @@ pub fn walk_files(dir: &Path, acc: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// A scratch copy of the fixture workspace `tests/fixtures/<fixture>`, one per `name`.
+pub fn fixture_copy(fixture: &str, name: &str) -> PathBuf {
+    let src = root().join("tests/fixtures").join(fixture);
+    let dir = std::env::temp_dir().join(format!("regspec-{fixture}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&src, &dir);
+    dir
+}
+
+/// A CSV file's text with its data rows in another fixed order (every `k`-th row first, then
+/// the rest reversed), the header kept; panics if that leaves the rows as they were.
+pub fn shuffle_rows(csv: &str, k: usize) -> String {
+    let mut lines: Vec<&str> = csv.lines().collect();
+    let header = lines.remove(0);
+    let (mut a, mut b): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for (i, l) in lines.iter().enumerate() {
+        if i % k == 0 {
+            a.push(l)
+        } else {
+            b.push(l)
+        }
+    }
+    b.reverse();
+    let body: Vec<&str> = a.into_iter().chain(b).collect();
+    assert_ne!(body, lines, "the rows really are shuffled");
+    format!("{header}\n{}\n", body.join("\n"))
+}

@@ -154,7 +154,7 @@ struct FileColumns {
     labels: Labels,
     /// Columns of a type regspec cannot use (a Parquet list or struct), with the type: left
     /// out, and refused only where a spec uses them.
-    unsupported: Vec<(String, String)>,
+    unsupported: Unsupported,
 }
 
 /// The columns of a file, the line of its first data row (text files only), its variable
@@ -176,7 +176,7 @@ fn read_any(path: &Path, spec: &DatasetSpec) -> Result<FileColumns> {
             ));
         }
     }
-    let plain = |(columns, unsupported): (Columns, Vec<(String, String)>)| FileColumns {
+    let plain = |(columns, unsupported): (Columns, Unsupported)| FileColumns {
         columns,
         first_line: None,
         labels: Vec::new(),
@@ -220,6 +220,18 @@ pub fn column_labels(panel: &Panel) -> std::collections::BTreeMap<String, String
 /// Prefix of the panel's `meta` entries naming a column left out for its type:
 /// `unsupported.<column>` = the type.
 pub const UNSUPPORTED_META: &str = "unsupported.";
+
+/// Columns of a type regspec cannot use, with the type (see [`UNSUPPORTED_META`]).
+type Unsupported = Vec<(String, String)>;
+
+/// Why a column the file has is not in the panel, when it was left out for its type: the
+/// message to give where a spec uses it.
+pub fn unsupported_column(panel: &Panel, name: &str) -> Option<String> {
+    let t = panel.meta.get(&format!("{UNSUPPORTED_META}{name}"))?;
+    Some(format!(
+        "column `{name}` has type {t}, which regspec cannot use (numbers, text and dates only)"
+    ))
+}
 
 /// Reads a data file and checks its keys.
 pub fn read_panel(path: &Path, spec: &DatasetSpec) -> Result<Panel> {
@@ -452,7 +464,7 @@ fn check_header(path: &Path, sep: u8) -> Result<()> {
     Ok(())
 }
 
-fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Vec<(String, String)>)> {
+fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Unsupported)> {
     let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
     let sep = spec
         .delimiter
@@ -495,7 +507,7 @@ fn read_csv(path: &Path, spec: &DatasetSpec) -> Result<(Columns, Vec<(String, St
     frame_columns(path, df)
 }
 
-fn read_parquet(path: &Path) -> Result<(Columns, Vec<(String, String)>)> {
+fn read_parquet(path: &Path) -> Result<(Columns, Unsupported)> {
     let err = |e: &dyn std::fmt::Display| IngestError::file(path, format!("cannot read: {e}"));
     let f = std::fs::File::open(path).map_err(|e| err(&e))?;
     let df = ParquetReader::new(f).finish().map_err(|e| err(&e))?;
@@ -506,7 +518,7 @@ fn read_parquet(path: &Path) -> Result<(Columns, Vec<(String, String)>)> {
 /// the peak memory is one copy of the data plus one column. A column of a type regspec cannot
 /// use (a list, a struct) is left out and returned with its type: a file is refused for it only
 /// where a spec uses it.
-fn frame_columns(path: &Path, df: DataFrame) -> Result<(Columns, Vec<(String, String)>)> {
+fn frame_columns(path: &Path, df: DataFrame) -> Result<(Columns, Unsupported)> {
     let mut out = Vec::with_capacity(df.width());
     let mut unsupported = Vec::new();
     let names: Vec<String> = df
@@ -660,6 +672,12 @@ pub(crate) fn assemble(
             "unit and time must be two different columns",
         ));
     }
+    if spec.period.is_some() && spec.time.is_none() {
+        return Err(IngestError::file(
+            path,
+            "`period` says how a date time key becomes periods; this dataset declares no `time`",
+        ));
+    }
     if let (Some(u), None) = (&spec.unit, &spec.time) {
         return Err(IngestError {
             file: path.into(),
@@ -707,12 +725,6 @@ pub(crate) fn assemble(
             name,
             data,
         });
-    }
-    if spec.period.is_some() && spec.time.is_none() {
-        return Err(IngestError::file(
-            path,
-            "`period` says how a date time key becomes periods; this dataset declares no `time`",
-        ));
     }
     let mut panel = Panel {
         unit: spec.unit.clone(),
@@ -771,51 +783,48 @@ fn text_ranks(codes: &[u32], levels: &[String]) -> Vec<u32> {
 /// draws) depends on the data, never on the order of the file's rows.
 ///
 /// The order is by the declared keys (a panel by unit, then time; other data by group, then
-/// time; text alphabetically, numbers ascending), then, for rows the keys do not tell apart (data without unique keys: a
-/// cross-section, repeated cross-sections, spells), by every other column in file order. Rows
-/// still tied are identical in every column, so their order cannot matter. A file already in
+/// time; text alphabetically, numbers ascending), then, for data whose keys do not tell rows
+/// apart (a cross-section, repeated cross-sections, spells), by every other column in file
+/// order. Rows still tied are identical in every column, so their order cannot matter. A file already in
 /// that order (the usual case for a panel) is left as it is, at the cost of one pass.
 pub fn canonicalize(panel: &mut Panel) {
+    /// How one column compares rows: text by the rank of its level, numbers by value.
+    enum SortKey<'a> {
+        Rank(Vec<u32>),
+        Num(&'a [f64]),
+    }
     let n = panel.nrows();
-    // A panel in (unit, time) order; other data by group, then time.
-    let keys: Vec<&str> = if panel.panel_keys().is_some() {
+    let unique_keys = panel.panel_keys().is_some();
+    // A panel in (unit, time) order; other data by group, then time, then every column.
+    let keys = if unique_keys {
         [&panel.unit, &panel.time, &panel.group]
     } else {
         [&panel.group, &panel.time, &None]
-    }
-    .into_iter()
-    .flatten()
-    .map(String::as_str)
-    .collect();
+    };
     let mut sort_cols: Vec<usize> = keys
-        .iter()
+        .into_iter()
+        .flatten()
         .filter_map(|k| panel.columns.iter().position(|c| c.name == *k))
         .collect();
-    let unique_keys = panel.panel_keys().is_some();
     if !unique_keys {
         let rest: Vec<usize> = (0..panel.columns.len())
             .filter(|i| !sort_cols.contains(i))
             .collect();
         sort_cols.extend(rest);
     }
-    // Text columns compare by the rank of their level, numbers by value (-0 = +0, missing
-    // last); only text columns need a rank vector.
-    let ranks: Vec<Option<Vec<u32>>> = sort_cols
+    let sort_keys: Vec<SortKey> = sort_cols
         .iter()
         .map(|&c| match &panel.columns[c].data {
-            Data::Cat { codes, levels } => Some(text_ranks(codes, levels)),
-            Data::Num(_) => None,
+            Data::Cat { codes, levels } => SortKey::Rank(text_ranks(codes, levels)),
+            Data::Num(v) => SortKey::Num(v),
         })
         .collect();
-    let cols = &panel.columns;
     let cmp = |a: usize, b: usize| {
-        sort_cols
+        sort_keys
             .iter()
-            .zip(&ranks)
-            .map(|(&c, r)| match (r, &cols[c].data) {
-                (Some(r), _) => r[a].cmp(&r[b]),
-                (None, Data::Num(v)) => num_order(v[a], v[b]),
-                (None, Data::Cat { .. }) => std::cmp::Ordering::Equal,
+            .map(|k| match k {
+                SortKey::Rank(r) => r[a].cmp(&r[b]),
+                SortKey::Num(v) => num_order(v[a], v[b]),
             })
             .find(|o| o.is_ne())
             .unwrap_or(std::cmp::Ordering::Equal)
@@ -833,7 +842,7 @@ pub fn canonicalize(panel: &mut Panel) {
     if !in_order {
         order.sort_unstable_by(|&a, &b| cmp(a as usize, b as usize));
     }
-    drop(ranks);
+    drop(sort_keys);
     for c in &mut panel.columns {
         let data = std::mem::replace(&mut c.data, Data::Num(Vec::new()));
         c.data = match data {
@@ -1000,25 +1009,32 @@ pub fn key_order(panel: &Panel, unit: &str, time: &str) -> (Vec<u32>, Vec<f64>, 
     (order, times, units)
 }
 
-/// The first pair of rows (earlier, later) sharing a (unit, time) key. With a compact time
-/// range this is one pass over a bitmap of (unit, period) cells; otherwise a sort.
+/// The first pair of rows (earlier, later) sharing a (unit, time) key of a panel.
 pub fn duplicate_key(panel: &Panel) -> Option<(usize, usize)> {
     let (unit, time) = panel.panel_keys()?;
     let (units, nu) = panel.column(unit).map(key_codes)?;
-    let times = panel.column(time)?.numbers()?;
-    let (lo, hi) = times
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &t| {
-            (a.min(t), b.max(t))
+    first_duplicate(&units, nu, panel.column(time)?.numbers()?)
+}
+
+/// The first pair of rows (earlier, later) with the same unit code (`nu` codes) and period;
+/// rows with a missing unit or period are never a pair. With integral periods in a compact
+/// range this is one pass over a bitmap of (unit, period) cells; otherwise a sort.
+pub fn first_duplicate(units: &[u32], nu: usize, times: &[f64]) -> Option<(usize, usize)> {
+    let present = |r: usize| units[r] != MISSING_CODE && !times[r].is_nan();
+    let (lo, hi) = (0..times.len())
+        .filter(|&r| present(r))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), r| {
+            (a.min(times[r]), b.max(times[r]))
         });
-    let span = if times.is_empty() { 0.0 } else { hi - lo + 1.0 };
+    let span = if lo > hi { 0.0 } else { hi - lo + 1.0 };
     let cells = span * nu as f64;
-    if cells > 0.0 && cells <= (1u64 << 32) as f64 {
+    let integral = times.iter().all(|t| t.is_nan() || t.fract() == 0.0);
+    if integral && cells > 0.0 && cells <= (1u64 << 32) as f64 {
         let span = span as usize;
         let mut seen = vec![0u64; (nu * span).div_ceil(64)];
         let mut first: Option<usize> = None;
-        for (r, (&u, &t)) in units.iter().zip(times).enumerate() {
-            let cell = u as usize * span + (t - lo) as usize;
+        for r in (0..units.len()).filter(|&r| present(r)) {
+            let cell = units[r] as usize * span + (times[r] - lo) as usize;
             let (w, b) = (cell / 64, 1u64 << (cell % 64));
             if seen[w] & b != 0 {
                 first = Some(r);
@@ -1031,10 +1047,16 @@ pub fn duplicate_key(panel: &Panel) -> Option<(usize, usize)> {
         let earlier = (0..later).find(|&r| units[r] == units[later] && times[r] == times[later])?;
         return Some((earlier, later));
     }
-    let (order, times, units) = key_order(panel, unit, time);
+    let mut order: Vec<usize> = (0..units.len()).filter(|&r| present(r)).collect();
+    order.sort_unstable_by(|&a, &b| {
+        units[a]
+            .cmp(&units[b])
+            .then((times[a] + 0.0).total_cmp(&(times[b] + 0.0)))
+            .then(a.cmp(&b))
+    });
     order.windows(2).find_map(|w| {
-        let (a, b) = (w[0] as usize, w[1] as usize);
-        (units[a] == units[b] && times[a] == times[b]).then_some((a.min(b), a.max(b)))
+        let (a, b) = (w[0], w[1]);
+        (units[a] == units[b] && times[a] == times[b]).then_some((a, b))
     })
 }
 

@@ -121,7 +121,7 @@ pub struct PanelIndex {
 }
 
 /// What a dataset must declare for the functions that follow a unit over time.
-pub fn needs_panel(panel: &Panel) -> String {
+fn needs_panel(panel: &Panel) -> String {
     format!(
         "follows a unit over time and needs a panel: declare `unit` and `time` (one row per unit and period) under `data:` in regspec.yaml; this dataset is {}",
         panel.shape().describe()
@@ -386,14 +386,8 @@ impl<'p> Evaluator<'p> {
                         let hint = ingest::suggest(name, names)
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_default();
-                        if let Some(t) = self
-                            .panel
-                            .meta
-                            .get(&format!("{}{name}", ingest::table::UNSUPPORTED_META))
-                        {
-                            return Err(EvalError::new(format!(
-                                "column `{name}` has type {t}, which regspec cannot use (numbers, text and dates only)"
-                            )));
+                        if let Some(why) = ingest::table::unsupported_column(self.panel, name) {
+                            return Err(EvalError::new(why));
                         }
                         return Err(EvalError::new(format!("unknown column `{name}`{hint}")));
                     }

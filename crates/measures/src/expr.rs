@@ -354,37 +354,26 @@ impl Parser {
         Ok(lhs)
     }
     fn sum(&mut self) -> Result<Expr, ParseError> {
-        self.scoped(|p| {
-            let mut e = p.prod()?;
-            loop {
-                let op = if p.op("+") {
-                    ArithOp::Add
-                } else if p.op("-") {
-                    ArithOp::Sub
-                } else {
-                    return Ok(e);
-                };
-                p.i += 1;
-                p.deeper()?;
-                e = Expr::Arith(Box::new(e), op, Box::new(p.prod()?));
-            }
-        })
+        self.chain(&[("+", ArithOp::Add), ("-", ArithOp::Sub)], Self::prod)
     }
     fn prod(&mut self) -> Result<Expr, ParseError> {
+        self.chain(&[("*", ArithOp::Mul), ("/", ArithOp::Div)], Self::neg)
+    }
+    /// A left-associative chain `a op b op c` of the operators `ops` over operands parsed by
+    /// `operand`; each operator makes the tree one level deeper.
+    fn chain(
+        &mut self,
+        ops: &[(&str, ArithOp)],
+        operand: fn(&mut Self) -> Result<Expr, ParseError>,
+    ) -> Result<Expr, ParseError> {
         self.scoped(|p| {
-            let mut e = p.neg()?;
-            loop {
-                let op = if p.op("*") {
-                    ArithOp::Mul
-                } else if p.op("/") {
-                    ArithOp::Div
-                } else {
-                    return Ok(e);
-                };
+            let mut e = operand(p)?;
+            while let Some(&(_, op)) = ops.iter().find(|(o, _)| p.op(o)) {
                 p.i += 1;
                 p.deeper()?;
-                e = Expr::Arith(Box::new(e), op, Box::new(p.neg()?));
+                e = Expr::Arith(Box::new(e), op, Box::new(operand(p)?));
             }
+            Ok(e)
         })
     }
     fn neg(&mut self) -> Result<Expr, ParseError> {

@@ -149,34 +149,18 @@ pub fn check_plan(
             continue;
         };
         if let Err((key, e)) = complete(m, view) {
-            let d = Diagnostic::new(&ls.path, e).model(&m.name);
-            diags.push(
-                match spec::locate(&ls.text, &m.name, Some(key))
-                    .or_else(|| spec::locate(&ls.text, &m.name, None))
-                {
-                    Some((l, c)) => d.at(&ls.text, l, c),
-                    None => d,
-                },
-            );
+            diags.push(at_model(ls, &m.name, key, e));
             continue;
         }
         match crate::terms::expand_terms(&m.regressors, view) {
             Ok(r) => m.regressors = r,
             Err(e) => {
-                let d = Diagnostic::new(&ls.path, e).model(&m.name);
                 let key = if ls.text.contains("formula:") {
                     "formula"
                 } else {
                     "regressors"
                 };
-                diags.push(
-                    match spec::locate(&ls.text, &m.name, Some(key))
-                        .or_else(|| spec::locate(&ls.text, &m.name, None))
-                    {
-                        Some((l, c)) => d.at(&ls.text, l, c),
-                        None => d,
-                    },
-                );
+                diags.push(at_model(ls, &m.name, key, e));
                 continue;
             }
         }
@@ -322,19 +306,21 @@ fn check_shape(m: &PlannedModel, view: &PanelView, needs: Needs) -> Result<(), S
     let all: Vec<usize> = (0..view.nrows()).collect();
     let units = view.codes(&unit, &all);
     let times = view.numeric(&time, &all);
-    let mut seen: std::collections::HashMap<(u32, u64), usize> = Default::default();
-    for (r, (&u, &t)) in units.iter().zip(&times).enumerate() {
-        if let Some(first) = seen.insert((u, (t + 0.0).to_bits()), r) {
-            return Err(format!(
-                "`{}` needs {}, but ({unit}, {time}) = ({}, {}) appears in two rows ({} and {}); on repeated cross-sections use an estimator with cohorts at the group level (event_study, sun_abraham, imputation)",
-                m.estimator,
-                needs.describe(),
-                view.label(&unit, r),
-                view.label(&time, r),
-                ingest::table::locate_row(view.panel(), first),
-                ingest::table::locate_row(view.panel(), r),
-            ));
-        }
+    let nu = units
+        .iter()
+        .filter(|&&u| u != ingest::MISSING_CODE)
+        .max()
+        .map_or(0, |&u| u as usize + 1);
+    if let Some((first, r)) = ingest::table::first_duplicate(&units, nu, &times) {
+        return Err(format!(
+            "`{}` needs {}, but ({unit}, {time}) = ({}, {}) appears in two rows ({} and {}); on repeated cross-sections use an estimator with cohorts at the group level (event_study, sun_abraham, imputation)",
+            m.estimator,
+            needs.describe(),
+            view.label(&unit, r),
+            view.label(&time, r),
+            ingest::table::locate_row(view.panel(), first),
+            ingest::table::locate_row(view.panel(), r),
+        ));
     }
     if needs == Needs::BalancedPanel {
         let nu = units.iter().collect::<std::collections::HashSet<_>>().len();
@@ -356,17 +342,19 @@ fn check_shape(m: &PlannedModel, view: &PanelView, needs: Needs) -> Result<(), S
     Ok(())
 }
 
+/// A problem of model `model`, pointed at its field `key` (or the model itself when the
+/// field is not written there: a default or an inherited value).
+fn at_model(ls: &LoadedSpec, model: &str, key: &str, msg: String) -> Diagnostic {
+    let d = Diagnostic::new(&ls.path, msg).model(model);
+    match spec::locate(&ls.text, model, Some(key)).or_else(|| spec::locate(&ls.text, model, None)) {
+        Some((l, c)) => d.at(&ls.text, l, c),
+        None => d,
+    }
+}
+
 fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let here = |key: &str, msg: String| {
-        let d = Diagnostic::new(&ls.path, msg).model(&m.name);
-        match spec::locate(&ls.text, &m.name, Some(key))
-            .or_else(|| spec::locate(&ls.text, &m.name, None))
-        {
-            Some((l, c)) => d.at(&ls.text, l, c),
-            None => d,
-        }
-    };
+    let here = |key: &str, msg: String| at_model(ls, &m.name, key, msg);
     let names = view.names();
     let key_of = |default: &'static str| {
         if ls.text.contains("formula:") {

@@ -118,16 +118,14 @@ pub fn load_data(
             let d = if simulated {
                 format!("SIMULATED demo panel ({}), not real data", file.display())
             } else {
-                let keys = match (&p.unit, &p.time, &p.group) {
-                    (Some(u), Some(t), _) => format!("unit {u}, time {t}"),
-                    (None, Some(t), g) => format!(
-                        "repeated cross-sections by {t}{}",
-                        g.as_ref().map_or(String::new(), |g| format!(", group {g}"))
-                    ),
-                    (_, None, g) => format!(
-                        "a cross-section{}",
-                        g.as_ref().map_or(String::new(), |g| format!(", group {g}"))
-                    ),
+                let group = p
+                    .group
+                    .as_ref()
+                    .map_or(String::new(), |g| format!(", group {g}"));
+                let keys = match (&p.unit, &p.time) {
+                    (Some(u), Some(t)) => format!("unit {u}, time {t}"),
+                    (None, Some(t)) => format!("repeated cross-sections by {t}{group}"),
+                    (_, None) => format!("a cross-section{group}"),
                 };
                 format!("{} ({} rows; {keys})", file.display(), p.nrows())
             };

@@ -227,14 +227,8 @@ impl<'a> PanelView<'a> {
                 Factor::Shift(c, _) => (c, true),
             };
             if !self.has(col) {
-                if let Some(t) = self
-                    .panel
-                    .meta
-                    .get(&format!("{}{col}", ingest::table::UNSUPPORTED_META))
-                {
-                    return Err(format!(
-                        "column `{col}` has type {t}, which regspec cannot use (numbers, text and dates only)"
-                    ));
+                if let Some(why) = ingest::table::unsupported_column(self.panel, col) {
+                    return Err(why);
                 }
                 let hint = crate::diag::suggest(col, self.names())
                     .map(|s| format!("; did you mean `{s}`?"))

@@ -292,14 +292,7 @@ impl ModelRecord {
     /// infinite values, fixed-effect singletons); `None` when it removed none.
     pub fn removed(&self) -> Option<String> {
         let r = &self.result;
-        let plural = |n: usize, one: &str, many: &str| {
-            if n == 1 {
-                format!("1 {one}")
-            } else {
-                format!("{n} {many}")
-            }
-        };
-        let parts: Vec<String> = [
+        let reasons: Vec<(usize, String)> = [
             (r.n_missing, "for a missing value", "for missing values"),
             (r.n_infinite, "for an infinite value", "for infinite values"),
             (
@@ -310,21 +303,23 @@ impl ModelRecord {
         ]
         .into_iter()
         .filter(|(n, _, _)| *n > 0)
-        .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+        .map(|(n, one, many)| (n, if n == 1 { one } else { many }.to_string()))
         .collect();
-        let total = r.n_missing + r.n_infinite + r.n_singletons;
-        match parts.len() {
-            0 => None,
+        let total = match reasons.iter().map(|(n, _)| n).sum::<usize>() {
+            1 => "1 observation".to_string(),
+            n => format!("{n} observations"),
+        };
+        match reasons.as_slice() {
+            [] => None,
             // "31 observations removed for missing values"
-            1 => Some(format!(
-                "{} removed {}",
-                plural(total, "observation", "observations"),
-                parts[0].split_once(' ').map_or("", |(_, why)| why)
-            )),
+            [(_, why)] => Some(format!("{total} removed {why}")),
             _ => Some(format!(
-                "{} removed ({})",
-                plural(total, "observation", "observations"),
-                parts.join(", ")
+                "{total} removed ({})",
+                reasons
+                    .iter()
+                    .map(|(n, why)| format!("{n} {why}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         }
     }
