@@ -192,7 +192,8 @@ pub struct Panel {
     /// Name of the time key column (numeric, integral; `None`: a cross-section).
     pub time: Option<String>,
     /// Name of the group column: the level at which a treatment is assigned (a state for
-    /// individuals); the default level of cohorts on data without a unit key.
+    /// individuals); the default level of cohorts on data without a unit key (declared only
+    /// there: a panel's cohorts are its units).
     pub group: Option<String>,
     /// Every column, the two keys included.
     pub columns: Vec<Column>,

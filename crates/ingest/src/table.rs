@@ -678,6 +678,16 @@ pub(crate) fn assemble(
             "`period` says how a date time key becomes periods; this dataset declares no `time`",
         ));
     }
+    if let (Some(_), Some(_), Some(g)) = (&spec.unit, &spec.time, &spec.group) {
+        // Accepted, it would change nothing: a panel's cohorts and clusters default to its
+        // units. Refused rather than ignored.
+        return Err(IngestError {
+            file: path.into(),
+            line: None,
+            column: Some(g.clone()),
+            message: format!("`group` sets the level of cohorts on data without a unit key; a panel's cohorts are its units (for cohorts by `{g}` write `first_treated(d, by = {g})`, and `cluster: {g}`)"),
+        });
+    }
     if let (Some(u), None) = (&spec.unit, &spec.time) {
         return Err(IngestError {
             file: path.into(),
@@ -1311,6 +1321,24 @@ mod tests {
         assert_eq!(
             a.column("x").unwrap().options(),
             [Some(3.0), Some(5.0), Some(-0.0), Some(1.0), Some(1.0)]
+        );
+    }
+
+    #[test]
+    fn a_group_on_a_panel_is_refused_not_ignored() {
+        let spec = DatasetSpec {
+            group: Some("x".into()),
+            ..DatasetSpec::keys("id", "t")
+        };
+        let cols = vec![
+            ("id".to_string(), Data::Num(vec![1.0, 2.0])),
+            ("t".to_string(), Data::Num(vec![1.0, 1.0])),
+            ("x".to_string(), Data::Num(vec![1.0, 1.0])),
+        ];
+        let e = assemble(Path::new("x.csv"), cols, &spec, Some(2)).unwrap_err();
+        assert!(
+            e.to_string().contains("`group` sets the level of cohorts"),
+            "{e}"
         );
     }
 
