@@ -9,7 +9,9 @@
 //!   gain entries).
 //!
 //! A case file: `about` (what it shows), `args`, then optional `write` (path -> content),
-//! `edit` (operations on files, below) and `expect: fail | ok`. Edits: `copy_from: path` (first),
+//! `edit` (operations on files, below) and `expect: fail | ok`. Edits: `from_fixture: path`
+//! (a file of `tests/fixtures` copied as is, bytes and all: nothing else applies),
+//! `copy_from: path` (first),
 //! `duplicate_line: N`,
 //! `set_cell: {line, column, value}`, `clear_column: name`, `keep_lines: N`,
 //! `truncate_line: {line, keep_fields}` (the file ends mid-row), `replace: [from, to]`,
@@ -42,6 +44,8 @@ fn fail() -> String {
 #[serde(deny_unknown_fields)]
 struct Edit {
     file: String,
+    #[serde(default)]
+    from_fixture: Option<String>,
     #[serde(default)]
     copy_from: Option<String>,
     #[serde(default)]
@@ -77,6 +81,10 @@ struct Truncate {
 
 fn apply(dir: &Path, e: &Edit) {
     let path = dir.join(&e.file);
+    if let Some(from) = &e.from_fixture {
+        std::fs::copy(root().join("tests/fixtures").join(from), &path).unwrap();
+        return;
+    }
     if let Some(from) = &e.copy_from {
         std::fs::copy(dir.join(from), &path).unwrap();
     }

@@ -551,14 +551,14 @@ fn independent_columns(xtx: &Mat<f64>, tol: f64) -> Vec<usize> {
 }
 
 /// The TWFE regression of `y` on the 0/1 treatment `d` with unit and period effects and
-/// standard errors clustered by `cluster`: the layout (observations, clusters) of a robust-DID
-/// estimator's column, whose own estimates replace the coefficient.
+/// standard errors clustered by `cluster` (HC1 without one): the layout (observations,
+/// clusters) of a robust-DID estimator's column, whose own estimates replace the coefficient.
 pub fn twfe(
     outcome: &str,
     y: &[f64],
     d: &[f64],
     fe: [(&str, &[u32]); 2],
-    cluster: (&str, &[u32]),
+    cluster: Option<(&str, &[u32])>,
 ) -> Result<OlsResult, EstimationError> {
     let data = OlsData {
         y_name: outcome.to_string(),
@@ -566,12 +566,18 @@ pub fn twfe(
         x: vec![("treat_post".into(), d)],
         fe: fe.map(|(n, c)| (n.to_string(), c)).to_vec(),
         weights: None,
-        clusters: vec![(cluster.0.to_string(), cluster.1)],
+        clusters: cluster
+            .map(|(n, c)| vec![(n.to_string(), c)])
+            .unwrap_or_default(),
     };
     fit(
         &data,
         &OlsOptions {
-            vcov: VcovKind::Cluster,
+            vcov: if cluster.is_some() {
+                VcovKind::Cluster
+            } else {
+                VcovKind::Hetero
+            },
             ..OlsOptions::default()
         },
     )

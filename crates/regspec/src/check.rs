@@ -330,12 +330,29 @@ fn check_shape(m: &PlannedModel, view: &PanelView, needs: Needs) -> Result<(), S
             .collect::<std::collections::HashSet<_>>()
             .len();
         if nu * nt != units.len() {
+            // One unit that misses a period, and the first period it misses.
+            let mut periods: Vec<f64> = times.clone();
+            periods.sort_by(f64::total_cmp);
+            periods.dedup();
+            let mut seen: std::collections::BTreeMap<u32, Vec<f64>> = Default::default();
+            for (u, t) in units.iter().zip(&times) {
+                seen.entry(*u).or_default().push(*t);
+            }
+            let example = seen.iter().find_map(|(u, ts)| {
+                let gap = periods.iter().find(|p| !ts.contains(p))?;
+                let row = units.iter().position(|v| v == u)?;
+                Some(format!(
+                    " ({unit} {} has no row for {time} {gap})",
+                    view.label(&unit, row)
+                ))
+            });
             return Err(format!(
-                "`{}` needs {}: {nu} units x {nt} periods would be {} rows, the data have {}",
+                "`{}` needs {}: {nu} units x {nt} periods would be {} rows, the data have {}{}",
                 m.estimator,
                 needs.describe(),
                 nu * nt,
-                units.len()
+                units.len(),
+                example.unwrap_or_default()
             ));
         }
     }

@@ -9,6 +9,127 @@
 
 use super::CsMethod;
 
+/// Controls whose propensity score reaches this are left out of the weighting estimators
+/// (`DRDID`'s `trim.level`): their odds would dominate the control mean.
+const TRIM: f64 = 0.995;
+
+/// 1 for the observations the weighting estimators keep: every treated one, and controls with
+/// a propensity score below [`TRIM`].
+pub(super) fn trimmed(ps: &[f64], d: &[bool]) -> Vec<f64> {
+    ps.iter()
+        .zip(d)
+        .map(|(p, t)| f64::from(u8::from(*t || *p < TRIM)))
+        .collect()
+}
+
+/// Weighted logit of `d` on `x` (intercept included in `x`) by Newton-Raphson, as `DRDID`'s
+/// propensity score: fitted probabilities capped at 1 - 1e-6 (no division by zero in the
+/// control weights), and the asymptotic linear representation of the coefficients,
+/// `w (d - ps) x' (X' W X / n)^-1` with `W = w ps (1 - ps)` at the capped fit (one row per
+/// observation). `None` when the information matrix is singular.
+pub(super) fn logit(d: &[f64], x: &[Vec<f64>], iw: &[f64]) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+    use crate::bootstrap::chol_inverse;
+    let n = d.len();
+    let k = x[0].len();
+    let nf = n as f64;
+    let info = |ps: &[f64]| -> Vec<Vec<f64>> {
+        (0..k)
+            .map(|a| {
+                (0..k)
+                    .map(|b| {
+                        (0..n)
+                            .map(|i| iw[i] * ps[i] * (1.0 - ps[i]) * x[i][a] * x[i][b])
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let fit = |beta: &[f64]| -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                let eta: f64 = (0..k).map(|j| beta[j] * x[i][j]).sum();
+                1.0 / (1.0 + (-eta).exp())
+            })
+            .collect()
+    };
+    let mut beta = vec![0.0; k];
+    for _ in 0..100 {
+        let ps = fit(&beta);
+        let hi = chol_inverse(&info(&ps))?;
+        let g: Vec<f64> = (0..k)
+            .map(|a| (0..n).map(|i| iw[i] * (d[i] - ps[i]) * x[i][a]).sum())
+            .collect();
+        let step: Vec<f64> = (0..k)
+            .map(|a| (0..k).map(|b| hi[a][b] * g[b]).sum())
+            .collect();
+        beta.iter_mut().zip(&step).for_each(|(b, s)| *b += s);
+        if step.iter().map(|s| s.abs()).fold(0.0, f64::max) < 1e-12 {
+            break;
+        }
+    }
+    let ps: Vec<f64> = fit(&beta).into_iter().map(|p| p.min(1.0 - 1e-6)).collect();
+    let h_inv: Vec<Vec<f64>> = chol_inverse(&info(&ps))?
+        .into_iter()
+        .map(|r| r.into_iter().map(|v| v * nf).collect())
+        .collect();
+    let lin: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            let s = iw[i] * (d[i] - ps[i]);
+            (0..k)
+                .map(|b| (0..k).map(|a| s * x[i][a] * h_inv[a][b]).sum())
+                .collect()
+        })
+        .collect();
+    Some((ps, lin))
+}
+
+/// Weighted least squares of `y` on `x` over the observations in `on`: the fitted values at
+/// every observation, and the asymptotic linear representation of the coefficients,
+/// `w 1[on] e x' (X' W X / n)^-1` with `n` all observations (one row each), as `DRDID` scales
+/// it. `None` when the regressors are collinear on `on`.
+pub(super) fn wols(
+    y: &[f64],
+    x: &[Vec<f64>],
+    iw: &[f64],
+    on: &[bool],
+) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+    use crate::bootstrap::chol_inverse;
+    let n = y.len();
+    let k = x[0].len();
+    let nf = n as f64;
+    let rows = || (0..n).filter(|&i| on[i]);
+    let xtx: Vec<Vec<f64>> = (0..k)
+        .map(|a| {
+            (0..k)
+                .map(|b| rows().map(|i| iw[i] * x[i][a] * x[i][b]).sum())
+                .collect()
+        })
+        .collect();
+    let xtx_inv = chol_inverse(&xtx)?;
+    let xty: Vec<f64> = (0..k)
+        .map(|a| rows().map(|i| iw[i] * x[i][a] * y[i]).sum())
+        .collect();
+    let gam: Vec<f64> = (0..k)
+        .map(|a| (0..k).map(|b| xtx_inv[a][b] * xty[b]).sum())
+        .collect();
+    let fitted: Vec<f64> = (0..n)
+        .map(|i| (0..k).map(|j| gam[j] * x[i][j]).sum())
+        .collect();
+    let lin: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            if !on[i] {
+                return vec![0.0; k];
+            }
+            let e = iw[i] * (y[i] - fitted[i]);
+            (0..k)
+                .map(|b| (0..k).map(|a| e * x[i][a] * xtx_inv[a][b] * nf).sum())
+                .collect()
+        })
+        .collect();
+    Some((fitted, lin))
+}
+
 /// DID for panel data with covariates `x` (intercept first) and sampling weights `iw`, as the
 /// `DRDID` package's `reg_did_panel`, `std_ipw_did_panel` and `drdid_panel`: weighted logit
 /// propensity score, weighted linear outcome regression on the controls; returns the ATT and its
@@ -21,124 +142,28 @@ pub(super) fn panel_did(
     iw: &[f64],
     method: CsMethod,
 ) -> Option<(f64, Vec<f64>)> {
-    use crate::bootstrap::chol_inverse;
     let n = dy.len();
     let k = x[0].len();
     let nf = n as f64;
     let dv: Vec<f64> = d.iter().map(|b| f64::from(u8::from(*b))).collect();
     let wmean = iw.iter().sum::<f64>() / nf;
     let iw: Vec<f64> = iw.iter().map(|w| w / wmean).collect();
-    // Logit by Newton-Raphson.
-    let mut beta = vec![0.0; k];
-    let mut ps = vec![0.5; n];
-    for _ in 0..100 {
-        for i in 0..n {
-            let eta: f64 = (0..k).map(|j| beta[j] * x[i][j]).sum();
-            ps[i] = 1.0 / (1.0 + (-eta).exp());
-        }
-        let h: Vec<Vec<f64>> = (0..k)
-            .map(|a| {
-                (0..k)
-                    .map(|b| {
-                        (0..n)
-                            .map(|i| iw[i] * ps[i] * (1.0 - ps[i]) * x[i][a] * x[i][b])
-                            .sum()
-                    })
-                    .collect()
-            })
-            .collect();
-        let hi = chol_inverse(&h)?;
-        let g: Vec<f64> = (0..k)
-            .map(|a| (0..n).map(|i| iw[i] * (dv[i] - ps[i]) * x[i][a]).sum())
-            .collect();
-        let step: Vec<f64> = (0..k)
-            .map(|a| (0..k).map(|b| hi[a][b] * g[b]).sum())
-            .collect();
-        beta.iter_mut().zip(&step).for_each(|(b, s)| *b += s);
-        if step.iter().map(|s| s.abs()).fold(0.0, f64::max) < 1e-12 {
-            break;
-        }
-    }
-    for i in 0..n {
-        let eta: f64 = (0..k).map(|j| beta[j] * x[i][j]).sum();
-        ps[i] = (1.0 / (1.0 + (-eta).exp())).min(1.0 - 1e-6);
-    }
+    let (ps, lin_ps) = logit(&dv, x, &iw)?;
     // Outcome regression of dY on x among the controls.
-    let xtx: Vec<Vec<f64>> = (0..k)
-        .map(|a| {
-            (0..k)
-                .map(|b| {
-                    (0..n)
-                        .filter(|&i| !d[i])
-                        .map(|i| iw[i] * x[i][a] * x[i][b])
-                        .sum()
-                })
-                .collect()
-        })
-        .collect();
-    let xtx_inv = chol_inverse(&xtx)?;
-    let xty: Vec<f64> = (0..k)
-        .map(|a| {
-            (0..n)
-                .filter(|&i| !d[i])
-                .map(|i| iw[i] * x[i][a] * dy[i])
-                .sum()
-        })
-        .collect();
-    let gam: Vec<f64> = (0..k)
-        .map(|a| (0..k).map(|b| xtx_inv[a][b] * xty[b]).sum())
-        .collect();
-    let out: Vec<f64> = (0..n)
-        .map(|i| (0..k).map(|j| gam[j] * x[i][j]).sum())
-        .collect();
+    let controls: Vec<bool> = d.iter().map(|t| !t).collect();
+    let (out, lin_ols) = wols(dy, x, &iw, &controls)?;
     let mean = |v: &[f64]| v.iter().sum::<f64>() / nf;
     let dotk = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-    // Influence of the outcome regression: (1 - D) e x' (X'WX / n)^-1.
-    let xpx_inv: Vec<Vec<f64>> = xtx_inv
-        .iter()
-        .map(|r| r.iter().map(|v| v * nf).collect())
-        .collect();
-    let lin_ols: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            let e = iw[i] * (1.0 - dv[i]) * (dy[i] - out[i]);
-            (0..k)
-                .map(|b| (0..k).map(|a| e * x[i][a] * xpx_inv[a][b]).sum())
-                .collect()
-        })
-        .collect();
-    // Influence of the propensity score: (D - ps) x' (X'WX / n)^-1.
-    let h: Vec<Vec<f64>> = (0..k)
-        .map(|a| {
-            (0..k)
-                .map(|b| {
-                    (0..n)
-                        .map(|i| iw[i] * ps[i] * (1.0 - ps[i]) * x[i][a] * x[i][b])
-                        .sum::<f64>()
-                        / nf
-                })
-                .collect()
-        })
-        .collect();
-    let h_inv = chol_inverse(&h)?;
-    let lin_ps: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            (0..k)
-                .map(|b| {
-                    (0..k)
-                        .map(|a| iw[i] * (dv[i] - ps[i]) * x[i][a] * h_inv[a][b])
-                        .sum()
-                })
-                .collect()
-        })
-        .collect();
     let colmean = |f: &dyn Fn(usize) -> f64| -> Vec<f64> {
         (0..k)
             .map(|j| (0..n).map(|i| f(i) * x[i][j]).sum::<f64>() / nf)
             .collect()
     };
     let w_t: Vec<f64> = (0..n).map(|i| iw[i] * dv[i]).collect();
+    // The weighting estimators leave out controls with a propensity score of TRIM or more.
+    let kept = trimmed(&ps, d);
     let ipw_c: Vec<f64> = (0..n)
-        .map(|i| iw[i] * ps[i] * (1.0 - dv[i]) / (1.0 - ps[i]))
+        .map(|i| kept[i] * iw[i] * ps[i] * (1.0 - dv[i]) / (1.0 - ps[i]))
         .collect();
     let (att, inf): (f64, Vec<f64>) = match method {
         CsMethod::Or => {

@@ -25,6 +25,7 @@
 
 mod bootstrap;
 mod did2x2;
+mod rc;
 
 pub use bootstrap::{multiplier_bootstrap, CsBootstrap};
 
@@ -97,8 +98,12 @@ pub struct CsData<'a> {
     pub covariates: &'a [Vec<f64>],
     /// Sampling weights, constant within units.
     pub weights: Option<&'a [f64]>,
-    /// Cluster codes, constant within units.
+    /// Cluster codes, constant within units (on repeated cross-sections: any codes).
     pub cluster: Option<&'a [u32]>,
+    /// Repeated cross-sections (`did`'s `panel = FALSE`): each row is its own observation,
+    /// seen in one period; `unit` is not read, and each ATT(g,t) compares the four cells of
+    /// its cohort and controls before and after (`rc.rs`).
+    pub repeated: bool,
 }
 
 /// One group-time average treatment effect.
@@ -148,6 +153,9 @@ pub struct CallawaySantAnna {
     /// Whether the panel was unbalanced (cells estimated as repeated cross sections).
     #[serde(default)]
     pub unbalanced: bool,
+    /// Whether the data were repeated cross-sections (`n_units` then counts observations).
+    #[serde(default)]
+    pub repeated: bool,
     /// ATT(g,t), by group then period.
     pub cells: Vec<AttGt>,
     /// Weighted by group size over post-treatment cells (`did`'s "simple").
@@ -220,13 +228,18 @@ pub fn callaway_santanna(
     if rows.is_empty() {
         return Err(invalid("Callaway-Sant'Anna: no row has the outcome"));
     }
-    let mut dense: BTreeMap<u32, u32> = BTreeMap::new();
-    for &i in &rows {
-        let next = dense.len() as u32;
-        dense.entry(data.unit[i]).or_insert(next);
-    }
-    let n = dense.len();
-    let unit: Vec<u32> = rows.iter().map(|&i| dense[&data.unit[i]]).collect();
+    // On repeated cross-sections every observed row is its own unit.
+    let unit: Vec<u32> = if data.repeated {
+        (0..rows.len() as u32).collect()
+    } else {
+        let mut dense: BTreeMap<u32, u32> = BTreeMap::new();
+        for &i in &rows {
+            let next = dense.len() as u32;
+            dense.entry(data.unit[i]).or_insert(next);
+        }
+        rows.iter().map(|&i| dense[&data.unit[i]]).collect()
+    };
+    let n = unit.iter().map(|&u| u as usize + 1).max().unwrap_or(0);
     let pick = |col: &[f64]| -> Vec<f64> { rows.iter().map(|&i| col[i]).collect() };
     let time: Vec<i64> = rows.iter().map(|&i| data.time[i]).collect();
     let mut periods = time.clone();
@@ -282,15 +295,28 @@ pub fn callaway_santanna(
         s.len()
     });
 
-    // Outcomes (and covariates) per unit and period; NaN where a unit is not observed.
-    let mut yy = vec![vec![f64::NAN; t_n]; n];
-    let mut xx = vec![vec![vec![0.0; t_n]; n]; data.covariates.len()];
     let y = pick(data.y);
-    for (r, &i) in rows.iter().enumerate() {
-        let (u, p) = (unit[r] as usize, pidx[&time[r]]);
-        yy[u][p] = y[r];
-        for (c, col) in data.covariates.iter().enumerate() {
-            xx[c][u][p] = col[i];
+    // Repeated cross-sections: the observations of each period, and their covariates.
+    let (by_period, x_rows) = if data.repeated {
+        let mut by: Vec<Vec<usize>> = vec![Vec::new(); t_n];
+        for (r, t) in time.iter().enumerate() {
+            by[pidx[t]].push(r);
+        }
+        (by, data.covariates.iter().map(|c| pick(c)).collect())
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // A panel's outcomes (and covariates) per unit and period; NaN where a unit is not observed.
+    let (t_panel, n_panel) = if data.repeated { (0, 0) } else { (t_n, n) };
+    let mut yy = vec![vec![f64::NAN; t_panel]; n_panel];
+    let mut xx = vec![vec![vec![0.0; t_panel]; n_panel]; data.covariates.len()];
+    if !data.repeated {
+        for (r, &i) in rows.iter().enumerate() {
+            let (u, p) = (unit[r] as usize, pidx[&time[r]]);
+            yy[u][p] = y[r];
+            for (c, col) in data.covariates.iter().enumerate() {
+                xx[c][u][p] = col[i];
+            }
         }
     }
     let missing = yy.iter().filter(|r| r.iter().any(|v| v.is_nan())).count();
@@ -368,17 +394,34 @@ pub fn callaway_santanna(
                 (Some(h), CsControl::NotYetTreated) => h > later + anticipation && h != g,
                 (Some(_), CsControl::NeverTreated) => false,
             };
-            let treated: Vec<usize> = (0..n).filter(|&u| g_of[u] == Some(g)).collect();
-            let controls: Vec<usize> = (0..n).filter(|&u| is_control(u)).collect();
-            let cell = if unbalanced {
+            let (treated, controls): (Vec<usize>, Vec<usize>) = if data.repeated {
+                (Vec::new(), Vec::new()) // members are found per period in `rc`
+            } else {
+                (
+                    (0..n).filter(|&u| g_of[u] == Some(g)).collect(),
+                    (0..n).filter(|&u| is_control(u)).collect(),
+                )
+            };
+            let singular = |_| {
+                invalid(format!(
+                    "ATT({g},{t}): singular propensity score or outcome regression"
+                ))
+            };
+            let cell = if data.repeated {
+                let member = |r: usize| {
+                    if g_of[r] == Some(g) {
+                        Some(true)
+                    } else {
+                        is_control(r).then_some(false)
+                    }
+                };
+                rc::repeated_cell(&by_period, ti, bi, &member, &y, &x_rows, &w_of, method)
+                    .map_err(singular)?
+            } else if unbalanced {
                 did2x2::repeated_cross_sections(&yy, &w_of, &treated, &controls, ti, bi, n)
             } else {
                 did2x2::balanced_cell(&yy, &xx, &w_of, &treated, &controls, ti, bi, method, n)
-                    .map_err(|_| {
-                        invalid(format!(
-                            "ATT({g},{t}): singular propensity score or outcome regression"
-                        ))
-                    })?
+                    .map_err(singular)?
             };
             let Some((att, f)) = cell else { continue };
             cells.push(AttGt {
@@ -520,6 +563,7 @@ pub fn callaway_santanna(
         n_clusters,
         weighted: data.weights.is_some(),
         unbalanced,
+        repeated: data.repeated,
         cells,
         simple,
         dynamic,

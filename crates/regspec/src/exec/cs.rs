@@ -1,4 +1,6 @@
-//! Callaway-Sant'Anna group-time ATTs, their aggregations and the multiplier bootstrap.
+//! Callaway-Sant'Anna group-time ATTs, their aggregations and the multiplier bootstrap, on a
+//! panel (units followed over time) or on repeated cross-sections (each row one observation,
+//! cohorts set at the `unit` option's level: the dataset's `group` by default).
 
 use super::*;
 
@@ -18,8 +20,10 @@ impl Estimator for CallawaySantAnna {
         Keys::UnitTime
     }
 
+    /// A panel when `unit` is the dataset's unit key (`did`'s `panel = TRUE`), else repeated
+    /// cross-sections with cohorts at the `unit` option's level (`panel = FALSE`).
     fn needs(&self) -> Needs {
-        Needs::Panel
+        Needs::Cohorts
     }
 
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
@@ -91,7 +95,8 @@ fn default_seed() -> u64 {
 /// method: dr | ipw | or, covariates: [...], base_period: varying | universal,
 /// allow_unbalanced_panel: bool, bootstrap: {draws: n >= 1, seed}}`, plus the model's `weights`
 /// (one per unit) and `cluster` (the unit or one variable constant within units). Fields the
-/// estimator cannot honour are refused: it has no fixed effects, treatment or controls.
+/// estimator cannot honour are refused: it has no fixed effects, treatment or controls. What
+/// depends on the shape of the data (see [`repeated`]) is checked in [`cs_check_data`].
 pub struct CsOptions {
     /// Column of the first treated period.
     pub adopt: String,
@@ -105,7 +110,7 @@ pub struct CsOptions {
     pub covariates: Vec<String>,
     /// (draws, seed) of the multiplier bootstrap.
     pub bootstrap: Option<(usize, u64)>,
-    /// A cluster above the unit, if any.
+    /// The model's `cluster`, if any (on a panel, naming the unit is the default).
     pub cluster: Option<String>,
     /// HonestDiD sensitivity of the dynamic effects.
     pub honest: Option<sensitivity::HonestOptions>,
@@ -131,7 +136,7 @@ pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
             m.cluster
         ));
     }
-    let cluster = m.cluster.first().filter(|c| **c != o.unit).cloned();
+    let cluster = m.cluster.first().cloned();
     crate::limits::window("option `anticipation`", i64::from(o.anticipation))?;
     let bootstrap = match o.bootstrap {
         None => None,
@@ -140,11 +145,6 @@ pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
                 return Err("bootstrap `draws` must be an integer of at least 1".into());
             }
             crate::limits::draws("bootstrap `draws`", b.draws)?;
-            if let Some(c) = &cluster {
-                return Err(format!(
-                    "callaway_santanna's multiplier bootstrap draws by unit: with `cluster: {c}` use the analytic standard errors (remove `bootstrap`)"
-                ));
-            }
             Some((b.draws as usize, b.seed))
         }
     };
@@ -172,13 +172,64 @@ pub fn cs_options(m: &PlannedModel) -> Result<CsOptions, String> {
     })
 }
 
-/// What `check` can see in the data before estimating: the cluster and the weights must be
-/// constant within units (Callaway-Sant'Anna resamples and weights units, not rows).
+/// Whether the model runs on repeated cross-sections: unless `unit` is the key of a panel
+/// dataset (one row per unit and period), each row is one observation.
+fn repeated(view: &PanelView, o: &CsOptions) -> bool {
+    view.panel()
+        .panel_keys()
+        .is_none_or(|(unit, _)| unit != o.unit)
+}
+
+impl CsOptions {
+    /// The cluster of the standard errors beyond the default: on a panel a cluster above the
+    /// unit (naming the unit is the default); on repeated cross-sections any cluster (without
+    /// one each observation is independent, as `did`'s `panel = FALSE`).
+    fn cluster_above(&self, repeated: bool) -> Option<&str> {
+        self.cluster
+            .as_deref()
+            .filter(|c| repeated || *c != self.unit)
+    }
+}
+
+/// What `check` can see in the data before estimating. On a panel the cluster and the weights
+/// must be constant within units (Callaway-Sant'Anna resamples and weights units, not rows); on
+/// repeated cross-sections the cohort must be constant within the `unit` option's groups (the
+/// level at which treatment is assigned), and panel-only options are refused.
 fn cs_check_data(view: &PanelView, m: &PlannedModel, o: &CsOptions) -> Result<(), String> {
+    let repeated = repeated(view, o);
+    if let (Some(_), Some(c)) = (o.bootstrap, o.cluster_above(repeated)) {
+        let by = if repeated { "observation" } else { "unit" };
+        return Err(format!(
+            "callaway_santanna's multiplier bootstrap draws by {by}: with `cluster: {c}` use the analytic standard errors (remove `bootstrap`)"
+        ));
+    }
+    if repeated && o.settings.allow_unbalanced {
+        return Err(format!(
+            "option `allow_unbalanced_panel` is for panels; these are repeated cross-sections (`{}` is not the dataset's unit key), where every observation is used: remove it",
+            o.unit
+        ));
+    }
     let Ok(rows) = sample_rows(view, m) else {
         return Ok(()); // a broken filter is reported on its own
     };
     let units = view.codes(&o.unit, &rows);
+    if repeated {
+        let adopt = view.numeric(&o.adopt, &rows);
+        let mut seen: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        // NaN (never treated) compares by its bits, so a group mixing it with a year differs.
+        if let Some(i) = (0..rows.len())
+            .find(|&i| seen.entry(units[i]).or_insert(adopt[i]).to_bits() != adopt[i].to_bits())
+        {
+            return Err(format!(
+                "`adopt: {}` varies within {} = {}: on repeated cross-sections cohorts are set at the level of option `unit` (the dataset's group); compute the cohort there, e.g. `first_treated(d, by = {})`",
+                o.adopt,
+                o.unit,
+                view.label(&o.unit, rows[i]),
+                o.unit
+            ));
+        }
+        return Ok(());
+    }
     let constant = |values: &[f64]| -> Option<usize> {
         let mut seen: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
         (0..rows.len()).find(|&i| {
@@ -228,8 +279,11 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         .map(|c| view.numeric(c, &rows))
         .collect();
     let weights = m.weights.as_ref().map(|w| view.numeric(w, &rows));
-    let cluster_name = o.cluster.as_deref().unwrap_or(unit);
-    let cluster = view.codes(cluster_name, &rows);
+    let repeated = repeated(view, &o);
+    let above = o.cluster_above(repeated);
+    // The table's cluster: the one given, else a panel's unit (none on repeated cross-sections).
+    let cluster_name = above.or((!repeated).then_some(unit.as_str()));
+    let cluster = cluster_name.map(|c| view.codes(c, &rows));
     let data = estimators::CsData {
         unit: &units,
         time: &times,
@@ -237,7 +291,8 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         y: &y,
         covariates: &covariates,
         weights: weights.as_deref(),
-        cluster: o.cluster.is_some().then_some(cluster.as_slice()),
+        cluster: above.and(cluster.as_deref()),
+        repeated,
     };
     let mut cs = estimators::callaway_santanna(&data, o.settings).map_err(|e| {
         let e = e.to_string();
@@ -268,17 +323,22 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
     let keep: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_finite()).collect();
     let sub_f = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
     let sub_u = |v: &[u32]| keep.iter().map(|&i| v[i]).collect::<Vec<u32>>();
+    let cluster_codes = cluster.as_deref().map(sub_u);
     let base = twfe_base(
         &m.outcome,
         &sub_f(&y),
         &sub_f(&d),
         [(unit, &sub_u(&units)), (time, &sub_u(&twfe_codes))],
-        (cluster_name, &sub_u(&cluster)),
+        cluster_name.zip(cluster_codes.as_deref()),
     )?;
     // The TWFE base gives the sample, clusters and layout; CS defines no R².
-    let r = cs
+    let mut r = cs
         .as_result(&base, "rel_time", 0.95)
         .without_fit_statistics();
+    if repeated && above.is_none() {
+        // Not the TWFE layout's HC1: each observation's own influence.
+        r.vcov_type = "influence".into();
+    }
     let points = event_points(&r.coefficients);
     let window = window_of(&points);
     // With a varying base period there is no omitted period (-1 is an estimate like the
@@ -293,10 +353,19 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         Extras {
             stats: vec![overall_row(cs.simple.att, cs.simple.std_error)],
             overall: overall(cs.simple.att, cs.simple.std_error),
-            notes: vec![match cs.reference() {
+            notes: std::iter::once(match cs.reference() {
                 Some(r) => format!("Callaway-Sant'Anna: every effect compared with the cohort's last pre-treatment period (universal base period); t = {r} is omitted"),
                 None => "Callaway-Sant'Anna: pre-treatment effects compare adjacent periods (varying base period), so no period is omitted".into(),
-            }],
+            })
+            .chain(repeated.then(|| format!(
+                "Callaway-Sant'Anna on repeated cross-sections: each of the {} observations is seen once, cohorts are set by {unit}; {}",
+                cs.n_units,
+                match above {
+                    Some(c) => format!("standard errors clustered by {c}"),
+                    None => "standard errors treat observations as independent".into(),
+                }
+            )))
+            .collect(),
             cs: Some(cs),
             event_study: Some(es),
             ..Extras::default()

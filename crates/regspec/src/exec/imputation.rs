@@ -119,7 +119,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
         &y,
         &d,
         [(&unit, &units), (&time, &periods)],
-        (&cl_name, &cluster),
+        Some((&cl_name, &cluster)),
     )?;
     let r = imp.as_result(&base, "rel_time", 0.95);
     let points = event_points(&r.coefficients);

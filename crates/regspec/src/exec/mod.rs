@@ -423,7 +423,7 @@ fn twfe_base(
     y: &[f64],
     d: &[f64],
     fe: [(&str, &[u32]); 2],
-    cluster: (&str, &[u32]),
+    cluster: Option<(&str, &[u32])>,
 ) -> Result<OlsResult, String> {
     estimators::ols::twfe(outcome, y, d, fe, cluster).map_err(|e| e.to_string())
 }

@@ -39,6 +39,7 @@ fn vcov_note(t: &TableRecord, m: &ModelRecord) -> String {
                 .join(" and ")
         ),
         "hetero" => "heteroskedasticity-robust (HC1)".into(),
+        "influence" => "from the influence function, each observation independent".into(),
         v if v.starts_with("driscoll_kraay(") => format!(
             "Driscoll-Kraay, Bartlett kernel over {} period(s)",
             v.trim_start_matches("driscoll_kraay(")
