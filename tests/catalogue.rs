@@ -317,6 +317,19 @@ fn full_disk_and_read_only_out_keep_the_set() {
             .filter(|n| n != "reports" && n != "filler" && !n.starts_with(".reports.lock"))
             .collect();
         assert!(stray.is_empty(), "staging left behind: {stray:?}");
+        // A first run into a fresh directory on the full disk: its cache writes fail too, and
+        // none leaves a temporary file behind.
+        let (ok, _, err) = regspec(&dir, &["run", "--quiet", "--out", "mnt/fresh"]);
+        assert!(!ok && !err.contains("panicked"), "{err}");
+        let mut files = Vec::new();
+        common::walk_files(&mnt, &mut files);
+        let tmp: Vec<String> = files
+            .iter()
+            .map(|p| p.display().to_string())
+            .filter(|p| p.ends_with(".tmp"))
+            .collect();
+        assert!(tmp.is_empty(), "temporaries left behind: {tmp:?}");
+        let _ = std::fs::remove_dir_all(mnt.join("fresh"));
         // Read-only: refused before estimating, the set untouched.
         std::fs::remove_file(&filler).unwrap();
         let ro = Command::new("mount")

@@ -138,6 +138,19 @@ fn repeated_cross_sections_match_pyfixest() {
         n += 1;
     }
     assert!(n >= 10, "{n} Sun-Abraham periods compared");
+    // Randomization inference permutes the states' adoption dates: its actual estimate is the
+    // TWFE coefficient (pyfixest's), its 199 draws each a refit.
+    let ri = t.models.iter().find(|m| m.name == "rcs_placebo").unwrap();
+    let twfe = &reference["rcs_ols"]["coefficients"]["policy"];
+    let p = ri.placebo.as_ref().expect("placebo details");
+    close(
+        p.actual,
+        twfe["estimate"].as_f64().unwrap(),
+        1e-8,
+        "placebo actual",
+    );
+    assert_eq!(p.estimates.len() + p.failed, 199);
+    assert!(p.p_value > 0.0 && p.p_value <= 1.0 && p.sd > 0.0, "{p:?}");
     // Imputation: effects equal to the exact least-squares imputation; SEs equal to pyfixest's
     // did2s up to its iterative first stage (1e-5 relative, as for the panel reference).
     let bjs = t
@@ -327,6 +340,10 @@ fn shapes_refuse_what_they_cannot_honour() {
         (
             "variables:\n  w_l1: lag(wage, 1)\nmodels:\n  - {name: a, formula: \"wage ~ w_l1\"}\n",
             "`lag` follows a unit over time and needs a panel",
+        ),
+        (
+            "models:\n  - {name: a, outcome: wage, treatment: policy, fe: [state, year], estimator: placebo, options: {sign: policy}}\n",
+            "`sign: policy` varies within state = ",
         ),
         (
             "data: cross\nmodels:\n  - {name: a, formula: \"y ~ x1\", vcov: \"DK(2)\"}\n",

@@ -773,6 +773,47 @@ fn num_order(a: f64, b: f64) -> std::cmp::Ordering {
     }
 }
 
+/// A number as an integer in [`num_order`]'s order: -0 equals 0, missing (NaN) last.
+fn num_key(x: f64) -> u64 {
+    if x.is_nan() {
+        return u64::MAX;
+    }
+    let b = (x + 0.0).to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
+}
+
+/// Each row's rank among a number column's distinct values (missing last, as [`num_order`]),
+/// and the number of ranks; `None` when it has more than `max` distinct values.
+fn num_ranks(v: &[f64], max: usize) -> Option<(Vec<u32>, u64)> {
+    let mut seen: foldhash::HashSet<u64> = foldhash::HashSet::default();
+    for x in v.iter().filter(|x| !x.is_nan()) {
+        seen.insert((x + 0.0).to_bits());
+        if seen.len() > max {
+            return None;
+        }
+    }
+    let mut distinct: Vec<f64> = seen.into_iter().map(f64::from_bits).collect();
+    distinct.sort_by(f64::total_cmp);
+    let rank: foldhash::HashMap<u64, u32> = distinct
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.to_bits(), i as u32))
+        .collect();
+    let missing = distinct.len() as u32;
+    let ranks = v
+        .iter()
+        .map(|x| match x.is_nan() {
+            true => missing,
+            false => rank[&(x + 0.0).to_bits()],
+        })
+        .collect();
+    Some((ranks, u64::from(missing) + 1))
+}
+
 /// Each row's rank in a text column's alphabetical order (missing last): equal cells have
 /// equal ranks.
 fn text_ranks(codes: &[u32], levels: &[String]) -> Vec<u32> {
@@ -822,14 +863,58 @@ pub fn canonicalize(panel: &mut Panel) {
             .collect();
         sort_cols.extend(rest);
     }
-    let sort_keys: Vec<SortKey> = sort_cols
+    // The leading sort columns as one integer per row, in mixed radix of their ranks: the
+    // declared keys, then further columns of few distinct values while the radix fits in 64
+    // bits; the next column follows as an order-preserving integer. Nearly every comparison of
+    // the sort then ends on these two integers, held inline in the array being sorted; the
+    // remaining columns break what ties are left.
+    let nkeys = keys
+        .iter()
+        .copied()
+        .flatten()
+        .filter(|k| panel.columns.iter().any(|c| c.name == **k))
+        .count();
+    let mut lead = vec![0u64; n];
+    let mut radix: u64 = 1;
+    let mut in_lead = 0;
+    for (i, &c) in sort_cols.iter().enumerate() {
+        let ranked = match &panel.columns[c].data {
+            Data::Cat { codes, levels } => {
+                Some((text_ranks(codes, levels), levels.len() as u64 + 1))
+            }
+            Data::Num(v) => num_ranks(v, if i < nkeys { usize::MAX } else { 1 << 16 }),
+        };
+        let Some((ranks, count)) =
+            ranked.filter(|(_, k)| i < nkeys || radix.checked_mul(*k).is_some())
+        else {
+            break;
+        };
+        radix = radix.saturating_mul(count);
+        for (l, r) in lead.iter_mut().zip(ranks) {
+            // A missing text key (rank u32::MAX) sorts last, as in the comparison below.
+            *l = *l * count + u64::from(r).min(count - 1);
+        }
+        in_lead += 1;
+    }
+    let next: Option<Vec<u64>> = sort_cols
+        .get(in_lead)
+        .map(|&c| match &panel.columns[c].data {
+            Data::Cat { codes, levels } => text_ranks(codes, levels)
+                .into_iter()
+                .map(u64::from)
+                .collect(),
+            Data::Num(v) => v.iter().map(|&x| num_key(x)).collect(),
+        });
+    let skip = in_lead + usize::from(next.is_some());
+    let sort_keys: Vec<SortKey> = sort_cols[skip..]
         .iter()
         .map(|&c| match &panel.columns[c].data {
             Data::Cat { codes, levels } => SortKey::Rank(text_ranks(codes, levels)),
             Data::Num(v) => SortKey::Num(v),
         })
         .collect();
-    let cmp = |a: usize, b: usize| {
+    // The other columns break ties between rows equal in the leading ones.
+    let rest = |a: usize, b: usize| {
         sort_keys
             .iter()
             .map(|k| match k {
@@ -838,6 +923,12 @@ pub fn canonicalize(panel: &mut Panel) {
             })
             .find(|o| o.is_ne())
             .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    let next_of = |r: usize| next.as_ref().map_or(0, |v| v[r]);
+    let cmp = |a: usize, b: usize| {
+        (lead[a], next_of(a))
+            .cmp(&(lead[b], next_of(b)))
+            .then_with(|| rest(a, b))
     };
     let in_order = (1..n).all(|r| cmp(r - 1, r).is_le());
     if in_order
@@ -848,10 +939,22 @@ pub fn canonicalize(panel: &mut Panel) {
     {
         return;
     }
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    if !in_order {
-        order.sort_unstable_by(|&a, &b| cmp(a as usize, b as usize));
-    }
+    let order: Vec<u32> = if in_order {
+        (0..n as u32).collect()
+    } else {
+        use rayon::prelude::*;
+        let mut rows: Vec<(u64, u64, u32)> = (0..n as u32)
+            .map(|r| (lead[r as usize], next_of(r as usize), r))
+            .collect();
+        rows.par_sort_unstable_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| rest(a.2 as usize, b.2 as usize))
+        });
+        rows.into_iter().map(|p| p.2).collect()
+    };
+    drop(lead);
+    drop(next);
     drop(sort_keys);
     for c in &mut panel.columns {
         let data = std::mem::replace(&mut c.data, Data::Num(Vec::new()));

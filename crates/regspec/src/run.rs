@@ -71,7 +71,8 @@ pub struct RunSummary {
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename: readers see the old file or
-/// the new one, never a half-written one.
+/// the new one, never a half-written one. A write that fails (a full disk) removes its
+/// temporary: a failed run leaves nothing behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -80,8 +81,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
         "{}.tmp",
         path.extension().and_then(|e| e.to_str()).unwrap_or("")
     ));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    let written = std::fs::write(&tmp, bytes)
+        .map_err(|e| format!("{}: {e}", tmp.display()))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display())));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Runs the specs: plan, check, estimate (in parallel, with the cache), write the report set

@@ -14,11 +14,15 @@
 //! - balanced panels, or unbalanced ones (`did`'s `allow_unbalanced_panel`): then each ATT(g,t)
 //!   uses every observation of a treated or control unit in period t or in the base period, as
 //!   repeated cross sections (four weighted means), and each unit's influence is the sum over its
-//!   observations. A unit observed in only one of the two periods still enters that cell.
+//!   observations. A unit observed in only one of the two periods still enters that cell;
+//! - repeated cross-sections (`did`'s `panel = FALSE`, `CsData::repeated`): every row is its own
+//!   observation, each ATT(g,t) compares the cohort's and its controls' observations of the two
+//!   periods by Sant'Anna and Zhao's estimators with the rows' own covariates (`rc.rs`), and the
+//!   aggregations weight cohorts by their share of observations (pinned to moderndid 0.2).
 //!
 //! Aggregations: one ATT ("simple"), by event time ("dynamic"), by group and by calendar period,
 //! with the estimated group shares' own influence as `did` has it. `bootstrap.rs` holds the
-//! multiplier bootstrap.
+//! multiplier bootstrap; `result.rs` the dynamic effects as a result table.
 
 // Index loops mirror the formulas.
 #![allow(clippy::needless_range_loop)]
@@ -26,6 +30,7 @@
 mod bootstrap;
 mod did2x2;
 mod rc;
+mod result;
 
 pub use bootstrap::{multiplier_bootstrap, CsBootstrap};
 
@@ -573,59 +578,4 @@ pub fn callaway_santanna(
         dynamic_vcov,
         dynamic_if: ifs,
     })
-}
-
-impl CallawaySantAnna {
-    /// The dynamic effects as a result table: one coefficient `{prefix}::e` per event time,
-    /// normal-based inference as in `did`; fit statistics from `base` (the TWFE fit). With a
-    /// universal base period the base event time (0 by construction) is the omitted reference.
-    pub fn as_result(
-        &self,
-        base: &crate::result::OlsResult,
-        prefix: &str,
-        level: f64,
-    ) -> crate::result::OlsResult {
-        use statrs::distribution::{ContinuousCDF, Normal};
-        let z = Normal::new(0.0, 1.0).ok();
-        let q = z
-            .as_ref()
-            .map_or(1.96, |d| d.inverse_cdf(1.0 - (1.0 - level) / 2.0));
-        let keep: Vec<usize> = (0..self.dynamic.len())
-            .filter(|&k| Some(self.dynamic[k].event_time.unwrap_or(0)) != self.reference())
-            .collect();
-        let coefficients = keep
-            .iter()
-            .map(|&k| {
-                let a = &self.dynamic[k];
-                let t = a.att / a.std_error;
-                crate::result::Coefficient {
-                    name: format!("{prefix}::{}", a.event_time.unwrap_or(0)),
-                    estimate: a.att,
-                    std_error: a.std_error,
-                    t_stat: t,
-                    p_value: z.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
-                    ci_low: a.att - q * a.std_error,
-                    ci_high: a.att + q * a.std_error,
-                }
-            })
-            .collect();
-        let vcov = keep
-            .iter()
-            .map(|&a| keep.iter().map(|&b| self.dynamic_vcov[a][b]).collect())
-            .collect();
-        // Normal inference, as `did`: infinite degrees of freedom (stored as f64::MAX, JSON has no inf).
-        crate::result::OlsResult {
-            coefficients,
-            vcov,
-            wald: None,
-            df_t: f64::MAX,
-            ..base.clone()
-        }
-    }
-
-    /// The omitted event time: the universal base period's, or None with a varying base (where
-    /// every event time is an estimate).
-    pub fn reference(&self) -> Option<i64> {
-        (self.base_period == CsBasePeriod::Universal).then_some(-1 - self.anticipation)
-    }
 }

@@ -19,13 +19,19 @@ impl Estimator for Placebo {
         Keys::UnitTime
     }
 
+    /// Treatment is reassigned at the level of the `unit` option: a panel's units, or on
+    /// repeated cross-sections the dataset's group (each state's adoption date is permuted
+    /// across states, and every individual of a state follows it).
     fn needs(&self) -> Needs {
-        // The permutations move whole units' treatment paths: units followed over time.
-        Needs::Panel
+        Needs::Cohorts
     }
 
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         placebo_options(m).map(|p| vec![p.sign, p.unit, p.time])
+    }
+
+    fn check_data(&self, view: &PanelView, m: &PlannedModel) -> Result<(), String> {
+        placebo_check_data(view, m, &placebo_options(m)?)
     }
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
@@ -34,7 +40,8 @@ impl Estimator for Placebo {
 }
 
 /// Placebo settings: `{mode: permute | nonparticipants | permute_units, draws: 1000,
-/// seed: 20231129, sign: sign_year, unit: iso3, time: year}`.
+/// seed: 20231129, sign, unit, time}` (`unit` and `time` default to the dataset's keys; on
+/// repeated cross-sections `unit` is the group).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceboOptions {
@@ -78,6 +85,59 @@ pub fn placebo_options(m: &PlannedModel) -> Result<PlaceboOptions, String> {
         );
     }
     Ok(o)
+}
+
+/// What is permuted must be set at the permutation level: the adoption date (`sign`) constant
+/// within each unit, and, when whole treatment paths are permuted, the treatment constant
+/// within each (unit, period); else a draw would silently keep one row's value.
+fn placebo_check_data(
+    view: &PanelView,
+    m: &PlannedModel,
+    o: &PlaceboOptions,
+) -> Result<(), String> {
+    let Ok(rows) = sample_rows(view, m) else {
+        return Ok(()); // a broken filter is reported on its own
+    };
+    let units = view.codes(&o.unit, &rows);
+    let sign = view.numeric(&o.sign, &rows);
+    let mut seen: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
+    // A missing date (never adopting) compares by its bits, so it differs from any year.
+    if let Some(i) = (0..rows.len())
+        .find(|&i| *seen.entry(units[i]).or_insert(sign[i].to_bits()) != sign[i].to_bits())
+    {
+        return Err(format!(
+            "`sign: {}` varies within {} = {}: a placebo permutes one adoption date per {}; compute it at that level, e.g. `first_treated(d, by = {})`",
+            o.sign,
+            o.unit,
+            view.label(&o.unit, rows[i]),
+            o.unit,
+            o.unit
+        ));
+    }
+    if o.mode == PlaceboMode::PermuteUnits {
+        if let Some(t) = &m.treatment {
+            let times = view.numeric(&o.time, &rows);
+            let d = view.numeric(t, &rows);
+            let mut path: std::collections::HashMap<(u32, u64), u64> =
+                std::collections::HashMap::new();
+            if let Some(i) = (0..rows.len()).find(|&i| {
+                *path
+                    .entry((units[i], times[i].to_bits()))
+                    .or_insert(d[i].to_bits())
+                    != d[i].to_bits()
+            }) {
+                return Err(format!(
+                    "`mode: permute_units` moves each {}'s treatment path, but `{t}` varies within ({}, {}) = ({}, {}): use `mode: permute` (adoption dates)",
+                    o.unit,
+                    o.unit,
+                    o.time,
+                    view.label(&o.unit, rows[i]),
+                    view.label(&o.time, rows[i])
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn placebo(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
