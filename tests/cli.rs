@@ -401,23 +401,19 @@ fn snapshot_set(out: &Path) -> std::collections::BTreeMap<String, String> {
 }
 
 fn snapshot_bytes(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, acc: &mut std::collections::BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().to_string();
-            if rel.starts_with(".cache") {
-                continue;
-            }
-            if p.is_dir() {
-                walk(base, &p, acc);
-            } else {
-                acc.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut acc = Default::default();
-    walk(out, out, &mut acc);
-    acc
+    let mut files = Vec::new();
+    common::walk_files(out, &mut files);
+    files
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(out).unwrap().to_string_lossy().to_string(),
+                p,
+            )
+        })
+        .filter(|(rel, _)| !rel.starts_with(".cache"))
+        .map(|(rel, p)| (rel, std::fs::read(&p).unwrap()))
+        .collect()
 }
 
 /// A partial run merges into the set: the other models and tables keep their results and

@@ -15,6 +15,7 @@ pub mod imputation;
 /// Two-stage least squares with fixed effects.
 pub mod iv;
 pub mod model;
+pub mod multitest;
 pub mod ols;
 pub mod placebo;
 /// Poisson pseudo-maximum likelihood with fixed effects.

@@ -458,6 +458,16 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             }
         },
     };
+    if matches!(vcov, VcovKind::Iid | VcovKind::Hetero) && m.vcov.is_some() && !cluster.is_empty() {
+        return Err(err(
+            Some("vcov"),
+            format!(
+                "`vcov: {}` is not clustered, but `cluster: [{}]` names clusters: use `vcov: cluster` (or leave `vcov` out), or remove `cluster` (`cluster: []` when it comes from `defaults`)",
+                m.vcov.as_deref().unwrap_or_default(),
+                cluster.join(", ")
+            ),
+        ));
+    }
     if vcov.is_hac() && !cluster.is_empty() {
         return Err(err(
             Some("cluster"),

@@ -143,20 +143,23 @@ pub(super) fn rc_did(c: &RcCell, method: CsMethod) -> Option<(f64, Vec<f64>)> {
             let (a_dt0, i_dt0) = centred(&w_tpre, &gap_pre);
             let att =
                 (a_tpost - a_tpre) - (a_cpost - a_cpre) + (a_dpost - a_dt1) - (a_dpre - a_dt0);
-            // Estimation effects of the controls' regressions on the treated and control terms.
-            let mwm = |w: &[f64]| mean(w);
-            let m1_post: Vec<f64> = colmean(&|i| -w_tpost[i] * pv[i] / mwm(&w_tpost));
-            let m1_pre: Vec<f64> = colmean(&|i| -w_tpre[i] * (1.0 - pv[i]) / mwm(&w_tpre));
-            let m3_post: Vec<f64> = colmean(&|i| -w_cpost[i] * pv[i] / mwm(&w_cpost));
-            let m3_pre: Vec<f64> = colmean(&|i| -w_cpre[i] * (1.0 - pv[i]) / mwm(&w_cpre));
+            // Estimation effects of the controls' regressions on the treated and control terms
+            // (each weight's mean computed once: these run over every observation).
+            let (m_tpost, m_tpre) = (mean(&w_tpost), mean(&w_tpre));
+            let (m_cpost, m_cpre) = (mean(&w_cpost), mean(&w_cpre));
+            let m1_post: Vec<f64> = colmean(&|i| -w_tpost[i] * pv[i] / m_tpost);
+            let m1_pre: Vec<f64> = colmean(&|i| -w_tpre[i] * (1.0 - pv[i]) / m_tpre);
+            let m3_post: Vec<f64> = colmean(&|i| -w_cpost[i] * pv[i] / m_cpost);
+            let m3_pre: Vec<f64> = colmean(&|i| -w_cpre[i] * (1.0 - pv[i]) / m_cpre);
             // Estimation effect of the propensity score on the control terms.
-            let m2 = |w: &[f64], a: f64| -> Vec<f64> {
-                let mw = mwm(w);
-                colmean(&|i| w[i] * (r(i) - a) / mw)
-            };
-            let m2d = sub(&m2(&w_cpost, a_cpost), &m2(&w_cpre, a_cpre));
+            let m2 =
+                |w: &[f64], mw: f64, a: f64| -> Vec<f64> { colmean(&|i| w[i] * (r(i) - a) / mw) };
+            let m2d = sub(
+                &m2(&w_cpost, m_cpost, a_cpost),
+                &m2(&w_cpre, m_cpre, a_cpre),
+            );
             // Estimation effect of all four regressions on the adjustment terms.
-            let (mwd, mwt1, mwt0) = (mwm(&w_d), mwm(&w_tpost), mwm(&w_tpre));
+            let (mwd, mwt1, mwt0) = (mean(&w_d), m_tpost, m_tpre);
             let mom_post = colmean(&|i| w_d[i] / mwd - w_tpost[i] / mwt1);
             let mom_pre = colmean(&|i| w_d[i] / mwd - w_tpre[i] / mwt0);
             let inf = (0..n)

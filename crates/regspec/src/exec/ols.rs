@@ -10,15 +10,21 @@ impl Estimator for Ols {
         "ols"
     }
 
+    /// The wild bootstrap resamples OLS scores: an IV model (`y ~ x | d ~ z`) is refused it
+    /// here, before anything runs.
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
+        if m.options.contains_key("wild_bootstrap") && !m.instruments.is_empty() {
+            return Err(format!(
+                "the wild cluster bootstrap here is for OLS; this model is IV ({} instrumented by {}): remove `wild_bootstrap` or the instruments",
+                m.endogenous.join(", "),
+                m.instruments.join(", ")
+            ));
+        }
         bootstrap_options(m).map(|_| vec![])
     }
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
         if !m.instruments.is_empty() {
-            if bootstrap_options(m)?.is_some() {
-                return Err("the wild bootstrap is for OLS; an IV model takes none".into());
-            }
             return iv(view, m);
         }
         match bootstrap_options(m)? {

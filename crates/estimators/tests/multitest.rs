@@ -1,7 +1,7 @@
 //! Bonferroni and Holm adjusted p-values against statsmodels' `multipletests`
 //! (tests/reference/make_multitest_reference.py), exactly (1e-15).
 
-use report::curve::{adjust, Adjust};
+use estimators::multitest::{adjust, Adjust};
 
 #[test]
 fn adjustments_match_statsmodels() {
