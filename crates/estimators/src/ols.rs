@@ -6,7 +6,7 @@ use crate::demean::FeStructure;
 use crate::error::EstimationError;
 use crate::model::{OlsData, OlsOptions, VcovKind};
 use crate::prep::{refactor, select_rows};
-use crate::result::{Dropped, FeSummary, OlsResult};
+use crate::result::{Dropped, FeSummary, Inference, OlsResult};
 use crate::vcov::{self, ClusterInput};
 use faer::linalg::solvers::{DenseSolveCore, Solve};
 use faer::{Mat, Side};
@@ -445,23 +445,20 @@ impl<'a> Prepared<'a> {
             n_singletons: self.n_singletons,
             dropped,
             fixed_effects,
-            vcov_type: {
-                // HAC names carry the bandwidth used (the default is floor(T^(1/4))).
+            inference: {
+                // HAC carries the bandwidth used (the default is floor(T^(1/4))); the HAC
+                // estimators' code columns are the panel's unit and period, not clusters.
                 let t_n = self.clusters.last().map_or(0, |c| c.groups) as f64;
                 let used = |lag: Option<u32>| lag.map_or(t_n.powf(0.25).floor() as u32, |l| l);
                 match opts.vcov {
-                    VcovKind::Iid => "iid".to_string(),
-                    VcovKind::Hetero => "hetero".to_string(),
-                    VcovKind::Cluster => "cluster".to_string(),
-                    VcovKind::DriscollKraay { lag } => format!("driscoll_kraay({})", used(lag)),
-                    VcovKind::NeweyWest { lag } => format!("newey_west({})", used(lag)),
+                    VcovKind::Iid => Inference::Iid,
+                    VcovKind::Hetero => Inference::Hetero,
+                    VcovKind::Cluster => Inference::Cluster {
+                        by: self.clusters.iter().map(|c| c.name.clone()).collect(),
+                    },
+                    VcovKind::DriscollKraay { lag } => Inference::DriscollKraay { lag: used(lag) },
+                    VcovKind::NeweyWest { lag } => Inference::NeweyWest { lag: used(lag) },
                 }
-            },
-            // The HAC estimators' code columns are the panel's unit and period, not clusters.
-            cluster_vars: if self.opts.vcov.is_hac() {
-                Vec::new()
-            } else {
-                self.clusters.iter().map(|c| c.name.clone()).collect()
             },
             n_clusters: if self.opts.vcov.is_hac() {
                 Vec::new()

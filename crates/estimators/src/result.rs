@@ -54,6 +54,59 @@ pub struct Wald {
     pub df2: f64,
 }
 
+/// How a fit's standard errors were computed. Set by the estimator that computed them and
+/// rendered by the report (notes, curve choices) from the type: nothing is parsed back from
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Inference {
+    /// Homoskedastic.
+    Iid,
+    /// Heteroskedasticity-robust, HC1.
+    Hetero,
+    /// CR1, one- or two-way (Cameron-Gelbach-Miller), by these variables.
+    Cluster {
+        /// The cluster variables.
+        by: Vec<String>,
+    },
+    /// Driscoll-Kraay: scores summed by period, Bartlett kernel over `lag` periods.
+    DriscollKraay {
+        /// The bandwidth used, in periods.
+        lag: u32,
+    },
+    /// Newey-West within units, Bartlett kernel over `lag` periods.
+    NeweyWest {
+        /// The bandwidth used, in periods.
+        lag: u32,
+    },
+    /// From the estimator's influence function with each observation independent (a robust-DID
+    /// estimator on repeated cross-sections without a cluster).
+    InfluenceFunction,
+}
+
+impl Inference {
+    /// A short name: `iid`, `hetero`, `cluster`, `driscoll_kraay(2)`, `newey_west(2)`,
+    /// `influence_function` (a specification curve's choice values).
+    pub fn short(&self) -> String {
+        match self {
+            Inference::Iid => "iid".into(),
+            Inference::Hetero => "hetero".into(),
+            Inference::Cluster { .. } => "cluster".into(),
+            Inference::DriscollKraay { lag } => format!("driscoll_kraay({lag})"),
+            Inference::NeweyWest { lag } => format!("newey_west({lag})"),
+            Inference::InfluenceFunction => "influence_function".into(),
+        }
+    }
+
+    /// The cluster variables (none unless clustered).
+    pub fn clusters(&self) -> &[String] {
+        match self {
+            Inference::Cluster { by } => by,
+            _ => &[],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 /// A fitted OLS model with fixest's inference conventions.
 pub struct OlsResult {
@@ -76,11 +129,9 @@ pub struct OlsResult {
     pub dropped: Vec<Dropped>,
     /// The absorbed fixed effects.
     pub fixed_effects: Vec<FeSummary>,
-    /// `iid`, `hetero` or `cluster`.
-    pub vcov_type: String,
-    /// Cluster variables of the vcov.
-    pub cluster_vars: Vec<String>,
-    /// Clusters per cluster variable.
+    /// How the standard errors were computed, typed from the spec to the table's notes.
+    pub inference: Inference,
+    /// Clusters per cluster variable (of [`Inference::Cluster`]).
     pub n_clusters: Vec<usize>,
     /// K used in the small-sample adjustment.
     pub df_k: usize,

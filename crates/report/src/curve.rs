@@ -173,7 +173,7 @@ fn choice_values(t: &TableRecord, m: &ModelRecord) -> Choices {
         (
             "Inference",
             if m.cluster.is_empty() {
-                m.result.vcov_type.clone()
+                m.result.inference.short()
             } else {
                 format!("cluster: {}", list(&m.cluster))
             },

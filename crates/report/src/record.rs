@@ -59,7 +59,7 @@ pub struct ModelRecord {
     pub controls: Vec<String>,
     /// Fixed effects as specified (the fit's own are in `result.fixed_effects`).
     pub fe: Vec<String>,
-    /// Cluster variables as specified (the fit's own are in `result.cluster_vars`).
+    /// Cluster variables as specified (the fit's own are in `result.inference`).
     pub cluster: Vec<String>,
     /// The sampling or analytic weights, when the model is weighted.
     #[serde(default)]

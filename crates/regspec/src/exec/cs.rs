@@ -337,7 +337,7 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
         .without_fit_statistics();
     if repeated && above.is_none() {
         // Not the TWFE layout's HC1: each observation's own influence.
-        r.vcov_type = "influence".into();
+        r.inference = estimators::Inference::InfluenceFunction;
     }
     let points = event_points(&r.coefficients);
     let window = window_of(&points);

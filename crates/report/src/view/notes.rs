@@ -26,30 +26,28 @@ pub(super) fn capitalise(s: &str) -> String {
 }
 
 fn vcov_note(t: &TableRecord, m: &ModelRecord) -> String {
-    match m.result.vcov_type.as_str() {
+    use estimators::Inference;
+    match &m.result.inference {
         // The clusters the estimator used (a default cluster, such as Callaway-Sant'Anna's unit,
         // is not written in the spec).
-        "cluster" => format!(
+        Inference::Cluster { by } => format!(
             "clustered by {}",
-            m.result
-                .cluster_vars
-                .iter()
+            by.iter()
                 .map(|c| display_name(t, c))
                 .collect::<Vec<_>>()
                 .join(" and ")
         ),
-        "hetero" => "heteroskedasticity-robust (HC1)".into(),
-        "influence" => "from the influence function, each observation independent".into(),
-        v if v.starts_with("driscoll_kraay(") => format!(
-            "Driscoll-Kraay, Bartlett kernel over {} period(s)",
-            v.trim_start_matches("driscoll_kraay(")
-                .trim_end_matches(')')
-        ),
-        v if v.starts_with("newey_west(") => format!(
-            "Newey-West within units, Bartlett kernel over {} period(s)",
-            v.trim_start_matches("newey_west(").trim_end_matches(')')
-        ),
-        _ => "conventional (iid)".into(),
+        Inference::Hetero => "heteroskedasticity-robust (HC1)".into(),
+        Inference::DriscollKraay { lag } => {
+            format!("Driscoll-Kraay, Bartlett kernel over {lag} period(s)")
+        }
+        Inference::NeweyWest { lag } => {
+            format!("Newey-West within units, Bartlett kernel over {lag} period(s)")
+        }
+        Inference::InfluenceFunction => {
+            "from the influence function, each observation independent".into()
+        }
+        Inference::Iid => "conventional (iid)".into(),
     }
 }
 
