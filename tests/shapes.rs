@@ -142,7 +142,7 @@ fn repeated_cross_sections_match_pyfixest() {
     // TWFE coefficient (pyfixest's), its 199 draws each a refit.
     let ri = t.models.iter().find(|m| m.name == "rcs_placebo").unwrap();
     let twfe = &reference["rcs_ols"]["coefficients"]["policy"];
-    let p = ri.placebo.as_ref().expect("placebo details");
+    let p: estimators::Placebo = ri.detail("placebo").expect("placebo details");
     close(
         p.actual,
         twfe["estimate"].as_f64().unwrap(),
@@ -194,9 +194,8 @@ fn callaway_santanna_on_repeated_cross_sections_matches_moderndid() {
     let t = table(&dir, "rcs_cs");
     let mut checked = 0;
     for m in &t.models {
-        let cs = m
-            .callaway_santanna
-            .as_ref()
+        let cs: estimators::CallawaySantAnna = m
+            .detail("callaway_santanna")
             .expect("Callaway-Sant'Anna details");
         assert!(cs.repeated && !cs.unbalanced, "{}", m.name);
         assert_eq!(
@@ -206,7 +205,7 @@ fn callaway_santanna_on_repeated_cross_sections_matches_moderndid() {
         );
         let r = &refs[&m.name];
         assert!(r.is_object(), "no reference for {}", m.name);
-        common::assert_cs_matches(&m.name, cs, r);
+        common::assert_cs_matches(&m.name, &cs, r);
         if let Some(boot) = r["bootstrap_cells"].as_array() {
             assert_eq!(cs.n_clusters, Some(20), "{}", m.name);
             for (c, b) in cs.cells.iter().zip(boot) {

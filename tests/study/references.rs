@@ -83,7 +83,7 @@ fn psm_did_matches_the_independent_reference() {
                 .iter()
                 .find(|m| m.name == format!("psm_{y}_{repl}"))
                 .unwrap();
-            let p = m.psm.as_ref().unwrap();
+            let p: estimators::Psm = m.detail("psm").unwrap();
             let r = &refs[key];
             for (i, b) in p.logit.coef.iter().enumerate() {
                 close("logit coef", *b, &refs["logit"]["coef"][i]);
@@ -132,8 +132,7 @@ fn placebo_draws_are_seeded_and_sensible() {
             .iter()
             .find(|m| m.name == name)
             .unwrap()
-            .placebo
-            .clone()
+            .detail::<estimators::Placebo>("placebo")
             .unwrap()
     };
     // The demo's true effect on HOMIC (0.5) is far in the tail of the permutation distribution;
@@ -170,8 +169,7 @@ fn placebo_draws_are_seeded_and_sensible() {
         .iter()
         .find(|m| m.name == "permute_homic")
         .unwrap()
-        .placebo
-        .clone()
+        .detail::<estimators::Placebo>("placebo")
         .unwrap();
     assert_eq!(ph.estimates, again.estimates);
     // The histogram is written.
@@ -198,7 +196,7 @@ fn wild_cluster_bootstrap_matches_wildboottest_within_monte_carlo_error() {
                 .iter()
                 .find(|m| m.name == format!("wcr_{y}_{w}"))
                 .unwrap();
-            let b = m.bootstrap.as_ref().unwrap();
+            let b: estimators::WildBootstrap = m.detail("bootstrap").unwrap();
             let theirs = refs[format!("{y}_{w}")]["p_value"].as_f64().unwrap();
             // Both are Monte Carlo estimates of the same p-value (9,999 draws here, 99,999 in
             // the reference, different generators): allow 4 standard errors of ours, plus
@@ -341,7 +339,10 @@ fn romano_wolf_matches_pyfixest_rwolf() {
         );
         // The stepdown never adjusts below the model's own bootstrap p-value.
         assert!(
-            *p + 1e-12 >= m.bootstrap.as_ref().unwrap().p_value,
+            *p + 1e-12
+                >= m.detail::<estimators::WildBootstrap>("bootstrap")
+                    .unwrap()
+                    .p_value,
             "{}",
             m.name
         );

@@ -176,8 +176,7 @@ fn callaway_santanna_matches_csdid() {
             .iter()
             .find(|m| m.name == model)
             .unwrap()
-            .callaway_santanna
-            .clone()
+            .detail::<estimators::CallawaySantAnna>("callaway_santanna")
             .unwrap();
         common::assert_cs_matches(key, &cs, &refs[key]);
     }
@@ -199,8 +198,7 @@ fn imputation_matches_exact_least_squares_and_did2s() {
             .iter()
             .find(|m| m.name == format!("bjs_{y}"))
             .unwrap()
-            .imputation
-            .clone()
+            .detail::<estimators::Imputation>("imputation")
             .unwrap();
         for e in &imp.effects {
             let k = e.event_time.unwrap().to_string();
@@ -259,7 +257,7 @@ fn callaway_santanna_multiplier_bootstrap_agrees_with_csdid() {
     )
     .unwrap();
     let t = table(&dir, "csboot");
-    let cs = t.models[0].callaway_santanna.clone().unwrap();
+    let cs: estimators::CallawaySantAnna = t.models[0].detail("callaway_santanna").unwrap();
     let b = cs.bootstrap.unwrap();
     // Monte Carlo estimates from different generators (20,000 draws each): bootstrap standard
     // errors agree within 5%, the uniform-band critical value within 0.1; both are close to the

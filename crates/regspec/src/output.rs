@@ -103,29 +103,22 @@ pub fn write_outputs(
                 );
                 figure_at(svg, title, rel)?;
             }
-            if let Some(b) = &m.bacon {
-                let title = format!("{outcome}: Goodman-Bacon decomposition");
-                let svg = report::figure::bacon_svg(b, &title).map_err(fail)?;
-                figure_at(svg, title, default_rel.clone())?;
-            }
-            if let Some(p) = &m.placebo {
-                let design = match p.mode {
-                    estimators::PlaceboMode::Permute => "signing years permuted",
-                    estimators::PlaceboMode::Nonparticipants => {
-                        "false treatment of non-participants"
-                    }
-                    estimators::PlaceboMode::PermuteUnits => {
-                        "treatment paths permuted across units"
-                    }
+            // The estimator's own figures; the first takes the model's figure name unless its
+            // event study has it.
+            for (k, spec) in m.figures.iter().enumerate() {
+                let what = match spec {
+                    report::FigureSpec::Draws { what, .. }
+                    | report::FigureSpec::Scatter { what, .. } => what,
                 };
-                let title = format!("{outcome}: placebo, {design}");
-                let x = format!(
-                    "Placebo estimate of {}",
-                    label(m.treatment.as_deref().unwrap_or_default())
-                );
-                let svg = report::figure::placebo_svg(&p.estimates, p.actual, &title, &x)
-                    .map_err(fail)?;
-                figure_at(svg, title, default_rel.clone())?;
+                let title = format!("{outcome}: {what}");
+                let svg = report::figure::spec_svg(spec, &title, &label).map_err(fail)?;
+                let n = k + usize::from(m.event_study.is_some());
+                let rel = if n == 0 {
+                    default_rel.clone()
+                } else {
+                    format!("figures/{}_{}_{}.svg", t.table, m.name, n + 1)
+                };
+                figure_at(svg, title, rel)?;
             }
         }
     }

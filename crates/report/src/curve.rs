@@ -82,12 +82,6 @@ pub fn key_estimate(t: &TableRecord, m: &ModelRecord) -> Option<KeyEstimate> {
     if let Some(o) = &m.overall {
         return overall(o.estimate, o.std_error);
     }
-    if let Some(cs) = &m.callaway_santanna {
-        return overall(cs.simple.att, cs.simple.std_error);
-    }
-    if let Some(imp) = &m.imputation {
-        return overall(imp.overall.estimate, imp.overall.std_error);
-    }
     let names: Vec<&String> = m.treatment.iter().chain(t.keep.iter().flatten()).collect();
     names.into_iter().find_map(|n| {
         let c = m.result.coefficients.iter().find(|c| &c.name == n)?;
@@ -320,11 +314,12 @@ pub fn derive(t: &TableRecord) -> TableRecord {
         for a in methods {
             let adjusted = match a {
                 Adjust::RomanoWolf => {
-                    let boots: Vec<Option<&estimators::WildBootstrap>> =
-                        t.models.iter().map(|m| m.bootstrap.as_ref()).collect();
+                    // The OLS columns' wild cluster bootstraps (the estimator's details).
+                    let boots: Vec<Option<estimators::WildBootstrap>> =
+                        t.models.iter().map(|m| m.detail("bootstrap")).collect();
                     if boots
                         .iter()
-                        .all(|b| b.is_some_and(|b| !b.t_draws.is_empty()))
+                        .all(|b| b.as_ref().is_some_and(|b| !b.t_draws.is_empty()))
                     {
                         let ts: Vec<f64> = boots.iter().flatten().map(|b| b.t_stat).collect();
                         let ds: Vec<Vec<f64>> =

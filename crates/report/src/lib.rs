@@ -15,7 +15,7 @@ pub mod view;
 
 use minijinja::{Environment, UndefinedBehavior};
 pub use record::{
-    EventPoint, EventStudy, HonestRecord, ModelRecord, StatRow, StatValue, TableRecord,
+    EventPoint, EventStudy, FigureSpec, HonestRecord, ModelRecord, StatRow, StatValue, TableRecord,
 };
 use std::path::{Path, PathBuf};
 

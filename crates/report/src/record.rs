@@ -80,24 +80,14 @@ pub struct ModelRecord {
     pub notes: Vec<String>,
     /// Event-time estimates, when the estimator has them.
     pub event_study: Option<EventStudy>,
-    #[serde(default)]
-    /// Placebo draws.
-    pub placebo: Option<estimators::Placebo>,
-    #[serde(default)]
-    /// Propensity-score matching.
-    pub psm: Option<estimators::Psm>,
-    #[serde(default)]
-    /// Wild cluster bootstrap.
-    pub bootstrap: Option<estimators::WildBootstrap>,
-    #[serde(default)]
-    /// Goodman-Bacon decomposition.
-    pub bacon: Option<estimators::Bacon>,
-    #[serde(default)]
-    /// Callaway-Sant'Anna details (every ATT(g,t) and aggregation).
-    pub callaway_santanna: Option<estimators::CallawaySantAnna>,
-    #[serde(default)]
-    /// Imputation details.
-    pub imputation: Option<estimators::Imputation>,
+    /// What the estimator reports beyond the table, typed by the estimator and serialised under
+    /// its own name (`callaway_santanna`, `psm`, `placebo`, `bootstrap`, ...): written at the top
+    /// level of the model's JSON, read back with [`ModelRecord::detail`].
+    #[serde(flatten)]
+    pub details: BTreeMap<String, serde_json::Value>,
+    /// Figures the estimator draws beyond its event study, in kinds the report knows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<FigureSpec>,
     /// HonestDiD sensitivity analyses of the event study.
     #[serde(default)]
     pub honest: Vec<HonestRecord>,
@@ -105,6 +95,51 @@ pub struct ModelRecord {
     /// imputation): the key estimate of its column in curves and adjustments.
     #[serde(default)]
     pub overall: Option<Overall>,
+}
+
+impl ModelRecord {
+    /// The estimator's details under `key`, as the type it wrote (None when absent or of
+    /// another shape).
+    pub fn detail<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        serde_json::from_value(self.details.get(key)?.clone()).ok()
+    }
+}
+
+/// A figure an estimator asks for, as data in a kind the report draws: a new estimator uses
+/// these without a change to the report. Axis titles may name a variable (`x_var`), which the
+/// figure shows by the table's label for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FigureSpec {
+    /// A histogram of draws with the actual estimate marked (randomization inference).
+    Draws {
+        /// What the figure shows, after the outcome in its title.
+        what: String,
+        /// The draws.
+        values: Vec<f64>,
+        /// The actual estimate.
+        actual: f64,
+        /// The x-axis title, followed by the label of `x_var` when given.
+        x_label: String,
+        /// A variable named at the end of the x-axis title.
+        x_var: Option<String>,
+        /// The y-axis title.
+        y_label: String,
+    },
+    /// Points in named groups (one marker colour each, in order) with a horizontal reference
+    /// line (the Goodman-Bacon decomposition: 2x2 estimates against their weights).
+    Scatter {
+        /// What the figure shows, after the outcome in its title.
+        what: String,
+        /// The x-axis title.
+        x_label: String,
+        /// The y-axis title.
+        y_label: String,
+        /// The height of the horizontal line, if any.
+        reference: Option<f64>,
+        /// The groups of points, each with its legend label.
+        groups: Vec<(String, Vec<(f64, f64)>)>,
+    },
 }
 
 /// An overall average treatment effect on the treated and its standard error (normal inference).

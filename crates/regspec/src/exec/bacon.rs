@@ -109,12 +109,34 @@ fn bacon(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), Stri
         StatRow::new(&format!("Bacon: {kind}"), value)
     })
     .collect();
-    Ok((
-        r,
-        Extras {
-            stats,
-            bacon: Some(b),
-            ..Extras::default()
-        },
-    ))
+    // The figure: every 2x2 estimate against its weight, by kind, the TWFE estimate a line.
+    let groups = [
+        estimators::bacon::NEVER,
+        estimators::bacon::EARLY_LATE,
+        estimators::bacon::LATE_EARLY,
+    ]
+    .iter()
+    .map(|&kind| {
+        let points = b
+            .terms
+            .iter()
+            .filter(|t| t.kind == kind)
+            .map(|t| (t.weight, t.estimate))
+            .collect();
+        (kind.to_string(), points)
+    })
+    .collect();
+    let figure = report::FigureSpec::Scatter {
+        what: "Goodman-Bacon decomposition".into(),
+        x_label: "Weight".into(),
+        y_label: "2x2 DD estimate".into(),
+        reference: Some(b.twfe),
+        groups,
+    };
+    let extras = Extras {
+        stats,
+        figures: vec![figure],
+        ..Extras::default()
+    };
+    Ok((r, extras.detail("bacon", &b)?))
 }

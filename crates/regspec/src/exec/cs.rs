@@ -366,10 +366,10 @@ fn callaway_santanna(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, E
                 }
             )))
             .collect(),
-            cs: Some(cs),
             event_study: Some(es),
             ..Extras::default()
-        },
+        }
+        .detail("callaway_santanna", &cs)?,
         &r,
         "rel_time",
         o.honest.as_ref(),

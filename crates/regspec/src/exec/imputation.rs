@@ -179,10 +179,10 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
             .chain(pretrend_row(es.pretrend.as_ref()))
             .collect(),
         notes: vec!["Imputation (Borusyak, Jaravel and Spiess): untreated outcomes imputed from unit and period effects fitted on untreated observations; no period is omitted".into()],
-        imputation: Some(imp),
         event_study: Some(es),
         ..Extras::default()
-    };
+    }
+    .detail("imputation", &imp)?;
     if let Some(h) = &honest {
         // HonestDiD needs pre-period effects in the same vcov as the post-period ones: the
         // imputation event study with leads (not-yet-treated observations k <= -2 periods before

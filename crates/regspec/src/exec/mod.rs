@@ -131,24 +131,26 @@ pub struct Extras {
     pub stats: Vec<StatRow>,
     /// Sentences for the table's notes (identical ones are merged across columns).
     pub notes: Vec<String>,
-    /// BJS imputation details.
-    pub imputation: Option<estimators::Imputation>,
-    /// Callaway-Sant'Anna details.
-    pub cs: Option<estimators::CallawaySantAnna>,
-    /// Goodman-Bacon decomposition.
-    pub bacon: Option<estimators::Bacon>,
-    /// Wild cluster bootstrap of the treatment coefficient.
-    pub bootstrap: Option<estimators::WildBootstrap>,
+    /// The estimator's typed details, serialised under its own name (see [`Extras::detail`]).
+    pub details: std::collections::BTreeMap<String, Value>,
+    /// Figures the estimator draws beyond its event study.
+    pub figures: Vec<report::FigureSpec>,
     /// Event-time estimates (drawn as a figure).
     pub event_study: Option<EventStudy>,
-    /// Placebo or randomization-inference draws.
-    pub placebo: Option<estimators::Placebo>,
-    /// Propensity-score matching.
-    pub psm: Option<estimators::Psm>,
     /// HonestDiD sensitivity analyses of the event study.
     pub honest: Vec<report::HonestRecord>,
     /// The overall ATT of a heterogeneity-robust estimator.
     pub overall: Option<report::record::Overall>,
+}
+
+impl Extras {
+    /// Adds the estimator's details under `key` (its name in the model's JSON, where the report
+    /// and readers find it with `ModelRecord::detail`).
+    pub fn detail(mut self, key: &str, details: &impl serde::Serialize) -> Result<Self, String> {
+        let v = serde_json::to_value(details).map_err(|e| format!("{key}: {e}"))?;
+        self.details.insert(key.to_string(), v);
+        Ok(self)
+    }
 }
 
 /// Adds the HonestDiD analyses that `o` asks for (`honest:` of an event-study estimator) to

@@ -227,12 +227,9 @@ fn ols_with_bootstrap(
             ]),
         ),
     ];
-    Ok((
-        r,
-        Extras {
-            stats,
-            bootstrap: Some(wb),
-            ..Extras::default()
-        },
-    ))
+    let extras = Extras {
+        stats,
+        ..Extras::default()
+    };
+    Ok((r, extras.detail("bootstrap", &wb)?))
 }

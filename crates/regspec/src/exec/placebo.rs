@@ -178,12 +178,23 @@ fn placebo(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), St
         ),
         StatRow::new("RI p-value", StatValue::num(p.p_value)),
     ];
-    Ok((
-        r,
-        Extras {
-            stats,
-            placebo: Some(p),
-            ..Extras::default()
-        },
-    ))
+    let design = match p.mode {
+        PlaceboMode::Permute => "signing years permuted",
+        PlaceboMode::Nonparticipants => "false treatment of non-participants",
+        PlaceboMode::PermuteUnits => "treatment paths permuted across units",
+    };
+    let figure = report::FigureSpec::Draws {
+        what: format!("placebo, {design}"),
+        values: p.estimates.clone(),
+        actual: p.actual,
+        x_label: "Placebo estimate of".into(),
+        x_var: m.treatment.clone(),
+        y_label: "Number of placebo draws".into(),
+    };
+    let extras = Extras {
+        stats,
+        figures: vec![figure],
+        ..Extras::default()
+    };
+    Ok((r, extras.detail("placebo", &p)?))
 }

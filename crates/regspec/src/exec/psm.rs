@@ -148,12 +148,9 @@ fn psm_did(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), St
             StatValue::text(format!("{} / {}", p.n_matched_treated, p.n_controls_used)),
         ),
     ];
-    Ok((
-        r,
-        Extras {
-            stats,
-            psm: Some(p),
-            ..Extras::default()
-        },
-    ))
+    let extras = Extras {
+        stats,
+        ..Extras::default()
+    };
+    Ok((r, extras.detail("psm", &p)?))
 }

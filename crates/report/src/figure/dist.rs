@@ -1,15 +1,17 @@
-//! Distributions: placebo draws against the actual estimate, and the Goodman-Bacon terms
-//! against their weights.
+//! The figure kinds an estimator asks for by [`crate::FigureSpec`]: a histogram of draws against
+//! the actual estimate (randomization inference), and points in groups against a reference line
+//! (the Goodman-Bacon terms against their weights).
 
 use super::{err, legend, tick, whole_tick, FONT, H, W};
 use plotters::prelude::*;
 
-/// Histogram of placebo estimates with the actual estimate marked by a vertical line.
-pub fn placebo_svg(
+/// Histogram of draws with the actual estimate marked by a vertical line.
+pub fn draws_svg(
     draws: &[f64],
     actual: f64,
     title: &str,
     x_label: &str,
+    y_label: &str,
 ) -> Result<String, String> {
     let mut buf = String::new();
     {
@@ -37,7 +39,7 @@ pub fn placebo_svg(
             .configure_mesh()
             .disable_mesh()
             .x_desc(x_label)
-            .y_desc("Number of placebo draws")
+            .y_desc(y_label)
             // Counts are whole numbers; an estimate axis never shows -0.
             .y_label_formatter(&|y| whole_tick(*y))
             .x_label_formatter(&|x| tick(*x))
@@ -63,17 +65,25 @@ pub fn placebo_svg(
     Ok(buf)
 }
 
-/// The Goodman-Bacon scatter: every 2x2 estimate against its weight, one marker per kind, the
-/// TWFE estimate as a horizontal line.
-pub fn bacon_svg(b: &estimators::Bacon, title: &str) -> Result<String, String> {
+/// Points in groups (colours in order: blue, grey, red, then more) against their x, with a
+/// horizontal reference line and a legend.
+pub fn scatter_svg(
+    groups: &[(String, Vec<(f64, f64)>)],
+    reference: Option<f64>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+) -> Result<String, String> {
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (W, H)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let lo = b.terms.iter().map(|t| t.estimate).fold(b.twfe, f64::min);
-        let hi = b.terms.iter().map(|t| t.estimate).fold(b.twfe, f64::max);
+        let points = || groups.iter().flat_map(|(_, p)| p.iter());
+        let start = reference.unwrap_or(f64::NAN);
+        let lo = points().map(|p| p.1).fold(start, f64::min);
+        let hi = points().map(|p| p.1).fold(start, f64::max);
         let pad = ((hi - lo) * 0.1).max(1e-6);
-        let wmax = b.terms.iter().map(|t| t.weight).fold(0.0, f64::max) * 1.1;
+        let wmax = points().map(|p| p.0).fold(0.0, f64::max) * 1.1;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 20))
             .margin(16)
@@ -84,34 +94,31 @@ pub fn bacon_svg(b: &estimators::Bacon, title: &str) -> Result<String, String> {
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_desc("Weight")
-            .y_desc("2x2 DD estimate")
+            .x_desc(x_label)
+            .y_desc(y_label)
             .y_label_formatter(&|y| tick(*y))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()
             .map_err(err)?;
-        chart
-            .draw_series(LineSeries::new(
-                [(0.0, b.twfe), (wmax, b.twfe)],
-                BLACK.mix(0.6),
-            ))
-            .map_err(err)?;
-        let styles = [
-            (estimators::bacon::NEVER, RGBColor(31, 78, 121)),
-            (estimators::bacon::EARLY_LATE, RGBColor(120, 120, 120)),
-            (estimators::bacon::LATE_EARLY, RGBColor(180, 30, 30)),
-        ];
-        for (kind, color) in styles {
+        if let Some(r) = reference {
             chart
-                .draw_series(
-                    b.terms
-                        .iter()
-                        .filter(|t| t.kind == kind)
-                        .map(|t| Circle::new((t.weight, t.estimate), 4, color.filled())),
-                )
+                .draw_series(LineSeries::new([(0.0, r), (wmax, r)], BLACK.mix(0.6)))
+                .map_err(err)?;
+        }
+        let colours = [
+            RGBColor(31, 78, 121),
+            RGBColor(120, 120, 120),
+            RGBColor(180, 30, 30),
+            RGBColor(200, 130, 20),
+            RGBColor(60, 140, 60),
+        ];
+        for (k, (label, pts)) in groups.iter().enumerate() {
+            let color = colours[k % colours.len()];
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))
                 .map_err(err)?
-                .label(kind)
+                .label(label.as_str())
                 .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
         }
         legend(&mut chart, SeriesLabelPosition::MiddleRight)?;

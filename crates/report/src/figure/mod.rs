@@ -14,7 +14,7 @@ mod event;
 mod honest;
 
 pub use curve::{coefplot_svg, curve_svg};
-pub use dist::{bacon_svg, placebo_svg};
+pub use dist::{draws_svg, scatter_svg};
 pub use event::{event_study_svg, overlay_svg};
 pub use honest::honest_svg;
 
@@ -155,6 +155,38 @@ pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, String> {
 
 fn err<E: std::fmt::Display>(e: E) -> String {
     format!("figure: {e}")
+}
+
+/// Draws a figure an estimator asked for: `title` is the figure's title, `label` gives a
+/// variable's label in the table (for axis titles that name one).
+pub fn spec_svg(
+    spec: &crate::FigureSpec,
+    title: &str,
+    label: &dyn Fn(&str) -> String,
+) -> Result<String, String> {
+    match spec {
+        crate::FigureSpec::Draws {
+            values,
+            actual,
+            x_label,
+            x_var,
+            y_label,
+            ..
+        } => {
+            let x = match x_var {
+                Some(v) => format!("{x_label} {}", label(v)),
+                None => x_label.clone(),
+            };
+            draws_svg(values, *actual, title, &x, y_label)
+        }
+        crate::FigureSpec::Scatter {
+            x_label,
+            y_label,
+            reference,
+            groups,
+            ..
+        } => scatter_svg(groups, *reference, title, x_label, y_label),
+    }
 }
 
 #[cfg(test)]

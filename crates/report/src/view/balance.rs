@@ -33,7 +33,9 @@ pub(super) fn balance(t: &TableRecord, d: usize) -> Vec<BalanceView> {
     let mut balance: Vec<BalanceView> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for m in &t.models {
-        let Some(p) = m.psm.as_ref() else { continue };
+        let Some(p) = m.detail::<estimators::Psm>("psm") else {
+            continue;
+        };
         let key = serde_json::to_string(&p.balance).unwrap_or_default();
         if seen.contains(&key) {
             continue;

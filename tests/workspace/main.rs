@@ -3,7 +3,10 @@
 //! first_treated, rel_time), FE `region^year`, clustering by region, a sample filter on text,
 //! and an event study written with fixest's `i()`. Numbers are checked against pyfixest with
 //! every derived variable computed independently (tests/reference/make_states_reference.py).
+//! `code.rs`: tests of the code's own boundaries (file length, where estimators are named).
 
+mod code;
+#[path = "../common/mod.rs"]
 mod common;
 
 use common::{read, regspec, root};
@@ -502,11 +505,11 @@ fn callaway_santanna_extensions_match_csdid() {
     for tbl in ["balanced", "unbalanced"] {
         let t = table(&dir, "reports", tbl);
         for m in &t.models {
-            let cs = m.callaway_santanna.as_ref().unwrap();
+            let cs: estimators::CallawaySantAnna = m.detail("callaway_santanna").unwrap();
             let r = &refs[&m.name];
             assert!(r.is_object(), "no reference for {}", m.name);
             assert_eq!(cs.unbalanced, tbl == "unbalanced", "{}", m.name);
-            common::assert_cs_matches(&m.name, cs, r);
+            common::assert_cs_matches(&m.name, &cs, r);
             checked += 1;
         }
     }
@@ -559,41 +562,4 @@ fn callaway_santanna_refusals() {
         let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/bad.yaml"]);
         assert!(!ok && err.contains(expect), "{model}: {err}");
     }
-}
-
-/// The code stays in small modules: a source file under `crates/` or `tests/` over 600 lines
-/// says at its top why it is one file (the words "600 lines" in its module documentation).
-#[test]
-fn long_source_files_say_why() {
-    fn walk(dir: &Path, acc: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, acc);
-            } else if p.extension().is_some_and(|e| e == "rs") {
-                acc.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&root().join("crates"), &mut files);
-    walk(&root().join("tests"), &mut files);
-    assert!(files.len() > 50, "{} source files", files.len());
-    let unexplained: Vec<String> = files
-        .iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(p).unwrap();
-            let lines = text.lines().count();
-            let doc: String = text
-                .lines()
-                .take_while(|l| l.starts_with("//!") || l.trim().is_empty())
-                .collect();
-            (lines > 600 && !doc.contains("600 lines"))
-                .then(|| format!("{} ({lines} lines)", p.display()))
-        })
-        .collect();
-    assert!(
-        unexplained.is_empty(),
-        "too long, no reason given: {unexplained:?}"
-    );
 }
