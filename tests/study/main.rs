@@ -36,7 +36,7 @@ fn demo_truth_is_recovered_within_confidence_intervals() {
     let dir = workspace("truth");
     let (ok, _, err) = regspec(&dir, &["run", "--quiet"]);
     assert!(ok, "{err}");
-    // (table, model, coefficient, true value from measures::demo's data-generating process)
+    // (table, model, coefficient, true value from measures::study::demo's data-generating process)
     let checks = [
         ("baseline", "homic", "treat_post", "homic", "treat_post"),
         (
@@ -81,7 +81,7 @@ fn demo_truth_is_recovered_within_confidence_intervals() {
         ),
     ];
     for (t, m, c, y, x) in checks {
-        let truth = measures::demo::TRUE_EFFECTS
+        let truth = measures::study::demo::TRUE_EFFECTS
             .iter()
             .find(|e| e.0 == y && e.1 == x)
             .unwrap()

@@ -98,3 +98,47 @@ fn only_exec_names_an_estimator() {
         "estimators named outside exec/: {found:?}"
     );
 }
+
+/// The flagship study's own code (raw files, its measures, the demo panel) is one module,
+/// `measures::study`; no generic code uses it. Only the runner's entry points reach it: the
+/// raw-data build (`data.rs`) and the `panel` and `simulate` commands (`main.rs`).
+#[test]
+fn study_code_stays_in_its_module() {
+    let mut files = Vec::new();
+    common::walk_files(&root().join("crates"), &mut files);
+    let allowed = [
+        "crates/measures/src/lib.rs",
+        "crates/regspec/src/data.rs",
+        "crates/regspec/src/main.rs",
+    ];
+    let uses_study = |text: &str| {
+        text.match_indices("study::").any(|(i, _)| {
+            !text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        }) || text.contains("STUDY_KEYS")
+    };
+    let mut found = Vec::new();
+    let mut n = 0;
+    for f in &files {
+        let rel = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        if !rel.ends_with(".rs")
+            || !rel.contains("/src/")
+            || rel.starts_with("crates/measures/src/study/")
+            || allowed.contains(&rel.as_str())
+        {
+            continue;
+        }
+        n += 1;
+        if uses_study(&std::fs::read_to_string(f).unwrap()) {
+            found.push(rel);
+        }
+    }
+    assert!(n > 50, "{n} files");
+    assert!(found.is_empty(), "generic code uses the study: {found:?}");
+}

@@ -1,4 +1,5 @@
-//! A thin layer over the `csv` crate that every raw-file reader shares: header lookup with a
+//! A thin layer over the `csv` crate that every raw-file reader shares (the study's, in
+//! `measures::study`): header lookup with a
 //! clear "missing column" error, line numbers on every record, and number parsing that says
 //! which cell was not a number. Keeping this in one place is what makes all readers' errors alike.
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 /// Cell contents that mean "no value" in the raw files we read (World Bank `..`, Hofstede `#NULL!`).
 const MISSING_TOKENS: &[&str] = &["", "..", "#NULL!", "NA", "NaN", "nan", "null"];
 
+/// A CSV file parsed once: its header and its records with their line numbers.
 pub struct CsvTable {
     path: PathBuf,
     header: Vec<String>,
@@ -18,7 +20,9 @@ pub struct CsvTable {
     records: Vec<(u64, csv::StringRecord)>,
 }
 
+/// How to parse a CSV file.
 pub struct ReadOptions {
+    /// The field separator.
     pub delimiter: u8,
     /// Lines to skip before the header (World Bank API files carry 4 lines of preamble).
     pub skip_lines: usize,
@@ -64,6 +68,7 @@ impl CsvTable {
         Ok(t)
     }
 
+    /// Reads and parses `path` (errors name the file and, for a bad record, its line).
     pub fn read(path: &Path, opts: &ReadOptions) -> Result<CsvTable> {
         let bytes = std::fs::read(path)
             .map_err(|e| IngestError::file(path, format!("cannot read file: {e}")))?;
@@ -115,10 +120,12 @@ impl CsvTable {
         })
     }
 
+    /// The file it was read from.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The column names.
     pub fn header(&self) -> &[String] {
         &self.header
     }
@@ -135,6 +142,7 @@ impl CsvTable {
         })
     }
 
+    /// The records, in file order, each with its line number.
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         self.records.iter().map(move |(line, rec)| Row {
             table: self,
@@ -144,13 +152,16 @@ impl CsvTable {
     }
 }
 
+/// One record of a [`CsvTable`].
 pub struct Row<'a> {
     table: &'a CsvTable,
+    /// The 1-based line it starts on.
     pub line: u64,
     rec: &'a csv::StringRecord,
 }
 
 impl Row<'_> {
+    /// The cell at `idx`, trimmed (empty when the record is short).
     pub fn str(&self, idx: usize) -> &str {
         self.rec.get(idx).map(str::trim).unwrap_or("")
     }
@@ -163,6 +174,7 @@ impl Row<'_> {
             .unwrap_or("?")
     }
 
+    /// An error at this record's line and the column at `idx`.
     pub fn error(&self, idx: usize, message: impl Into<String>) -> IngestError {
         IngestError::at(
             &self.table.path,
@@ -196,6 +208,7 @@ impl Row<'_> {
         }
     }
 
+    /// A year (an integer), an error naming the cell otherwise.
     pub fn year(&self, idx: usize) -> Result<i32> {
         let raw = self.str(idx);
         // Accept `2015`, `2015.0` and ISO dates `2015-03-27`.
@@ -206,6 +219,7 @@ impl Row<'_> {
         }
     }
 
+    /// A year, `None` for a declared missing token.
     pub fn year_opt(&self, idx: usize) -> Result<Option<i32>> {
         if MISSING_TOKENS.contains(&self.str(idx)) {
             Ok(None)

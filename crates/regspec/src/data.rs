@@ -96,9 +96,9 @@ pub fn load_data(
                         .unwrap_or(Path::new("data/sources.yaml")),
                 )
             });
-            let cfg = ingest::SourcesConfig::load(&sources).map_err(|e| e.to_string())?;
-            let inputs = ingest::load(dir, &cfg).map_err(|e| e.to_string())?;
-            let p = measures::build_panel(&inputs).map_err(|e| e.to_string())?;
+            let cfg = measures::study::SourcesConfig::load(&sources).map_err(|e| e.to_string())?;
+            let inputs = measures::study::load(dir, &cfg).map_err(|e| e.to_string())?;
+            let p = measures::study::build_panel(&inputs).map_err(|e| e.to_string())?;
             // No filesystem path in a table note: where the raw files sit is the reader's
             // business, which files they are is in the sources declaration.
             let d = format!(

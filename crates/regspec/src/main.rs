@@ -192,7 +192,7 @@ fn main() -> ExitCode {
             println!("next: regspec check, then regspec run (reports in reports/index.md)");
         }),
         Command::Simulate { out, seed } => {
-            let p = measures::demo::simulate(seed);
+            let p = measures::study::demo::simulate(seed);
             p.write(&out)
                 .map_err(|e| e.to_string())
                 .map(|_| println!("wrote simulated demo panel {}", out.display()))
@@ -344,9 +344,9 @@ fn check_cmd(specs: &[PathBuf], data: &DataArgs, list: bool) -> Result<(), Strin
 }
 
 fn build_panel(raw: &Path, out: &Path, sources: &Path) -> Result<(), String> {
-    let cfg = ingest::SourcesConfig::load(sources).map_err(|e| e.to_string())?;
-    let inputs = ingest::load(raw, &cfg).map_err(|e| e.to_string())?;
-    let panel = measures::build_panel(&inputs).map_err(|e| e.to_string())?;
+    let cfg = measures::study::SourcesConfig::load(sources).map_err(|e| e.to_string())?;
+    let inputs = measures::study::load(raw, &cfg).map_err(|e| e.to_string())?;
+    let panel = measures::study::build_panel(&inputs).map_err(|e| e.to_string())?;
     panel.write(out).map_err(|e| e.to_string())?;
     print!("{}", summary::panel_summary(&panel));
     println!("wrote {}", out.display());

@@ -1,8 +1,9 @@
 //! Institutional distance (WGI) and cultural distance (Hofstede) to China.
 
-use crate::{country, series};
-use ingest::config::CdTime;
-use ingest::{IngestError, Panel, RawInputs};
+use crate::study::raw::config::CdTime;
+use crate::study::RawInputs;
+use crate::study::{country, series};
+use ingest::{IngestError, Panel};
 
 /// The six WGI indicators entering institutional distance.
 pub const WGI: [&str; 6] = ["wgi_va", "wgi_pv", "wgi_ge", "wgi_rq", "wgi_rl", "wgi_cc"];
@@ -167,9 +168,9 @@ mod tests {
 
     #[test]
     fn panel_distances_by_hand() {
-        let mut r = crate::testutil::raw(&["AAA", "BBB"], 2008, 2009);
+        let mut r = crate::study::testutil::raw(&["AAA", "BBB"], 2008, 2009);
         for n in WGI {
-            let mut s = ingest::Series::new();
+            let mut s = crate::study::raw::Series::new();
             for y in [2008, 2009] {
                 s.insert(("AAA".into(), y), 1.0);
                 s.insert(("BBB".into(), y), 3.0);
@@ -185,7 +186,7 @@ mod tests {
             ];
             r.country.insert((*n).into(), v.into());
         }
-        let mut p = Panel::balanced(crate::STUDY_KEYS, &r.countries, 2008, 2009);
+        let mut p = Panel::balanced(crate::study::STUDY_KEYS, &r.countries, 2008, 2009);
         add(&mut p, &r).unwrap();
         // WGI: variance of {1,3} = 2; AAA: 1/2, BBB: 9/2 on every dimension.
         assert_eq!(

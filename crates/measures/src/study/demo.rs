@@ -19,7 +19,7 @@
 //! Effects are homogeneous across cohorts and constant over event time, so TWFE is unbiased and
 //! event-study pre-period coefficients are zero.
 
-use crate::treatment::add_timing;
+use crate::study::treatment::add_timing;
 use ingest::Panel;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -50,7 +50,7 @@ pub fn simulate(seed: u64) -> Panel {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (first, last) = (2008, 2018);
     let countries: Vec<String> = (1..=75).map(|i| format!("S{i:02}")).collect();
-    let mut p = Panel::balanced(crate::STUDY_KEYS, &countries, first, last);
+    let mut p = Panel::balanced(crate::study::STUDY_KEYS, &countries, first, last);
 
     // Cohorts, shuffled.
     let mut cohort: Vec<Option<i32>> = Vec::new();
@@ -195,6 +195,8 @@ pub fn simulate(seed: u64) -> Panel {
     }
     p.meta
         .insert("data".into(), "simulated demo panel: NOT real data".into());
+    // The generator's name as the committed demo panel records it (its side file is part of
+    // the data key of every demo table; the function now lives in `measures::study::demo`).
     p.meta.insert(
         "generator".into(),
         format!("measures::demo::simulate(seed = {seed})"),

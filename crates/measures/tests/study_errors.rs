@@ -1,7 +1,7 @@
 //! Bad raw input gets an error naming the file, the line and the column; never a panic.
 
-use ingest::config::{ReaderKind, SourceSpec};
-use ingest::readers;
+use measures::study::raw::config::{ReaderKind, SourceSpec};
+use measures::study::raw::readers;
 use std::path::PathBuf;
 
 fn dir(name: &str, files: &[(&str, &str)]) -> PathBuf {

@@ -1,7 +1,8 @@
 //! Treatment timing from the chosen BRI signing list, and the alternative definitions.
 
-use crate::{at_rows, country, dummy, provenance, series};
-use ingest::{IngestError, Panel, RawInputs};
+use crate::study::RawInputs;
+use crate::study::{at_rows, country, dummy, provenance, series};
+use ingest::{IngestError, Panel};
 use std::collections::BTreeMap;
 
 /// Adds what needs the raw files (the dummies built from these, `treat`, `post`,
@@ -76,7 +77,7 @@ pub(crate) fn add_timing(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::raw;
+    use crate::study::testutil::raw;
 
     fn col(p: &Panel, name: &str) -> Vec<Option<f64>> {
         p.column(name).unwrap().options()
@@ -94,7 +95,7 @@ mod tests {
             "gni_pc".into(),
             [(("AAA".to_string(), 2012), 5000.0)].into(),
         );
-        let mut p = Panel::balanced(crate::STUDY_KEYS, &r.countries, 2012, 2016);
+        let mut p = Panel::balanced(crate::study::STUDY_KEYS, &r.countries, 2012, 2016);
         add(&mut p, &r).unwrap();
         assert_eq!(col(&p, "sign_year")[..5], [Some(2014.0); 5]);
         assert_eq!(col(&p, "sign_year")[5], None, "BBB never signs");

@@ -1,7 +1,8 @@
 //! Controls, student flows and innovation capabilities.
 
-use crate::{at_rows, provenance, series};
-use ingest::{IngestError, Panel, RawInputs};
+use crate::study::RawInputs;
+use crate::study::{at_rows, provenance, series};
+use ingest::{IngestError, Panel};
 
 /// Adds (levels only: their logs, `ln_pgdp`, `talex1`, `talex1_oecd`, `talex2`, `ln_patents`,
 /// `ln_articles`, are declared in the workspace's `regspec.yaml`):
@@ -69,7 +70,7 @@ mod tests {
 
     #[test]
     fn controls_by_hand() {
-        let mut r = crate::testutil::raw(&["AAA"], 2010, 2010);
+        let mut r = crate::study::testutil::raw(&["AAA"], 2010, 2010);
         let k = ("AAA".to_string(), 2010);
         for (n, v) in [
             ("gdp_pc", 1000.0),
@@ -88,7 +89,7 @@ mod tests {
         ] {
             r.series.insert(n.into(), [(k.clone(), v)].into());
         }
-        let mut p = Panel::balanced(crate::STUDY_KEYS, &r.countries, 2010, 2010);
+        let mut p = Panel::balanced(crate::study::STUDY_KEYS, &r.countries, 2010, 2010);
         add(&mut p, &r).unwrap();
         let v = |n: &str| p.column(n).unwrap().options()[0];
         assert_eq!(v("open"), Some(2.5));

@@ -1,8 +1,9 @@
 //! Cooperation outcomes: HOMIC and HOSIC.
 
-use crate::{at_rows, dummy, provenance, series};
-use ingest::config::OutcomeKind;
-use ingest::{IngestError, Panel, RawInputs};
+use crate::study::raw::config::OutcomeKind;
+use crate::study::RawInputs;
+use crate::study::{at_rows, dummy, provenance, series};
+use ingest::{IngestError, Panel};
 use std::collections::BTreeMap;
 
 /// Adds, with C_jt cooperation with China, T^CN_t China's total and T_jt the partner's total:
@@ -92,7 +93,7 @@ pub fn add(panel: &mut Panel, raw: &RawInputs) -> Result<(), IngestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::raw;
+    use crate::study::testutil::raw;
 
     #[test]
     fn shares_by_hand() {
@@ -115,7 +116,7 @@ mod tests {
             "coop_china_total".into(),
             [(k("CHN", 2015), 2000.0), (k("CHN", 2016), 1600.0)].into(),
         );
-        let mut p = Panel::balanced(crate::STUDY_KEYS, &r.countries, 2015, 2016);
+        let mut p = Panel::balanced(crate::study::STUDY_KEYS, &r.countries, 2015, 2016);
         add(&mut p, &r).unwrap();
         let homic = &p.column("homic").unwrap().options();
         let hosic = &p.column("hosic").unwrap().options();

@@ -2,7 +2,7 @@
 //! researcher flips (signing list, WDI vintage, Hofstede dimensions). Measures refer to raw
 //! variables only by the names declared here, so swapping a source never touches Rust.
 
-use crate::error::{IngestError, Result};
+use ingest::error::{IngestError, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,10 +1,10 @@
 //! Readers for the raw layouts. Each turns a declared [`SourceSpec`] into plain maps keyed by
 //! ISO3 (and year): the measures never see a file, and no reader knows what a measure is.
 
-use crate::codes;
-use crate::config::{ReaderKind, SourceSpec};
-use crate::csvtab::{CsvTable, ReadOptions, Row};
-use crate::error::{IngestError, Result};
+use super::codes;
+use super::config::{ReaderKind, SourceSpec};
+use ingest::csvtab::{CsvTable, ReadOptions, Row};
+use ingest::error::{IngestError, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
