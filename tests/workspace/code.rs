@@ -142,3 +142,80 @@ fn study_code_stays_in_its_module() {
     assert!(n > 50, "{n} files");
     assert!(found.is_empty(), "generic code uses the study: {found:?}");
 }
+
+/// The runner's modules form layers without cycles: a module's `crate::x` references point
+/// only down (the spec language and leaf helpers at the bottom, then the model, the frame and the
+/// estimators, the plan and check, the outputs and records, `run` on top). A cycle, such as the
+/// plan and the estimators naming each other, fails here with the cycle named.
+#[test]
+fn runner_modules_have_no_cycles() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let src = root().join("crates/regspec/src");
+    let mut files = Vec::new();
+    common::walk_files(&src, &mut files);
+    // Module of a file: its first path component (`exec/ols.rs` -> exec, `spec/mod.rs` -> spec).
+    let module_of = |p: &Path| -> String {
+        let rel = p.strip_prefix(&src).unwrap();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .to_string();
+        first.trim_end_matches(".rs").to_string()
+    };
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+    {
+        let m = module_of(f);
+        if m == "main" || m == "lib" {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).unwrap();
+        let deps = edges.entry(m.clone()).or_default();
+        for (i, _) in text.match_indices("crate::") {
+            let name: String = text[i + 7..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != m && name.chars().next().unwrap().is_lowercase() {
+                deps.insert(name);
+            }
+        }
+    }
+    assert!(edges.len() >= 20, "{} modules", edges.len());
+    // Depth-first search for a back edge.
+    fn visit(
+        m: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = stack.iter().position(|s| s == m) {
+            let mut cycle = stack[i..].to_vec();
+            cycle.push(m.to_string());
+            return Some(cycle);
+        }
+        if done.contains(m) {
+            return None;
+        }
+        stack.push(m.to_string());
+        for d in edges.get(m).into_iter().flatten() {
+            if let Some(c) = visit(d, edges, stack, done) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        done.insert(m.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for m in edges.keys() {
+        if let Some(c) = visit(m, &edges, &mut Vec::new(), &mut done) {
+            panic!("a cycle among the runner's modules: {}", c.join(" -> "));
+        }
+    }
+}

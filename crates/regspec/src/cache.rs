@@ -2,8 +2,8 @@
 //! header naming the key it answers and a checksum of its content, so an edited or copied entry
 //! is never used.
 
-use crate::plan::PlannedModel;
-use crate::run::VERSION;
+use crate::model::PlannedModel;
+use crate::VERSION;
 
 /// Fingerprint of the source that computes results (see build.rs): part of every cache key.
 const ENGINE: &str = env!("REGSPEC_ENGINE");

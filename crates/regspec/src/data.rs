@@ -267,7 +267,7 @@ pub fn check_workspace(
     diags.extend(check_datasets(&ws, &loaded));
     diags.extend(check::check_tables(
         &loaded,
-        &crate::run::templates(templates),
+        &crate::output::templates(templates),
     ));
     let static_problems = !diags.is_empty();
     let names = datasets_of(&loaded, &plan.iter().collect::<Vec<_>>());

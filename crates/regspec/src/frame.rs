@@ -8,7 +8,8 @@
 //! two code columns arithmetically, so no per-row allocation or string hashing happens here.
 
 use crate::expr;
-use crate::plan::PlannedModel;
+use crate::model::PlannedModel;
+use crate::spec::factors;
 use ingest::{Data, Panel, MISSING_CODE};
 use measures::eval::Evaluator;
 use std::collections::HashMap;
@@ -71,26 +72,6 @@ impl<T> Shared<'_, T> {
     pub fn as_slice(&self) -> &[T] {
         self
     }
-}
-
-/// Splits a product term `a:b` into its factors; `::` (fixest's level separator) is kept.
-pub fn factors(term: &str) -> Vec<&str> {
-    let b = term.as_bytes();
-    let mut out = Vec::new();
-    let (mut start, mut i) = (0, 0);
-    while i < b.len() {
-        if b[i] == b':' {
-            if b.get(i + 1) == Some(&b':') {
-                i += 2;
-                continue;
-            }
-            out.push(&term[start..i]);
-            start = i + 1;
-        }
-        i += 1;
-    }
-    out.push(&term[start..]);
-    out
 }
 
 /// A generated factor: `col::level`, `l(x,k)` or `f(x,k)`.

@@ -3,7 +3,7 @@
 //! allows it; an exact fit is an error.
 
 use crate::frame::PanelView;
-use crate::plan::PlannedModel;
+use crate::model::PlannedModel;
 use std::collections::BTreeMap;
 
 /// A result that says nothing about the treatment is an error: a dropped treatment (with why:

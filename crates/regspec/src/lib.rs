@@ -16,6 +16,7 @@ pub mod expr;
 pub mod frame;
 pub mod honest;
 pub mod limits;
+pub mod model;
 pub mod names;
 pub mod output;
 pub mod plan;
@@ -28,3 +29,6 @@ pub mod summary;
 pub mod terms;
 pub mod workspace;
 pub mod yaml;
+
+/// The version of regspec (part of every cache key and provenance record).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -388,3 +388,10 @@ fn table_figures(
     }
     Ok(())
 }
+
+/// The templates of a workspace directory `dir`, when it exists.
+pub fn templates(dir: &std::path::Path) -> report::Templates {
+    report::Templates {
+        dir: dir.is_dir().then(|| dir.to_path_buf()),
+    }
+}

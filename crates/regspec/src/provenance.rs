@@ -25,7 +25,7 @@ pub fn of_table(spec_text: &str, data_hashes: &[&str], root: &Path) -> Provenanc
         None => (None, false),
     };
     Provenance {
-        version: crate::run::VERSION.to_string(),
+        version: crate::VERSION.to_string(),
         spec_hash: spec,
         data_hash: data.join("+"),
         git_commit,

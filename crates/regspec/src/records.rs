@@ -4,7 +4,7 @@
 
 use crate::data::DataInfo;
 use crate::plan::PlannedModel;
-use crate::run::VERSION;
+use crate::VERSION;
 use report::{ModelRecord, TableRecord};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

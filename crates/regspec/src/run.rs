@@ -23,7 +23,7 @@ pub use crate::records::merge;
 use crate::records::{merge_into_previous, tables};
 
 /// The program version, part of every cache key and table record.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use crate::VERSION;
 
 /// What `regspec run` was asked to do.
 pub struct RunOptions {
@@ -49,12 +49,7 @@ pub struct RunOptions {
     pub templates: PathBuf,
 }
 
-/// The templates of a workspace directory `dir`, when it exists.
-pub fn templates(dir: &Path) -> report::Templates {
-    report::Templates {
-        dir: dir.is_dir().then(|| dir.to_path_buf()),
-    }
-}
+pub use crate::output::templates;
 
 /// What was done, for the closing message.
 pub struct RunSummary {

@@ -6,7 +6,7 @@
 //! fit of robust-DID columns) stay in this file.
 
 use crate::frame::{ModelFrame, PanelView};
-use crate::plan::PlannedModel;
+use crate::model::PlannedModel;
 use estimators::{OlsOptions, OlsResult};
 use report::{EventPoint, EventStudy, StatRow, StatValue};
 use serde_json::Value;

@@ -480,3 +480,23 @@ fn unknown_key(path: &Path, text: &str, key: &str) -> Diagnostic {
         None => d,
     }
 }
+
+/// Splits a product term `a:b` into its factors; `::` (fixest's level separator) is kept.
+pub fn factors(term: &str) -> Vec<&str> {
+    let b = term.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        if b[i] == b':' {
+            if b.get(i + 1) == Some(&b':') {
+                i += 2;
+                continue;
+            }
+            out.push(&term[start..i]);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push(&term[start..]);
+    out
+}
