@@ -297,6 +297,10 @@ impl Imputation {
                     p_value: tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
                     ci_low: e.estimate - q * e.std_error,
                     ci_high: e.estimate + q * e.std_error,
+                    level: Some(crate::result::Level::event(
+                        prefix,
+                        e.event_time.unwrap_or(0),
+                    )),
                 }
             })
             .collect();

@@ -39,5 +39,5 @@ pub use ols::fit;
 pub use placebo::{placebo, PanelIds, Placebo, PlaceboMode};
 pub use prep::{factorize_f64, MISSING};
 pub use psm::{psm_did, Psm, PsmOptions, UnitData};
-pub use result::{Coefficient, Inference, OlsResult, Wald};
+pub use result::{Coefficient, Inference, Level, OlsResult, Wald};
 pub use vcov::wald_subset;

@@ -19,6 +19,53 @@ pub struct Coefficient {
     pub ci_low: f64,
     /// Upper end of the confidence interval.
     pub ci_high: f64,
+    /// For a coefficient of one level of a term (an `i()` dummy `rel::3`, an event-time effect),
+    /// the term and the level: set where the coefficient is made, read by everyone after it
+    /// (labels, row order, event-study figures, HonestDiD) instead of splitting the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+}
+
+/// A level of a term: the coefficient named `term::value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    /// The term: the variable of an `i()` term, or an estimator's event-time prefix.
+    pub term: String,
+    /// The level as written.
+    pub value: String,
+}
+
+impl Level {
+    /// The level of a regressor named `term::value` (fixest's name of an `i()` dummy), read
+    /// once, when its coefficient is made.
+    pub fn of_name(name: &str) -> Option<Level> {
+        let (term, value) = name.rsplit_once("::")?;
+        Some(Level {
+            term: term.to_string(),
+            value: value.to_string(),
+        })
+    }
+
+    /// Event time `k` of the effects named `prefix::k`.
+    pub fn event(prefix: &str, k: i64) -> Level {
+        Level {
+            term: prefix.to_string(),
+            value: k.to_string(),
+        }
+    }
+
+    /// The level as a whole number (an event time), if it is one.
+    pub fn event_time(&self) -> Option<i64> {
+        self.value.parse().ok()
+    }
+}
+
+impl Coefficient {
+    /// (term, event time) of an event-time coefficient.
+    pub fn event_time(&self) -> Option<(&str, i64)> {
+        let l = self.level.as_ref()?;
+        Some((l.term.as_str(), l.event_time()?))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

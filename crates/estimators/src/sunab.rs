@@ -191,6 +191,10 @@ pub fn aggregate(
                 p_value: tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
                 ci_low: est - q * se,
                 ci_high: est + q * se,
+                level: Some(crate::result::Level {
+                    term: prefix.to_string(),
+                    value: l.to_string(),
+                }),
             }
         })
         .collect();

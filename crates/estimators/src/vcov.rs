@@ -295,6 +295,7 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
                 p_value: 2.0 * tdist.sf(t.abs()),
                 ci_low: b - q * se,
                 ci_high: b + q * se,
+                level: crate::result::Level::of_name(&inp.names[j]),
             }
         })
         .collect();

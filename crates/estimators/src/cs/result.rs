@@ -34,6 +34,10 @@ impl CallawaySantAnna {
                     p_value: z.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
                     ci_low: a.att - q * a.std_error,
                     ci_high: a.att + q * a.std_error,
+                    level: Some(crate::result::Level::event(
+                        prefix,
+                        a.event_time.unwrap_or(0),
+                    )),
                 }
             })
             .collect();

@@ -314,7 +314,7 @@ fn event_points(coefficients: &[estimators::Coefficient]) -> Vec<EventPoint> {
     let mut points: Vec<EventPoint> = coefficients
         .iter()
         .filter_map(|c| {
-            let l: i64 = c.name.rsplit("::").next()?.parse().ok()?;
+            let (_, l) = c.event_time()?;
             Some(EventPoint {
                 rel_time: l,
                 estimate: c.estimate,

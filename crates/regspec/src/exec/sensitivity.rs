@@ -131,9 +131,8 @@ fn coefs(r: &OlsResult, es: &EventStudy, prefix: &str) -> Result<(Coefs, Vec<i64
         .iter()
         .enumerate()
         .filter_map(|(i, c)| {
-            let (p, k) = c.name.rsplit_once("::")?;
-            (p == prefix).then_some(())?;
-            Some((k.parse().ok()?, i))
+            let (p, k) = c.event_time()?;
+            (p == prefix).then_some((k, i))
         })
         .collect();
     found.sort();

@@ -146,15 +146,23 @@ fn label(t: &TableRecord, name: &str) -> (String, String) {
     if let Some(l) = t.labels.get(name) {
         return (l.clone(), l.clone());
     }
-    // Event-time coefficients `prefix::k` read "t = k" (or "<prefix label> = k").
-    if let Some((prefix, k)) = name.rsplit_once("::") {
-        if let Ok(k) = k.parse::<i64>() {
-            let what = t.labels.get(prefix).cloned().unwrap_or_else(|| "t".into());
-            let l = format!("{what} = {k}");
-            return (l.replace('-', "$-$").replace("$$-$", "$-"), l);
-        }
+    // Event-time coefficients (`prefix::k`) read "t = k" (or "<prefix label> = k").
+    if let Some((prefix, k)) = event_row(t, name) {
+        let what = t.labels.get(prefix).cloned().unwrap_or_else(|| "t".into());
+        let l = format!("{what} = {k}");
+        return (l.replace('-', "$-$").replace("$$-$", "$-"), l);
     }
     (latex_escape(name), name.replace('_', "\\_"))
+}
+
+/// (term, event time) of the row `name`: the typed level of that coefficient in any model of
+/// the table (set where the coefficient was made; the name is not split here).
+fn event_row<'a>(t: &'a TableRecord, name: &str) -> Option<(&'a str, i64)> {
+    t.models
+        .iter()
+        .flat_map(|m| &m.result.coefficients)
+        .find(|c| c.name == name)?
+        .event_time()
 }
 
 /// Coefficients shown by default: every coefficient that is not a control.
@@ -177,10 +185,7 @@ fn shown(t: &TableRecord, models: &[&ModelRecord]) -> Vec<String> {
     }
     // Event-time rows (`prefix::k`) in the order of k, whichever model brought them: each
     // prefix's rows sorted, placed where the prefix first appears.
-    let event = |n: &str| {
-        n.rsplit_once("::")
-            .and_then(|(p, k)| k.parse::<i64>().ok().map(|k| (p.to_string(), k)))
-    };
+    let event = |n: &str| event_row(t, n).map(|(p, k)| (p.to_string(), k));
     let mut sorted: Vec<String> = Vec::new();
     for n in &out {
         match event(n) {
