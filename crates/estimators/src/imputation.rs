@@ -288,20 +288,14 @@ impl Imputation {
             .effects
             .iter()
             .map(|e| {
-                let t = e.estimate / e.std_error;
-                Coefficient {
-                    name: format!("{prefix}::{}", e.event_time.unwrap_or(0)),
-                    estimate: e.estimate,
-                    std_error: e.std_error,
-                    t_stat: t,
-                    p_value: tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
-                    ci_low: e.estimate - q * e.std_error,
-                    ci_high: e.estimate + q * e.std_error,
-                    level: Some(crate::result::Level::event(
-                        prefix,
-                        e.event_time.unwrap_or(0),
-                    )),
-                }
+                Coefficient::event(
+                    prefix,
+                    e.event_time.unwrap_or(0),
+                    e.estimate,
+                    e.std_error,
+                    q,
+                    |t| tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
+                )
             })
             .collect();
         OlsResult {

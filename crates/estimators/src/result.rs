@@ -46,14 +46,6 @@ impl Level {
         })
     }
 
-    /// Event time `k` of the effects named `prefix::k`.
-    pub fn event(prefix: &str, k: i64) -> Level {
-        Level {
-            term: prefix.to_string(),
-            value: k.to_string(),
-        }
-    }
-
     /// The level as a whole number (an event time), if it is one.
     pub fn event_time(&self) -> Option<i64> {
         self.value.parse().ok()
@@ -61,6 +53,34 @@ impl Level {
 }
 
 impl Coefficient {
+    /// The effect named `prefix::level` (an event time) with its inference: t = estimate / se,
+    /// the two-sided p-value of t from `p_of_t` (the estimator's distribution), the interval
+    /// estimate +- q se. One constructor for every robust-DID estimator's event-time effects.
+    pub fn event(
+        prefix: &str,
+        level: impl std::fmt::Display,
+        estimate: f64,
+        std_error: f64,
+        q: f64,
+        p_of_t: impl Fn(f64) -> f64,
+    ) -> Coefficient {
+        let t = estimate / std_error;
+        let level = level.to_string();
+        Coefficient {
+            name: format!("{prefix}::{level}"),
+            estimate,
+            std_error,
+            t_stat: t,
+            p_value: p_of_t(t),
+            ci_low: estimate - q * std_error,
+            ci_high: estimate + q * std_error,
+            level: Some(Level {
+                term: prefix.to_string(),
+                value: level,
+            }),
+        }
+    }
+
     /// (term, event time) of an event-time coefficient.
     pub fn event_time(&self) -> Option<(&str, i64)> {
         let l = self.level.as_ref()?;

@@ -182,20 +182,9 @@ pub fn aggregate(
         .map(|(i, (l, r))| {
             let est: f64 = r.iter().zip(&beta).map(|(a, b)| a * b).sum();
             let se = vcov[i][i].max(0.0).sqrt();
-            let t = est / se;
-            Coefficient {
-                name: format!("{prefix}::{l}"),
-                estimate: est,
-                std_error: se,
-                t_stat: t,
-                p_value: tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
-                ci_low: est - q * se,
-                ci_high: est + q * se,
-                level: Some(crate::result::Level {
-                    term: prefix.to_string(),
-                    value: l.to_string(),
-                }),
-            }
+            Coefficient::event(prefix, l, est, se, q, |t| {
+                tdist.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs()))
+            })
         })
         .collect();
     OlsResult {

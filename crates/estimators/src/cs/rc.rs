@@ -86,14 +86,7 @@ pub(super) fn rc_did(c: &RcCell, method: CsMethod) -> Option<(f64, Vec<f64>)> {
         }
         CsMethod::Ipw => {
             let (ps, lin_ps) = logit(&dv, x, &iw)?;
-            let kept = trimmed(&ps, c.d);
-            let odds = |i: usize| kept[i] * iw[i] * ps[i] * (1.0 - dv[i]) / (1.0 - ps[i]);
-            let w_tpre: Vec<f64> = (0..n)
-                .map(|i| kept[i] * iw[i] * dv[i] * (1.0 - pv[i]))
-                .collect();
-            let w_tpost: Vec<f64> = (0..n).map(|i| kept[i] * iw[i] * dv[i] * pv[i]).collect();
-            let w_cpre: Vec<f64> = (0..n).map(|i| odds(i) * (1.0 - pv[i])).collect();
-            let w_cpost: Vec<f64> = (0..n).map(|i| odds(i) * pv[i]).collect();
+            let [w_tpre, w_tpost, w_cpre, w_cpost] = cell_weights(&ps, c, &iw);
             let (a_tpre, i_tpre) = centred(&w_tpre, &|i| y[i]);
             let (a_tpost, i_tpost) = centred(&w_tpost, &|i| y[i]);
             let (a_cpre, i_cpre) = centred(&w_cpre, &|i| y[i]);
@@ -118,15 +111,9 @@ pub(super) fn rc_did(c: &RcCell, method: CsMethod) -> Option<(f64, Vec<f64>)> {
             let oc: Vec<f64> = (0..n)
                 .map(|i| if c.post[i] { oc_post[i] } else { oc_pre[i] })
                 .collect();
-            let kept = trimmed(&ps, c.d);
-            let odds = |i: usize| kept[i] * iw[i] * ps[i] * (1.0 - dv[i]) / (1.0 - ps[i]);
-            let w_tpre: Vec<f64> = (0..n)
-                .map(|i| kept[i] * iw[i] * dv[i] * (1.0 - pv[i]))
-                .collect();
-            let w_tpost: Vec<f64> = (0..n).map(|i| kept[i] * iw[i] * dv[i] * pv[i]).collect();
-            let w_cpre: Vec<f64> = (0..n).map(|i| odds(i) * (1.0 - pv[i])).collect();
-            let w_cpost: Vec<f64> = (0..n).map(|i| odds(i) * pv[i]).collect();
-            let w_d: Vec<f64> = (0..n).map(|i| kept[i] * iw[i] * dv[i]).collect();
+            let [w_tpre, w_tpost, w_cpre, w_cpost] = cell_weights(&ps, c, &iw);
+            // Every treated observation is kept (trimming drops controls only).
+            let w_d: Vec<f64> = (0..n).map(|i| iw[i] * dv[i]).collect();
             // Residuals from the controls' regressions, in the four cells.
             let r = |i: usize| y[i] - oc[i];
             let (a_tpre, i_tpre) = centred(&w_tpre, &r);
@@ -240,4 +227,25 @@ pub(super) fn repeated_cell(
         f[r] = scale * v;
     }
     Ok(Some((att, f)))
+}
+
+/// The weighting estimators' four cells: the treated before and after (every treated
+/// observation kept), and the controls before and after weighted by their propensity odds,
+/// those at or above the trimming level left out (`DRDID`'s `w.treat.pre`, `w.treat.post`,
+/// `w.cont.pre`, `w.cont.post`, with the weights normalised to mean one in `iw`).
+fn cell_weights(ps: &[f64], c: &RcCell, iw: &[f64]) -> [Vec<f64>; 4] {
+    let kept = trimmed(ps, c.d);
+    let n = ps.len();
+    let treated = |i: usize, post: bool| f64::from(u8::from(c.d[i] && c.post[i] == post));
+    let control = |i: usize, post: bool| {
+        f64::from(u8::from(!c.d[i] && c.post[i] == post)) * kept[i] * ps[i] / (1.0 - ps[i])
+    };
+    [
+        (0..n)
+            .map(|i| kept[i] * iw[i] * treated(i, false))
+            .collect(),
+        (0..n).map(|i| kept[i] * iw[i] * treated(i, true)).collect(),
+        (0..n).map(|i| iw[i] * control(i, false)).collect(),
+        (0..n).map(|i| iw[i] * control(i, true)).collect(),
+    ]
 }

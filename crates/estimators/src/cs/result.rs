@@ -25,20 +25,14 @@ impl CallawaySantAnna {
             .iter()
             .map(|&k| {
                 let a = &self.dynamic[k];
-                let t = a.att / a.std_error;
-                crate::result::Coefficient {
-                    name: format!("{prefix}::{}", a.event_time.unwrap_or(0)),
-                    estimate: a.att,
-                    std_error: a.std_error,
-                    t_stat: t,
-                    p_value: z.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
-                    ci_low: a.att - q * a.std_error,
-                    ci_high: a.att + q * a.std_error,
-                    level: Some(crate::result::Level::event(
-                        prefix,
-                        a.event_time.unwrap_or(0),
-                    )),
-                }
+                crate::result::Coefficient::event(
+                    prefix,
+                    a.event_time.unwrap_or(0),
+                    a.att,
+                    a.std_error,
+                    q,
+                    |t| z.as_ref().map_or(f64::NAN, |d| 2.0 * d.sf(t.abs())),
+                )
             })
             .collect();
         let vcov = keep
