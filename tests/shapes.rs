@@ -51,10 +51,13 @@ fn assert_model(dir: &Path, tbl: &str, model: &str) {
 }
 
 fn assert_model_se(dir: &Path, tbl: &str, model: &str, se_tol: f64) {
-    let reference = reference();
+    assert_matches(dir, tbl, model, &reference()[model], se_tol)
+}
+
+/// [`assert_model_se`] against the reference fit `r` (`coefficients` and `nobs`).
+fn assert_matches(dir: &Path, tbl: &str, model: &str, r: &serde_json::Value, se_tol: f64) {
     let t = table(dir, tbl);
     let m = t.models.iter().find(|m| m.name == model).unwrap();
-    let r = &reference[model];
     assert_eq!(
         m.result.nobs as u64,
         r["nobs"].as_u64().unwrap(),
@@ -257,6 +260,54 @@ fn worker_firm_spells_match_pyfixest() {
     assert_model(&dir, "spells", "spells_akm_year");
 }
 
+/// A worker-firm panel whose graph mixes slowly (tests/reference/make_akm_reference.py): the
+/// alternating projections need thousands of sweeps, so the automatic choice hands every column
+/// to the Krylov solver; both solvers, chosen or forced, match pyfixest 0.60 with both of its
+/// demeaners (its Krylov `within` backend and its projections) at 1e-8.
+#[test]
+fn slowly_mixing_worker_firm_panel_matches_pyfixest_with_either_solver() {
+    let dir = run_all("akm");
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/akm_reference.json")).unwrap(),
+    )
+    .unwrap();
+    for (model, fit) in [
+        ("akm", "akm"),
+        ("akm_map", "akm"),
+        ("akm_krylov", "akm"),
+        ("akm_year", "akm_year"),
+        ("akm_year_map", "akm_year"),
+    ] {
+        for solver in ["within", "map"] {
+            assert_matches(
+                &dir,
+                "akm",
+                model,
+                &reference[format!("{fit}_{solver}")],
+                1e-8,
+            );
+        }
+    }
+    let t = table(&dir, "akm");
+    let result = |name: &str| &t.models.iter().find(|m| m.name == name).unwrap().result;
+    for (name, krylov) in [
+        ("akm", 3),
+        ("akm_map", 0),
+        ("akm_krylov", 3),
+        ("akm_year", 3),
+        ("akm_year_map", 0),
+    ] {
+        let r = result(name);
+        assert!(r.converged, "{name}");
+        assert_eq!(
+            r.krylov_columns, krylov,
+            "{name}: columns by the Krylov solver"
+        );
+    }
+    // The projections needed far more sweeps than the automatic budget of 20 iterations.
+    assert!(result("akm_map").demean_iterations > 1000);
+}
+
 /// Shuffling the rows of every data file changes no output file: every table, figure and
 /// record is byte-identical once the data key (the hash of the file's bytes, which the cache
 /// is keyed by and the provenance names) is masked. PDF figures are compared through their
@@ -351,6 +402,18 @@ fn shapes_refuse_what_they_cannot_honour() {
         (
             "data: cross\nmodels:\n  - {name: a, formula: \"y ~ x1\", estimator: sun_abraham, options: {adopt: x2}}\n",
             "`sun_abraham` needs units or groups over time",
+        ),
+        (
+            "data: cross\nmodels:\n  - {name: a, formula: \"y ~ x1\", demean: krylov}\n",
+            "`demean: krylov` chooses how fixed effects are absorbed, and this model absorbs none",
+        ),
+        (
+            "models:\n  - {name: a, outcome: wage, fe: [state, year], estimator: imputation, demean: map, options: {adopt: cohort}}\n",
+            "`imputation` absorbs its fixed effects with its own solver and cannot honour `demean: map`",
+        ),
+        (
+            "data: akm\nmodels:\n  - {name: a, formula: \"y ~ x1 | worker + firm\", demean: fastest}\n",
+            "unknown variant `fastest`, expected one of `auto`, `map`, `krylov`",
         ),
     ] {
         std::fs::write(dir.join("specs/bad.yaml"), spec).unwrap();

@@ -1,4 +1,12 @@
-//! Absorbing fixed effects: the within transformation by alternating projections.
+//! Absorbing fixed effects: the within transformation by alternating projections, or by a
+//! preconditioned Krylov solver ([`krylov`]) where the projections converge slowly.
+//!
+//! Which solver ([`DemeanMethod`]): `auto` (the default) gives each column a budget of
+//! [`AUTO_MAP_ITERATIONS`] accelerated projection iterations; a column that has not converged
+//! by then is handed to the Krylov solver. Easy designs (the projections converge in a few
+//! iterations) are therefore untouched, and a slowly mixing worker-firm graph costs at most the
+//! budget before the Krylov solver takes over. The decision is per column and depends only on
+//! that column's own iterations, so a column gets the same result whatever it is demeaned with.
 //!
 //! We iterate in the space of fixed-effect coefficients, not observations (as fixest does):
 //! one block Gauss-Seidel sweep updates each FE's coefficients given the others, accelerated
@@ -12,7 +20,28 @@
 //!   over its groups, run in parallel over groups with no shared writes: every sum is taken in
 //!   the same order whatever the number of threads, so results are bit-for-bit reproducible.
 
+mod krylov;
+
 use rayon::prelude::*;
+
+/// The solver that absorbs the fixed effects (`demean:` in a spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemeanMethod {
+    /// Alternating projections, handing columns that have not converged after
+    /// [`AUTO_MAP_ITERATIONS`] iterations to the Krylov solver.
+    #[default]
+    Auto,
+    /// Accelerated alternating projections only (fixest's and reghdfe's method).
+    Map,
+    /// Schwarz-preconditioned LSMR only (pyfixest's `LsmrDemeaner(backend="within")`).
+    #[serde(alias = "within")]
+    Krylov,
+}
+
+/// Accelerated projection iterations (two sweeps each) a column gets under
+/// [`DemeanMethod::Auto`] before the Krylov solver takes it over.
+pub const AUTO_MAP_ITERATIONS: usize = 20;
 
 /// Rows of one FE grouped by level.
 #[derive(Debug, Clone)]
@@ -39,6 +68,8 @@ pub struct FeStructure {
     /// Sum of weights (or count) per level, per FE.
     sum_w: Vec<Vec<f64>>,
     groups: Vec<Grouping>,
+    /// The Krylov solver of this structure, built on first use and shared by every column.
+    krylov: krylov::KrylovCache,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,6 +79,8 @@ pub struct DemeanStats {
     pub iterations: usize,
     /// Whether the tolerance was reached.
     pub converged: bool,
+    /// Whether the Krylov solver (not the projections) gave the result.
+    pub krylov: bool,
 }
 
 /// Groups per parallel task: enough tasks to balance FEs with few, large groups. Chunking
@@ -115,6 +148,7 @@ impl FeStructure {
             weights,
             sum_w,
             groups,
+            krylov: Default::default(),
         }
     }
 
@@ -302,20 +336,64 @@ impl FeStructure {
     }
 
     /// Demeans one column.
-    pub fn demean(&self, v: &[f64], tol: f64, maxiter: usize) -> (Vec<f64>, DemeanStats) {
-        let (mut out, mut stats) = self.demean_many(&[v], tol, maxiter);
+    pub fn demean(
+        &self,
+        v: &[f64],
+        tol: f64,
+        maxiter: usize,
+        method: DemeanMethod,
+    ) -> (Vec<f64>, DemeanStats) {
+        let (mut out, mut stats) = self.demean_many(&[v], tol, maxiter, method);
         (
             out.pop().unwrap_or_default(),
             stats.pop().unwrap_or(DemeanStats {
                 iterations: 0,
                 converged: true,
+                krylov: false,
             }),
         )
     }
 
-    /// Demeans several columns together, returning each residual from projecting it on all FE
-    /// dummies.
+    /// Demeans several columns, returning each residual from projecting it on all FE dummies,
+    /// by the solver `method` names. `tol` is the projections' relative change in the FE
+    /// coefficients or the Krylov solver's relative normal-equations residual; `maxiter` caps
+    /// the iterations of either.
     pub fn demean_many(
+        &self,
+        cols: &[&[f64]],
+        tol: f64,
+        maxiter: usize,
+        method: DemeanMethod,
+    ) -> (Vec<Vec<f64>>, Vec<DemeanStats>) {
+        // One FE is exact in one projection: no solver choice to make.
+        if self.n_fe() < 2 || method == DemeanMethod::Map {
+            return self.project(cols, tol, maxiter);
+        }
+        let krylov = |cols: &[&[f64]]| {
+            self.krylov
+                .demean(&self.codes, self.weights.as_deref(), cols, tol, maxiter)
+                // The solver fails only on inputs the projections also take (it validates
+                // lengths and finiteness, which the estimation sample guarantees): fall back.
+                .unwrap_or_else(|_| self.project(cols, tol, maxiter))
+        };
+        if method == DemeanMethod::Krylov {
+            return krylov(cols);
+        }
+        let (mut out, mut stats) = self.project(cols, tol, maxiter.min(AUTO_MAP_ITERATIONS));
+        let slow: Vec<usize> = (0..cols.len()).filter(|&c| !stats[c].converged).collect();
+        if !slow.is_empty() {
+            let sub: Vec<&[f64]> = slow.iter().map(|&c| cols[c]).collect();
+            let (vals, st) = krylov(&sub);
+            for ((c, v), s) in slow.into_iter().zip(vals).zip(st) {
+                out[c] = v;
+                stats[c] = s;
+            }
+        }
+        (out, stats)
+    }
+
+    /// Demeans several columns together by alternating projections.
+    fn project(
         &self,
         cols: &[&[f64]],
         tol: f64,
@@ -327,6 +405,7 @@ impl FeStructure {
             let st = DemeanStats {
                 iterations: 0,
                 converged: true,
+                krylov: false,
             };
             return (cols.iter().map(|c| c.to_vec()).collect(), vec![st; m]);
         }
@@ -335,7 +414,8 @@ impl FeStructure {
         let mut stats = vec![
             DemeanStats {
                 iterations: 1,
-                converged: true
+                converged: true,
+                krylov: false,
             };
             m
         ];
@@ -390,7 +470,8 @@ impl FeStructure {
         let mut stats = vec![
             DemeanStats {
                 iterations: 2 * maxiter + 1,
-                converged: false
+                converged: false,
+                krylov: false,
             };
             m
         ];
@@ -427,6 +508,7 @@ impl FeStructure {
                     stats[c] = DemeanStats {
                         iterations: iters,
                         converged: true,
+                        krylov: false,
                     };
                     for (f, a) in frozen.iter_mut().zip(alpha) {
                         for (i, v) in f.iter_mut().enumerate() {
@@ -515,7 +597,7 @@ mod tests {
     #[test]
     fn one_fe_is_group_demeaning() {
         let fe = FeStructure::new(vec![vec![0, 0, 1, 1, 1]], vec![2], None);
-        let (r, st) = fe.demean(&[1.0, 3.0, 2.0, 4.0, 6.0], 1e-12, 100);
+        let (r, st) = fe.demean(&[1.0, 3.0, 2.0, 4.0, 6.0], 1e-12, 100, DemeanMethod::Map);
         assert_eq!(r, vec![-1.0, 1.0, -2.0, 0.0, 2.0]);
         assert!(st.converged);
     }
@@ -532,17 +614,17 @@ mod tests {
         let v2: Vec<f64> = (0..n).map(|i| ((i as f64) * 1.1).cos()).collect();
         let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 4) as f64).collect();
         let fe2 = FeStructure::new(vec![c1.clone(), c2.clone()], vec![13, 11], None);
-        let (r, st) = fe2.demean(&v, 1e-13, 10_000);
+        let (r, st) = fe2.demean(&v, 1e-13, 10_000, DemeanMethod::Map);
         assert!(st.converged);
         assert_orthogonal(&fe2, &r);
         let fe3 = FeStructure::new(vec![c1, c2, c3], vec![13, 11, 5], Some(w));
-        let (rs, st) = fe3.demean_many(&[&v, &v2], 1e-13, 10_000);
+        let (rs, st) = fe3.demean_many(&[&v, &v2], 1e-13, 10_000, DemeanMethod::Map);
         assert!(st.iter().all(|s| s.converged));
         for r in &rs {
             assert_orthogonal(&fe3, r);
         }
         // Demeaning together gives, bit for bit, what demeaning alone gives.
-        let (alone, st2) = fe3.demean(&v2, 1e-13, 10_000);
+        let (alone, st2) = fe3.demean(&v2, 1e-13, 10_000, DemeanMethod::Map);
         assert!(alone
             .iter()
             .zip(&rs[1])
@@ -563,11 +645,80 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            pool.install(|| fe.demean(&v, 1e-12, 1000).0)
+            pool.install(|| fe.demean(&v, 1e-12, 1000, DemeanMethod::Map).0)
         };
         assert!(fe.scatter_source(1).is_some());
         let (a, b) = (run(1), run(3));
         assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
         assert_orthogonal(&fe, &a);
+    }
+
+    /// A slowly mixing worker-firm graph: workers in a chain of firms, each worker moving only
+    /// to the next firm, rarely. Returns (worker, firm) codes and their level counts.
+    fn chain(workers: usize, firms: usize, years: usize) -> (Vec<Vec<u32>>, Vec<usize>) {
+        let (mut w, mut f) = (Vec::new(), Vec::new());
+        for i in 0..workers {
+            let mut firm = (i * firms / workers) as u32;
+            for t in 0..years {
+                if t > 0 && (i * 31 + t * 17) % 97 == 0 {
+                    firm = (firm + 1) % firms as u32;
+                }
+                w.push(i as u32);
+                f.push(firm);
+            }
+        }
+        (vec![w, f], vec![workers, firms])
+    }
+
+    #[test]
+    fn krylov_agrees_with_the_projections() {
+        let n = 3_000;
+        let c1: Vec<u32> = (0..n).map(|i| (i * 7 % 101) as u32).collect();
+        let c2: Vec<u32> = (0..n).map(|i| (i * 3 % 37) as u32).collect();
+        let c3: Vec<u32> = (0..n).map(|i| ((i * i) % 5) as u32).collect();
+        let v: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.37).sin() * 10.0).collect();
+        let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 4) as f64).collect();
+        for weights in [None, Some(w)] {
+            let fe = FeStructure::new(
+                vec![c1.clone(), c2.clone(), c3.clone()],
+                vec![101, 37, 5],
+                weights,
+            );
+            let (map, sm) = fe.demean(&v, 1e-14, 100_000, DemeanMethod::Map);
+            let (kry, sk) = fe.demean(&v, 1e-14, 10_000, DemeanMethod::Krylov);
+            assert!(sm.converged && !sm.krylov && sk.converged && sk.krylov);
+            assert_orthogonal(&fe, &kry);
+            let scale = v.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+            for (a, b) in map.iter().zip(&kry) {
+                assert!((a - b).abs() <= 1e-9 * scale, "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn auto_hands_slow_columns_to_krylov() {
+        let (codes, levels) = chain(4_000, 400, 10);
+        let n = codes[0].len();
+        let fe = FeStructure::new(codes, levels, None);
+        let v: Vec<f64> = (0..n)
+            .map(|i| ((i as f64) * 0.91).sin() + (i / 40) as f64 * 0.01)
+            .collect();
+        // The projections need far more than the automatic budget here...
+        let (_, budget) = fe.demean(&v, 1e-10, AUTO_MAP_ITERATIONS, DemeanMethod::Map);
+        assert!(!budget.converged);
+        // ...so auto gives the column to the Krylov solver, which converges.
+        let (auto, st) = fe.demean(&v, 1e-10, 100_000, DemeanMethod::Auto);
+        assert!(st.converged && st.krylov, "{st:?}");
+        assert_orthogonal(&fe, &auto);
+        // A column the projections finish within the budget is theirs, bit for bit.
+        let (codes, levels) = (
+            vec![vec![0, 0, 1, 1, 2, 2], vec![0, 1, 0, 1, 0, 1]],
+            vec![3, 2],
+        );
+        let easy = FeStructure::new(codes, levels, None);
+        let y = [1.0, 2.0, 4.0, 3.0, 7.0, 5.0];
+        let (a, sa) = easy.demean(&y, 1e-12, 1000, DemeanMethod::Auto);
+        let (m, _) = easy.demean(&y, 1e-12, 1000, DemeanMethod::Map);
+        assert!(!sa.krylov && a.iter().zip(&m).all(|(x, y)| x.to_bits() == y.to_bits()));
     }
 }

@@ -107,6 +107,8 @@ pub struct OlsOptions {
     pub fixef_tol: f64,
     /// Iteration cap of the FE absorption.
     pub fixef_maxiter: usize,
+    /// The solver of the FE absorption.
+    pub demean: crate::demean::DemeanMethod,
     /// Relative pivot below which a regressor counts as collinear.
     pub collin_tol: f64,
     /// Confidence level of the intervals.
@@ -121,6 +123,7 @@ impl Default for OlsOptions {
             drop_singletons: true,
             fixef_tol: 1e-10,
             fixef_maxiter: 100_000,
+            demean: crate::demean::DemeanMethod::Auto,
             collin_tol: 1e-10,
             level: 0.95,
         }

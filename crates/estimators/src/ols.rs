@@ -38,6 +38,8 @@ pub struct Transformed {
     pub iterations: usize,
     /// Whether the FE absorption converged.
     pub converged: bool,
+    /// Whether the Krylov solver (not the alternating projections) absorbed the FE.
+    pub krylov: bool,
 }
 
 /// Everything about a fit that does not depend on the values of y and the regressors: the
@@ -230,9 +232,12 @@ impl<'a> Prepared<'a> {
             .map(|c| subset(c, &self.rows, self.all_rows))
             .collect();
         let refs: Vec<&[f64]> = sub.iter().map(|c| &**c).collect();
-        let (demeaned, st) =
-            self.fe
-                .demean_many(&refs, self.opts.fixef_tol, self.opts.fixef_maxiter);
+        let (demeaned, st) = self.fe.demean_many(
+            &refs,
+            self.opts.fixef_tol,
+            self.opts.fixef_maxiter,
+            self.opts.demean,
+        );
         demeaned
             .into_iter()
             .zip(&refs)
@@ -250,6 +255,7 @@ impl<'a> Prepared<'a> {
                     raw_ss,
                     iterations: st.iterations,
                     converged: st.converged,
+                    krylov: st.krylov,
                 }
             })
             .collect()
@@ -304,6 +310,7 @@ impl<'a> Prepared<'a> {
             .max()
             .unwrap_or(0);
         let converged = xt_all.iter().all(|t| t.converged) && yt.converged;
+        let krylov_columns = xt_all.iter().chain([&yt]).filter(|t| t.krylov).count();
         let mut warnings = Vec::new();
         if !converged {
             warnings.push(format!(
@@ -475,6 +482,7 @@ impl<'a> Prepared<'a> {
             rss,
             wald: inf.wald,
             demean_iterations: iterations,
+            krylov_columns,
             converged,
             warnings,
         })

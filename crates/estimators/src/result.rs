@@ -222,8 +222,12 @@ pub struct OlsResult {
     pub rss: f64,
     /// F test that all (non-intercept) coefficients are zero, with the model's vcov.
     pub wald: Option<Wald>,
-    /// Iterations of the FE absorption.
+    /// Iterations of the FE absorption (the most any column took, projections or Krylov).
     pub demean_iterations: usize,
+    /// Columns (outcome and regressors) whose FE the Krylov solver absorbed; 0 (and absent
+    /// from JSON) when the alternating projections did all of them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub krylov_columns: usize,
     /// Whether the FE absorption converged.
     pub converged: bool,
     /// What the reader should know about this fit (non-convergence, a dropped treatment kept).
@@ -281,4 +285,8 @@ impl OlsResult {
     pub fn coef(&self, name: &str) -> Option<&Coefficient> {
         self.coefficients.iter().find(|c| c.name == name)
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

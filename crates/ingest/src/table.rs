@@ -946,6 +946,10 @@ pub fn canonicalize(panel: &mut Panel) {
         let mut rows: Vec<(u64, u64, u32)> = (0..n as u32)
             .map(|r| (lead[r as usize], next_of(r as usize), r))
             .collect();
+        // The rows carry their leading keys from here: free the columns of them before the
+        // sort (1.6 GB at 1e8 rows).
+        drop(lead);
+        drop(next);
         rows.par_sort_unstable_by(|a, b| {
             (a.0, a.1)
                 .cmp(&(b.0, b.1))
@@ -953,8 +957,6 @@ pub fn canonicalize(panel: &mut Panel) {
         });
         rows.into_iter().map(|p| p.2).collect()
     };
-    drop(lead);
-    drop(next);
     drop(sort_keys);
     for c in &mut panel.columns {
         let data = std::mem::replace(&mut c.data, Data::Num(Vec::new()));

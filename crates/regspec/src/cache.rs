@@ -68,3 +68,87 @@ pub(crate) fn read_cached(path: &Path) -> Option<ModelRecord> {
         _ => None,
     }
 }
+
+/// What the state file of a data file remembers: the file's identity when it was last hashed,
+/// and the hash of its bytes then.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq)]
+struct FileState {
+    path: String,
+    size: u64,
+    mtime_ns: i128,
+    inode: u64,
+    digest: u64,
+}
+
+impl FileState {
+    /// The identity of `path` now (its digest left at 0).
+    fn of(path: &Path) -> Option<FileState> {
+        let meta = std::fs::metadata(path).ok()?;
+        let mtime = meta.modified().ok()?;
+        let mtime_ns = match mtime.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_nanos() as i128,
+            Err(e) => -(e.duration().as_nanos() as i128),
+        };
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(FileState {
+            path: std::fs::canonicalize(path).ok()?.display().to_string(),
+            size: meta.len(),
+            mtime_ns,
+            inode,
+            digest: 0,
+        })
+    }
+}
+
+/// The xxh3 hash of a file's bytes, remembered in `<cache>/file-<hash of its path>.json` by its
+/// path, size, modification time and inode (as DVC's state cache does): a rerun on an unchanged
+/// file does not read it again, and any change of those four hashes it anew. A file modified in
+/// the last two seconds is not remembered (its next change could keep the same time stamp on a
+/// coarse file system). `None` when the file cannot be read.
+pub(crate) fn file_digest(path: &Path, cache_dir: &Path) -> Option<u64> {
+    let now = FileState::of(path)?;
+    let state_path = cache_dir.join(format!(
+        "file-{:016x}.json",
+        xxhash_rust::xxh3::xxh3_64(now.path.as_bytes())
+    ));
+    if let Cached::Hit(known) = unseal::<FileState>(&state_path) {
+        if (FileState { digest: 0, ..known }) == now {
+            return Some(known.digest);
+        }
+    }
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    // Streamed: a 1e8-row file is hashed without holding it in memory.
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1 << 22];
+    loop {
+        let k = std::io::Read::read(&mut f, &mut buf).ok()?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+    }
+    let digest = h.digest();
+    let fresh = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(true, |d| {
+            (d.as_nanos() as i128) - now.mtime_ns < 2_000_000_000
+        });
+    // The file must not have changed while it was read.
+    if !fresh && FileState::of(path).as_ref() == Some(&now) {
+        let state = FileState { digest, ..now };
+        if let Ok(json) = serde_json::to_string(&state) {
+            // Written beside and renamed: a reader sees the old state or the new one. Failing
+            // to remember costs only a rehash next time.
+            let tmp = state_path.with_extension(format!("tmp{}", std::process::id()));
+            if std::fs::write(&tmp, seal(&state_path, &json)).is_ok()
+                && std::fs::rename(&tmp, &state_path).is_err()
+            {
+                let _ = std::fs::remove_file(&tmp);
+            }
+        }
+    }
+    Some(digest)
+}

@@ -416,14 +416,16 @@ pub struct DataInfo {
     pub labels: std::collections::BTreeMap<String, String>,
 }
 
-/// The cache key of a dataset without reading it as a table: the file's bytes, how it is
-/// keyed, and every variable definition that applies to it. `None` for the raw-source build,
+/// The cache key of a dataset without reading it as a table: the file's bytes (their hash
+/// remembered in `cache_dir` while the file is unchanged, [`crate::cache::file_digest`]), how
+/// it is keyed, and every variable definition that applies to it. `None` for the raw-source build,
 /// whose key is the hash of the built panel.
 pub fn data_key(
     src: &DataSource,
     ws: &Workspace,
     loaded: &[crate::spec::LoadedSpec],
     name: Option<&str>,
+    cache_dir: &Path,
 ) -> Option<String> {
     use xxhash_rust::xxh3::Xxh3;
     if src.raw_data.is_some() && name.is_none() {
@@ -431,16 +433,7 @@ pub fn data_key(
     }
     let (file, spec) = data_file(src, ws, name).ok()?;
     let mut h = Xxh3::new();
-    // Streamed: a 1e8-row file is hashed without holding it in memory.
-    let mut f = std::fs::File::open(&file).ok()?;
-    let mut buf = vec![0u8; 1 << 22];
-    loop {
-        let k = std::io::Read::read(&mut f, &mut buf).ok()?;
-        if k == 0 {
-            break;
-        }
-        h.update(&buf[..k]);
-    }
+    h.update(&crate::cache::file_digest(&file, cache_dir)?.to_le_bytes());
     h.update(serde_json::to_string(&spec).ok()?.as_bytes());
     h.update(file.display().to_string().as_bytes());
     h.update(&std::fs::read(ingest::panel::meta_path(&file)).unwrap_or_default());

@@ -2,6 +2,7 @@
 //! A leaf of the runner's modules (the plan makes it; check, the frame, the estimators and the
 //! cache read it), so that nothing below the plan depends on the plan.
 
+use estimators::demean::DemeanMethod;
 use estimators::{Ssc, VcovKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -44,6 +45,9 @@ pub struct PlannedModel {
     pub options: BTreeMap<String, serde_json::Value>,
     /// Small-sample corrections.
     pub ssc: Ssc,
+    /// How the fixed effects are absorbed (absent from the hash when `auto`, the default).
+    #[serde(default, skip_serializing_if = "is_auto")]
+    pub demean: DemeanMethod,
     /// Table panel (Panel A, Panel B).
     pub panel: Option<String>,
     /// Endogenous regressors of an IV model (formula `| d ~ z`).
@@ -92,4 +96,8 @@ impl PlannedModel {
         out.dedup();
         out
     }
+}
+
+fn is_auto(d: &DemeanMethod) -> bool {
+    *d == DemeanMethod::Auto
 }

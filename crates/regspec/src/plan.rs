@@ -3,6 +3,7 @@
 
 use crate::diag::Diagnostic;
 use crate::spec::{self, LoadedSpec, ModelSpec};
+use estimators::demean::DemeanMethod;
 use estimators::VcovKind;
 use std::collections::BTreeMap;
 
@@ -381,6 +382,31 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             ),
         ));
     }
+    let honours = crate::exec::lookup(&estimator).is_some_and(|e| e.honours_demean());
+    // The workspace's default applies where it can: models that absorb FE with the solver.
+    let demean = m.demean.unwrap_or_else(|| {
+        if honours && !fe.is_empty() {
+            crate::workspace::default_demean()
+        } else {
+            DemeanMethod::Auto
+        }
+    });
+    if let Some(d) = m.demean.filter(|d| *d != DemeanMethod::Auto) {
+        let name = serde_json::to_value(d).unwrap_or_default();
+        let name = name.as_str().unwrap_or_default();
+        if fe.is_empty() {
+            return Err(err(
+                Some("demean"),
+                format!("`demean: {name}` chooses how fixed effects are absorbed, and this model absorbs none: remove `demean` or add `fe`"),
+            ));
+        }
+        if !honours {
+            return Err(err(
+                Some("demean"),
+                format!("`{estimator}` absorbs its fixed effects with its own solver and cannot honour `demean: {name}`: remove `demean`"),
+            ));
+        }
+    }
     if vcov.is_hac() && !cluster.is_empty() {
         return Err(err(
             Some("cluster"),
@@ -424,6 +450,7 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             estimator: estimator.clone(),
             options: m.options.clone().unwrap_or_default(),
             ssc: m.ssc.unwrap_or_default(),
+            demean,
             panel: m.panel.clone(),
             allow_dropped_treatment: m.allow_dropped_treatment.unwrap_or(false),
             endogenous: endogenous.clone(),

@@ -177,7 +177,12 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     // Each dataset's key is computed once (it hashes the data file's bytes).
     let keys: BTreeMap<Option<String>, Option<String>> = names
         .iter()
-        .map(|n| (n.clone(), data_key(&o.source, &ws, &loaded, n.as_deref())))
+        .map(|n| {
+            (
+                n.clone(),
+                data_key(&o.source, &ws, &loaded, n.as_deref(), &cache_dir),
+            )
+        })
         .collect();
     for name in &names {
         let mine: Vec<usize> = selected

@@ -70,6 +70,30 @@ struct WorkspaceFile {
     limits: crate::limits::Limits,
     #[serde(default)]
     labels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    estimation: Estimation,
+}
+
+/// Workspace-wide estimation settings (`estimation:` in regspec.yaml); a spec's own fields win.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Estimation {
+    /// The FE solver of every model that absorbs fixed effects and leaves `demean` out.
+    #[serde(default)]
+    pub demean: estimators::demean::DemeanMethod,
+}
+
+static ESTIMATION: std::sync::RwLock<Estimation> = std::sync::RwLock::new(Estimation {
+    demean: estimators::demean::DemeanMethod::Auto,
+});
+
+/// The workspace's default FE solver (set when regspec.yaml is read, like the limits).
+pub fn default_demean() -> estimators::demean::DemeanMethod {
+    ESTIMATION.read().unwrap_or_else(|e| e.into_inner()).demean
+}
+
+fn configure_estimation(e: Estimation) {
+    *ESTIMATION.write().unwrap_or_else(|e| e.into_inner()) = e;
 }
 
 /// A loaded workspace.
@@ -102,6 +126,7 @@ impl Workspace {
         };
         if !path.exists() {
             crate::limits::configure(crate::limits::DEFAULT);
+            configure_estimation(Estimation::default());
             return Ok(Workspace::default());
         }
         let text = std::fs::read_to_string(&path)
@@ -110,7 +135,7 @@ impl Workspace {
             let mut msg = e.message.clone();
             if msg.contains("unknown field") {
                 msg.push_str(
-                    " (a workspace file has `data`, `variables`, `datasets`, `labels` and `limits`)",
+                    " (a workspace file has `data`, `variables`, `datasets`, `labels`, `limits` and `estimation`)",
                 );
             }
             let d = Diagnostic::new(&path, msg);
@@ -149,6 +174,7 @@ impl Workspace {
             }
         }
         crate::limits::configure(wf.limits);
+        configure_estimation(wf.estimation);
         Ok(Workspace {
             file: Some(path),
             text,

@@ -14,6 +14,7 @@
 mod arp;
 mod flci;
 mod rm;
+mod simplex;
 mod solve;
 
 use rayon::prelude::*;

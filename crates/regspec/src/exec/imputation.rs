@@ -28,6 +28,12 @@ impl Estimator for Imputation {
         imputation_options(m).map(|o| vec![o.adopt, o.unit, o.time])
     }
 
+    /// Unit and period effects come from the untreated observations by the imputation's own
+    /// solver.
+    fn honours_demean(&self) -> bool {
+        false
+    }
+
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
         imputation(view, m)
     }

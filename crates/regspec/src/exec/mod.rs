@@ -54,6 +54,12 @@ pub trait Estimator: Sync {
     }
     /// Estimates the model: the table's coefficients and what the report shows beyond them.
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String>;
+    /// Whether the model's fixed effects are absorbed with the `demean:` solver it names
+    /// ([`options`]); an estimator with its own absorption says false and `check` refuses
+    /// `demean: map | krylov` for it.
+    fn honours_demean(&self) -> bool {
+        true
+    }
     /// Models with the same group may share work (see [`share_key`]); `None`: estimated alone.
     fn share_group(&self, _m: &PlannedModel) -> Option<String> {
         None
@@ -191,6 +197,7 @@ pub fn options(m: &PlannedModel) -> OlsOptions {
     OlsOptions {
         vcov: m.vcov,
         ssc: m.ssc,
+        demean: m.demean,
         ..OlsOptions::default()
     }
 }

@@ -46,8 +46,8 @@ impl Estimator for Ols {
         }
         let ssc = serde_json::to_string(&m.ssc).unwrap_or_default();
         Some(format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{ssc}",
-            m.sample, m.fe, m.cluster, m.weights, m.vcov
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{ssc}|{:?}",
+            m.sample, m.fe, m.cluster, m.weights, m.vcov, m.demean
         ))
     }
 }

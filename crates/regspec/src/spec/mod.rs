@@ -69,6 +69,8 @@ pub struct ModelSpec {
     pub options: Option<BTreeMap<String, serde_json::Value>>,
     /// Small-sample corrections (fixest's `ssc`).
     pub ssc: Option<estimators::Ssc>,
+    /// How fixed effects are absorbed: auto (default), map or krylov.
+    pub demean: Option<estimators::demean::DemeanMethod>,
     /// Table panel this model belongs to (Panel A, Panel B).
     pub panel: Option<String>,
     /// Estimate even when the treatment is dropped (absorbed or collinear): the table and the
@@ -108,6 +110,7 @@ impl ModelSpec {
             estimator: self.estimator.clone().or_else(|| base.estimator.clone()),
             options,
             ssc: self.ssc.or(base.ssc),
+            demean: self.demean.or(base.demean),
             panel: self.panel.clone().or_else(|| base.panel.clone()),
             allow_dropped_treatment: self
                 .allow_dropped_treatment
@@ -280,6 +283,7 @@ const MODEL_FIELDS: &[&str] = &[
     "estimator",
     "options",
     "ssc",
+    "demean",
     "panel",
     "allow_dropped_treatment",
 ];
