@@ -312,6 +312,11 @@ fn the_cache_cannot_lie() {
                 .unwrap()
                 .to_string_lossy()
                 .starts_with("data-")
+                && !p
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("file-")
         })
         .collect();
     entries.sort();

@@ -35,7 +35,7 @@ for w in $SIZES; do
       echo "workers=$w rep=$r regspec-$d $( cd "$ws" && measure "$BIN" run --quiet --out out "specs/$d.yaml" )"
     done
     echo "workers=$w rep=$r pyfixest-within $(measure "$PY" tests/bench/pyfixest_akm.py "$f" within || echo failed)"
-    echo "workers=$w rep=$r pyfixest-map $(measure timeout "$MAP_TIMEOUT" "$PY" tests/bench/pyfixest_akm.py "$f" map || echo "killed after ${MAP_TIMEOUT} s")"
+    echo "workers=$w rep=$r pyfixest-map $(measure timeout "$MAP_TIMEOUT" "$PY" tests/bench/pyfixest_akm.py "$f" map || echo "failed: no convergence (pyfixest raises after its 10,000 iterations) or killed at ${MAP_TIMEOUT} s")"
   done
   # The estimates, for the record.
   ( cd "$ws" && rm -rf out && "$BIN" run --quiet --out out specs/auto.yaml && "$PY" -c "import json,sys; r=json.load(open(sys.argv[1]))['models'][0]['result']; c=r['coefficients'][0]; print('regspec auto', c['name'], repr(c['estimate']), repr(c['std_error']), 'krylov columns', r.get('krylov_columns', 0), 'iterations', r['demean_iterations'])" out/auto.json )

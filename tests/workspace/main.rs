@@ -3,8 +3,10 @@
 //! first_treated, rel_time), FE `region^year`, clustering by region, a sample filter on text,
 //! and an event study written with fixest's `i()`. Numbers are checked against pyfixest with
 //! every derived variable computed independently (tests/reference/make_states_reference.py).
-//! `code.rs`: tests of the code's own boundaries (file length, where estimators are named).
+//! `code.rs`: tests of the code's own boundaries (file length, where estimators are named);
+//! `cache.rs`: the remembered hash of the data file.
 
+mod cache;
 mod code;
 #[path = "../common/mod.rs"]
 mod common;

@@ -143,9 +143,10 @@ pub(crate) fn file_digest(path: &Path, cache_dir: &Path) -> Option<u64> {
             // Written beside and renamed: a reader sees the old state or the new one. Failing
             // to remember costs only a rehash next time.
             let tmp = state_path.with_extension(format!("tmp{}", std::process::id()));
-            if std::fs::write(&tmp, seal(&state_path, &json)).is_ok()
-                && std::fs::rename(&tmp, &state_path).is_err()
-            {
+            let written = std::fs::write(&tmp, seal(&state_path, &json))
+                .and_then(|()| std::fs::rename(&tmp, &state_path));
+            if written.is_err() {
+                // A full disk: leave nothing behind.
                 let _ = std::fs::remove_file(&tmp);
             }
         }
