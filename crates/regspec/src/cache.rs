@@ -1,4 +1,4 @@
-//! The model cache in `<out>/.cache`: one entry per (model, data, version), each sealed with a
+//! The model cache in `<out>/.cache/<2 hex digits>/`: one entry per (model, data, version), each sealed with a
 //! header naming the key it answers and a checksum of its content, so an edited or copied entry
 //! is never used.
 
@@ -10,8 +10,13 @@ const ENGINE: &str = env!("REGSPEC_ENGINE");
 use report::ModelRecord;
 use std::path::{Path, PathBuf};
 
+/// A model's entry, in one of 256 subdirectories by the first two hex digits of its key: a
+/// grid of 100,000 models does not put 100,000 files in one directory, whose lock the threads
+/// writing entries would contend for.
 pub(crate) fn cache_file(dir: &Path, m: &PlannedModel, data: &str) -> PathBuf {
-    dir.join(format!("{}-{data}-{VERSION}-{ENGINE}.json", m.key))
+    let shard = m.key.get(..2).unwrap_or("00");
+    dir.join(shard)
+        .join(format!("{}-{data}-{VERSION}-{ENGINE}.json", m.key))
 }
 
 /// Proves a directory can be written (created if needed) before any model is estimated.

@@ -155,7 +155,7 @@ pub fn check_plan(
         match crate::terms::expand_terms(&m.regressors, view) {
             Ok(r) => m.regressors = r,
             Err(e) => {
-                let key = if ls.text.contains("formula:") {
+                let key = if ls.uses_formula {
                     "formula"
                 } else {
                     "regressors"
@@ -374,7 +374,7 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
     let here = |key: &str, msg: String| at_model(ls, &m.name, key, msg);
     let names = view.names();
     let key_of = |default: &'static str| {
-        if ls.text.contains("formula:") {
+        if ls.uses_formula {
             "formula"
         } else {
             default

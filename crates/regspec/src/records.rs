@@ -39,8 +39,12 @@ pub(crate) fn merge_into_previous(
                         t.data_source
                     ));
                 }
+                // A set of this run's names, not a search per previous model: merging stays
+                // linear in the table's size (100,000 columns of a grid).
+                let ran: std::collections::HashSet<String> =
+                    t.models.iter().map(|x| x.name.clone()).collect();
                 for m in p.models {
-                    if !t.models.iter().any(|x| x.name == m.name)
+                    if !ran.contains(&m.name)
                         && rank.contains_key(&(t.table.as_str(), m.name.as_str()))
                     {
                         t.models.push(m);
@@ -59,9 +63,6 @@ pub(crate) fn merge_into_previous(
     Ok(merged)
 }
 
-/// A table's labels: the spec's own (LaTeX as written) over the data file's (plain text,
-/// escaped for LaTeX here), so a Stata file's variable labels head its rows unless a spec says
-/// otherwise.
 /// A table's labels: the data file's (escaped for LaTeX: they are the data's text), under the
 /// workspace's `labels:`, under the spec's own (both written by the user, as LaTeX).
 fn with_data_labels(

@@ -263,6 +263,9 @@ pub struct LoadedSpec {
     /// Problems found while loading that did not stop it (misspelt keys, reported with the
     /// others by `check`).
     pub problems: Vec<Diagnostic>,
+    /// Whether the file writes models as formulas (diagnostics then point at `formula:`);
+    /// found once here, not per model, so that checking a grid stays linear in its size.
+    pub uses_formula: bool,
 }
 
 const MODEL_FIELDS: &[&str] = &[
@@ -352,6 +355,7 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostic> {
     });
     Ok(LoadedSpec {
         path: path.to_path_buf(),
+        uses_formula: text.contains("formula:"),
         text,
         spec,
         table,

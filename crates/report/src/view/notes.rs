@@ -88,11 +88,16 @@ pub(super) fn notes(
         for (i, m) in models.iter().enumerate() {
             let n = vcov_note(t, m);
             match kinds.iter_mut().find(|(k, _)| *k == n) {
-                Some((_, cols)) if !cols.contains(&(i + 1)) => cols.push(i + 1),
-                Some(_) => {}
+                Some((_, cols)) => cols.push(i + 1),
                 None => kinds.push((n, vec![i + 1])),
             }
         }
+    }
+    // Columns repeat across panels: each list as a set (sorted once, not searched per
+    // column, so a table of 100,000 columns stays linear).
+    for (_, cols) in &mut kinds {
+        cols.sort_unstable();
+        cols.dedup();
     }
     let vc: Vec<String> = if kinds.len() == 1 {
         kinds.into_iter().map(|(k, _)| k).collect()
@@ -159,12 +164,15 @@ pub(super) fn notes(
         for (i, m) in models.iter().enumerate() {
             for n in m.notes.iter().cloned().chain(m.removed()) {
                 match est_notes.iter_mut().find(|(x, _)| *x == n) {
-                    Some((_, cols)) if !cols.contains(&(i + 1)) => cols.push(i + 1),
-                    Some(_) => {}
+                    Some((_, cols)) => cols.push(i + 1),
                     None => est_notes.push((n, vec![i + 1])),
                 }
             }
         }
+    }
+    for (_, cols) in &mut est_notes {
+        cols.sort_unstable();
+        cols.dedup();
     }
     for (n, cols) in est_notes {
         let text = if cols.len() == ncols {
