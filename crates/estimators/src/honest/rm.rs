@@ -185,17 +185,23 @@ pub(crate) fn confidence_set(
     let grid: Vec<f64> = (0..grid_points)
         .map(|i| lb + (ub - lb) * i as f64 / (grid_points - 1) as f64)
         .collect();
-    let (mut first, mut last) = (usize::MAX, 0usize);
-    for s in -(c.npre as i64 - 1)..=0 {
-        for positive in [true, false] {
+    // The polyhedra are independent (their union is the set): tested in parallel, which also
+    // speeds the breakdown value's bisection, one M-bar at a time. The union of intervals does
+    // not depend on the order they finish in.
+    use rayon::prelude::*;
+    let polyhedra: Vec<(i64, bool)> = (-(c.npre as i64 - 1)..=0)
+        .flat_map(|s| [(s, true), (s, false)])
+        .collect();
+    let accepted: Vec<(usize, usize)> = polyhedra
+        .par_iter()
+        .filter_map(|&(s, positive)| {
             let a = constraint_matrix(c.npre, c.npost, mbar, s, positive);
-            if let Some((f, l_)) = accepted_for(c, l, &a, &grid, alpha, method, seed) {
-                first = first.min(f);
-                last = last.max(l_);
-            }
-        }
-    }
-    (first != usize::MAX).then(|| (grid[first], grid[last]))
+            accepted_for(c, l, &a, &grid, alpha, method, seed)
+        })
+        .collect();
+    let first = accepted.iter().map(|a| a.0).min()?;
+    let last = accepted.iter().map(|a| a.1).max()?;
+    Some((grid[first], grid[last]))
 }
 
 /// The post-period block of the vcov.

@@ -127,6 +127,24 @@ fn fonts() -> Option<std::sync::Arc<svg2pdf::usvg::fontdb::Database>> {
         .map(str::to_string)
         .or_else(|| families.iter().find(|n| n.contains("Sans")).cloned())
         .or_else(|| families.first().cloned())?;
+        // Only the chosen family's faces, held in memory: a database of file paths reads (maps)
+        // a font file again for every glyph it draws, which made converting the study's
+        // figures to PDF a fifth of a whole run.
+        let mut chosen = svg2pdf::usvg::fontdb::Database::new();
+        let files: std::collections::BTreeSet<&std::path::Path> = db
+            .faces()
+            .filter(|f| f.families.iter().any(|(n, _)| *n == pick))
+            .filter_map(|f| match &f.source {
+                svg2pdf::usvg::fontdb::Source::File(path) => Some(path.as_path()),
+                _ => None,
+            })
+            .collect();
+        for path in files {
+            if let Ok(bytes) = std::fs::read(path) {
+                chosen.load_font_data(bytes);
+            }
+        }
+        let mut db = if chosen.is_empty() { db } else { chosen };
         db.set_sans_serif_family(pick);
         Some(std::sync::Arc::new(db))
     })
