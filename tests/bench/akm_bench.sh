@@ -19,7 +19,8 @@ MAP_TIMEOUT=${MAP_TIMEOUT:-120}
 BIN=$PWD/target/release/regspec
 cargo build --release -p regspec >/dev/null 2>&1
 mkdir -p "$DATA"
-measure() { /usr/bin/time -f "wall_s=%e peak_mb=%M" "$@" 2>&1 >/dev/null | tail -1 | awk '{split($2,a,"="); printf "%s peak_mb=%.0f\n", $1, a[2]/1024}'; }
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
 for w in $SIZES; do
   f="$DATA/akm$w.parquet"
   [ -f "$f" ] || "$PY" tests/bench/make_akm_data.py "$w" "$f" >/dev/null

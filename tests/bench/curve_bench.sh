@@ -38,8 +38,9 @@ with open(sys.argv[1], "w") as f:
     for k, v in samples.items():
         f.write(f"        {k}: \"{v}\"\n")
 PY
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
 cd "$ws"
-measure() { /usr/bin/time -f "wall_s=%e peak_mb=%M" "$@" 2>&1 >/dev/null | tail -1 | awk '{split($2,a,"="); printf "%s peak_mb=%.0f\n", $1, a[2]/1024}'; }
 echo "models: $("$BIN" check specs/curve10k.yaml 2>/dev/null | tail -1)"
 echo "run (estimate 10,008 models and render): $(measure "$BIN" run --quiet specs/curve10k.yaml)"
 for r in $(seq "$REPS"); do

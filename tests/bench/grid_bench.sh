@@ -18,7 +18,8 @@ ws=$(mktemp -d)
 mkdir -p "$ws/specs" "$ws/data"
 cp data/demo_panel.csv data/demo_panel.csv.meta.json "$ws/data/"
 cp regspec.yaml "$ws/"
-measure() { /usr/bin/time -f "wall_s=%e peak_mb=%M" "$@" 2>&1 >/dev/null | tail -1 | awk '{split($2,a,"="); printf "%s peak_mb=%.0f\n", $1, a[2]/1024}'; }
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
 for s in $SIZES; do
   rm -f "$ws"/specs/*.yaml
   python3 - "$ws/specs/grid.yaml" "$s" <<'PY'

@@ -16,7 +16,8 @@ DATA=${BENCH_DATA:-/tmp/micro}
 BIN=$PWD/target/release/regspec
 cargo build --release -p regspec >/dev/null 2>&1
 mkdir -p "$DATA"
-measure() { /usr/bin/time -f "wall_s=%e peak_mb=%M" "$@" 2>&1 >/dev/null | tail -1 | awk '{split($2,a,"="); printf "%s peak_mb=%.0f\n", $1, a[2]/1024}'; }
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
 for n in $SIZES; do
   f="$DATA/micro$n.parquet"
   [ -f "$f" ] || "$PY" tests/bench/make_micro_data.py "$n" "$f" >/dev/null

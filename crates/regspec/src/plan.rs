@@ -382,6 +382,14 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             ),
         ));
     }
+    if let (Some(written), Some(e)) = (m.vcov.as_deref(), crate::exec::lookup(&estimator)) {
+        if !e.honours_vcov(vcov) {
+            return Err(err(
+                Some("vcov"),
+                format!("`{estimator}` computes its standard errors from its influence function, by unit or clustered by `cluster:`; it cannot honour `vcov: {written}`: remove `vcov` (and set `cluster:` for clustered errors)"),
+            ));
+        }
+    }
     let honours = crate::exec::lookup(&estimator).is_some_and(|e| e.honours_demean());
     // The workspace's default applies where it can: models that absorb FE with the solver.
     let demean = m.demean.unwrap_or_else(|| {

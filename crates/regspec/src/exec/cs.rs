@@ -26,6 +26,11 @@ impl Estimator for CallawaySantAnna {
         Needs::Cohorts
     }
 
+    /// Standard errors from the influence function: by unit, or clustered by `cluster:`.
+    fn honours_vcov(&self, vcov: estimators::VcovKind) -> bool {
+        vcov == estimators::VcovKind::Cluster
+    }
+
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         let o = cs_options(m)?;
         let mut cols = vec![o.adopt, o.unit, o.time];

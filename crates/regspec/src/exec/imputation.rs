@@ -24,6 +24,11 @@ impl Estimator for Imputation {
         Needs::Cohorts
     }
 
+    /// Standard errors from the influence function: by unit, or clustered by `cluster:`.
+    fn honours_vcov(&self, vcov: estimators::VcovKind) -> bool {
+        vcov == estimators::VcovKind::Cluster
+    }
+
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
         imputation_options(m).map(|o| vec![o.adopt, o.unit, o.time])
     }

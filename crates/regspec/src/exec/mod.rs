@@ -60,6 +60,12 @@ pub trait Estimator: Sync {
     fn honours_demean(&self) -> bool {
         true
     }
+    /// Whether the estimator computes its standard errors as `vcov` says. An estimator with its
+    /// own inference (an influence function, by unit or summed within `cluster:`) says false
+    /// for what it cannot do, and a spec that writes such a `vcov` is refused, not ignored.
+    fn honours_vcov(&self, _vcov: estimators::VcovKind) -> bool {
+        true
+    }
     /// Models with the same group may share work (see [`share_key`]); `None`: estimated alone.
     fn share_group(&self, _m: &PlannedModel) -> Option<String> {
         None
