@@ -199,6 +199,11 @@ pub fn assert_fit_matches(m: &report::ModelRecord, r: &serde_json::Value) {
             .unwrap_or_else(|| panic!("{}: {name}", m.name));
         close_to(&format!("{} {name}", m.name), c.estimate, &v["estimate"]);
         close_to(&format!("{} {name} se", m.name), c.std_error, &v["se"]);
+        for (key, ours) in [("ci_low", c.ci_low), ("ci_high", c.ci_high)] {
+            if v.get(key).is_some() {
+                close_to(&format!("{} {name} {key}", m.name), ours, &v[key]);
+            }
+        }
         if let Some(p) = v.get("p").and_then(|p| p.as_f64()) {
             assert!(
                 (c.p_value - p).abs() <= (1e-8 * p).max(1e-12),

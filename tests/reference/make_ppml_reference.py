@@ -1,5 +1,6 @@
 """Reference values for regspec's Poisson PML with fixed effects, computed by pyfixest 0.60
-`fepois` (IRLS to a deviance tolerance of 1e-14, demeaning to 1e-14, separation check "fe") on
+`fepois` (IRLS to a deviance tolerance of 1e-14, demeaning to 1e-14, separation check "fe"),
+with each coefficient's SE, p-value and 95% interval (normal-based, as fixest for GLMs), on
 the committed demo panel (data/demo_panel.csv, simulated by regspec) with the study's variables
 computed independently in pandas (demo_panel.py). `coop0` is `coop` with every value of country
 S01 set to zero, so that its country FE separates it.
@@ -34,7 +35,9 @@ for name, (fml, vcov) in CASES.items():
         "deviance": float(np.asarray(fit.deviance).ravel()[0]),
         "pseudo_r2": float(fit._pseudo_r2),
         "coefficients": {
-            k: {"estimate": float(r["Estimate"]), "se": float(r["Std. Error"])}
+            k: {"estimate": float(r["Estimate"]), "se": float(r["Std. Error"]),
+                # pyfixest (as fixest) takes a GLM's p-values and intervals from the normal.
+                "p": float(r["Pr(>|t|)"]), "ci_low": float(r["2.5%"]), "ci_high": float(r["97.5%"])}
             for k, r in tidy.iterrows()
         },
     }

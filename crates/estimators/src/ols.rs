@@ -68,7 +68,8 @@ impl<'a> Prepared<'a> {
         &self.rows
     }
 
-    /// A known dispersion for the iid vcov (1 for Poisson PML) instead of the residual variance.
+    /// A GLM with known dispersion (1 for Poisson PML): the iid vcov uses it instead of the
+    /// residual variance, and inference is z-based (normal p-values and intervals), as fixest.
     pub fn with_dispersion(mut self, phi: f64) -> Self {
         self.dispersion = Some(phi);
         self
@@ -393,6 +394,7 @@ impl<'a> Prepared<'a> {
             level: opts.level,
             has_intercept: !has_fe,
             dispersion: self.dispersion,
+            normal: self.dispersion.is_some(),
         })?;
 
         // Fit statistics (pyfixest's definitions).
@@ -483,6 +485,7 @@ impl<'a> Prepared<'a> {
             wald: inf.wald,
             demean_iterations: iterations,
             krylov_columns,
+            normal_inference: self.dispersion.is_some(),
             converged,
             warnings,
         })

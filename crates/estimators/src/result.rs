@@ -228,6 +228,10 @@ pub struct OlsResult {
     /// from JSON) when the alternating projections did all of them.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub krylov_columns: usize,
+    /// p-values and intervals from the normal distribution (z statistics: the GLMs, as
+    /// fixest) rather than the t distribution with `df_t` (absent from JSON when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub normal_inference: bool,
     /// Whether the FE absorption converged.
     pub converged: bool,
     /// What the reader should know about this fit (non-convergence, a dropped treatment kept).

@@ -46,6 +46,9 @@ pub struct VcovInput<'a> {
     pub has_intercept: bool,
     /// A known dispersion for the iid vcov (1 for Poisson); `None`: estimated from residuals.
     pub dispersion: Option<f64>,
+    /// z statistics, p-values and intervals from the standard normal (a GLM with known
+    /// dispersion: Poisson, logit), as fixest; otherwise the t distribution with `df_t`.
+    pub normal: bool,
 }
 
 /// Inference on a fit.
@@ -281,7 +284,19 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
 
     let tdist = StudentsT::new(0.0, 1.0, df_t)
         .map_err(|e| EstimationError::Invalid(format!("t distribution with {df_t} df: {e}")))?;
-    let q = tdist.inverse_cdf(1.0 - (1.0 - inp.level) / 2.0);
+    let normal = statrs::distribution::Normal::standard();
+    let two_sided = |t: f64| {
+        if inp.normal {
+            2.0 * normal.sf(t.abs())
+        } else {
+            2.0 * tdist.sf(t.abs())
+        }
+    };
+    let q = if inp.normal {
+        normal.inverse_cdf(1.0 - (1.0 - inp.level) / 2.0)
+    } else {
+        tdist.inverse_cdf(1.0 - (1.0 - inp.level) / 2.0)
+    };
     let coefficients = (0..k)
         .map(|j| {
             let se = v[(j, j)].max(0.0).sqrt();
@@ -292,7 +307,7 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
                 estimate: b,
                 std_error: se,
                 t_stat: t,
-                p_value: 2.0 * tdist.sf(t.abs()),
+                p_value: two_sided(t),
                 ci_low: b - q * se,
                 ci_high: b + q * se,
                 level: crate::result::Level::of_name(&inp.names[j]),

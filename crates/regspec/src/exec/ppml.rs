@@ -76,6 +76,7 @@ impl Estimator for Ppml {
                 notes: vec![
                     "Poisson PML: coefficients are changes in the log of the expected outcome"
                         .into(),
+                    "Inference is z-based: p-values and intervals from the normal distribution, as fixest does for GLMs".into(),
                 ],
                 ..Extras::default()
             },
