@@ -67,7 +67,10 @@ pub struct FeStructure {
     pub weights: Option<Vec<f64>>,
     /// Sum of weights (or count) per level, per FE.
     sum_w: Vec<Vec<f64>>,
-    groups: Vec<Grouping>,
+    /// Each FE's grouping of the rows; `None` for an FE updated in scatter form (see
+    /// [`scatter_of`]), which never walks its own groups: at 1e8 rows that saves its
+    /// permutation and the other FEs' codes in its order (0.4 GB each).
+    groups: Vec<Option<Grouping>>,
     /// The Krylov solver of this structure, built on first use and shared by every column.
     krylov: krylov::KrylovCache,
 }
@@ -87,6 +90,18 @@ pub struct DemeanStats {
 /// never changes a result (each group is summed sequentially in row order).
 fn group_chunk(levels: usize) -> usize {
     levels.div_ceil(64).clamp(1, 256)
+}
+
+/// The FE whose grouping the update of FE `k` walks in scatter form, if any (see
+/// [`FeStructure::scatter_source`]): `k` has few levels and the FE with the most levels has at
+/// least eight times as many, on at least 65,536 rows. That FE has the most levels, so it is never
+/// in scatter form itself and always has its grouping.
+fn scatter_of(levels: &[usize], n: usize, k: usize) -> Option<usize> {
+    let big = (0..levels.len())
+        .filter(|&j| j != k)
+        .max_by_key(|&j| levels[j])?;
+    let small = levels[k] <= 1 << 16;
+    (small && levels[big] >= 8 * levels[k] && n >= 1 << 16).then_some(big)
 }
 
 impl FeStructure {
@@ -110,9 +125,13 @@ impl FeStructure {
             }
             (out, offsets)
         };
-        let groups: Vec<Grouping> = (0..k)
+        let n = codes.first().map_or(0, Vec::len);
+        let groups: Vec<Option<Grouping>> = (0..k)
             .into_par_iter()
             .map(|j| {
+                if scatter_of(&levels, n, j).is_some() {
+                    return None;
+                }
                 let (perm, offsets) = counting_sort(&codes[j], levels[j]);
                 let cross = (0..k)
                     .filter(|&o| o != j)
@@ -121,25 +140,39 @@ impl FeStructure {
                 let weights = weights
                     .as_ref()
                     .map(|w| perm.iter().map(|&r| w[r as usize]).collect());
-                Grouping {
+                Some(Grouping {
                     perm,
                     offsets,
                     cross,
                     weights,
-                }
+                })
             })
             .collect();
+        // Per level, the count or the sum of weights, added in row order (as a grouping's
+        // stable order adds them), whether or not the FE has a grouping.
         let sum_w = groups
             .iter()
-            .map(|gr| {
-                (0..gr.offsets.len() - 1)
+            .enumerate()
+            .map(|(j, gr)| match gr {
+                Some(gr) => (0..gr.offsets.len() - 1)
                     .map(|g| {
                         let (s, e) = (gr.offsets[g], gr.offsets[g + 1]);
                         gr.weights
                             .as_ref()
                             .map_or((e - s) as f64, |w| w[s..e].iter().sum())
                     })
-                    .collect()
+                    .collect(),
+                None => {
+                    let mut s = vec![0.0; levels[j]];
+                    match &weights {
+                        None => codes[j].iter().for_each(|&c| s[c as usize] += 1.0),
+                        Some(w) => codes[j]
+                            .iter()
+                            .zip(w)
+                            .for_each(|(&c, wr)| s[c as usize] += wr),
+                    }
+                    s
+                }
             })
             .collect();
         FeStructure {
@@ -179,8 +212,37 @@ impl FeStructure {
     /// B_k[g * m + c] = sum over rows of group g of w_i * col_c[i].
     fn group_sums(&self, k: usize, cols: &[&[f64]]) -> Vec<f64> {
         let m = cols.len();
-        let gr = &self.groups[k];
         let mut out = vec![0.0; self.levels[k] * m];
+        let Some(gr) = &self.groups[k] else {
+            // An FE without a grouping (few levels): one pass over the rows per column, in
+            // row order, so each group's sum adds the same terms in the same order as the
+            // grouped walk would (bit for bit).
+            let codes = &self.codes[k];
+            let sums: Vec<Vec<f64>> = cols
+                .par_iter()
+                .map(|c| {
+                    let mut acc = vec![0.0; self.levels[k]];
+                    match &self.weights {
+                        None => codes
+                            .iter()
+                            .zip(c.iter())
+                            .for_each(|(&g, v)| acc[g as usize] += v),
+                        Some(w) => codes
+                            .iter()
+                            .zip(c.iter())
+                            .zip(w)
+                            .for_each(|((&g, v), wr)| acc[g as usize] += wr * v),
+                    }
+                    acc
+                })
+                .collect();
+            for (ci, s) in sums.iter().enumerate() {
+                for (g, v) in s.iter().enumerate() {
+                    out[g * m + ci] = *v;
+                }
+            }
+            return out;
+        };
         self.for_each_group(k, m, &mut out, |g, slot| {
             for r in gr.offsets[g]..gr.offsets[g + 1] {
                 let row = gr.perm[r] as usize;
@@ -200,7 +262,11 @@ impl FeStructure {
             return self.update_scatter(k, big, m, b, alpha);
         }
         let mut out = std::mem::take(&mut alpha[k]);
-        let gr = &self.groups[k];
+        // An FE without a grouping is always updated in scatter form (above).
+        let Some(gr) = &self.groups[k] else {
+            alpha[k] = out;
+            return;
+        };
         let others: Vec<&Vec<f64>> = (0..self.n_fe())
             .filter(|&j| j != k)
             .map(|j| &alpha[j])
@@ -256,12 +322,7 @@ impl FeStructure {
     /// The choice depends on the FE structure only (not on the number of columns), so a
     /// column's arithmetic is the same whichever columns it is demeaned with.
     fn scatter_source(&self, k: usize) -> Option<usize> {
-        let big = (0..self.n_fe())
-            .filter(|&j| j != k)
-            .max_by_key(|&j| self.levels[j])?;
-        let small = self.levels[k] <= 1 << 16;
-        (small && self.levels[big] >= 8 * self.levels[k] && self.codes[k].len() >= 1 << 16)
-            .then_some(big)
+        scatter_of(&self.levels, self.codes.first().map_or(0, Vec::len), k)
     }
 
     /// The scatter form of [`Self::update`]: rows in the large FE's grouping, split into a
@@ -269,7 +330,9 @@ impl FeStructure {
     /// block accumulating into its own buffer, buffers added in block order.
     fn update_scatter(&self, k: usize, big: usize, m: usize, b: &[f64], alpha: &mut [Vec<f64>]) {
         const BLOCKS: usize = 8;
-        let gr = &self.groups[big];
+        let Some(gr) = &self.groups[big] else {
+            return;
+        };
         // Position of FE o among `big`'s cross arrays (every FE but `big`, in index order).
         let pos = |o: usize| if o < big { o } else { o - 1 };
         let ck = &gr.cross[pos(k)];

@@ -138,3 +138,33 @@ fn auto_hands_slow_columns_to_krylov() {
     let (m, _) = easy.demean(&y, 1e-12, 1000, DemeanMethod::Map);
     assert!(!sa.krylov && a.iter().zip(&m).all(|(x, y)| x.to_bits() == y.to_bits()));
 }
+
+#[test]
+fn a_scatter_fe_keeps_no_grouping_and_sums_in_row_order() {
+    // 97 levels against 1013 on 70,000 rows: FE 1 is updated in scatter form.
+    let n = 70_000;
+    let c1: Vec<u32> = (0..n).map(|i| (i * 7 % 1013) as u32).collect();
+    let c2: Vec<u32> = (0..n).map(|i| (i * 31 % 97) as u32).collect();
+    let v: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.37).sin()).collect();
+    let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 5) as f64 * 0.1).collect();
+    let fe = FeStructure::new(vec![c1, c2.clone()], vec![1013, 97], Some(w.clone()));
+    assert!(fe.groups[0].is_some() && fe.groups[1].is_none());
+    // Each level's sum adds its rows' terms in row order, as the grouped walk did.
+    let (mut sums, mut sw) = (vec![0.0; 97], vec![0.0; 97]);
+    for r in 0..n {
+        sums[c2[r] as usize] += w[r] * v[r];
+        sw[c2[r] as usize] += w[r];
+    }
+    let got = fe.group_sums(1, &[&v]);
+    assert!(got
+        .iter()
+        .zip(&sums)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(fe.sum_w[1]
+        .iter()
+        .zip(&sw)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+    let (r, st) = fe.demean(&v, 1e-12, 1000, DemeanMethod::Map);
+    assert!(st.converged);
+    assert_orthogonal(&fe, &r);
+}
