@@ -316,7 +316,7 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
         (None, Some(f)) => f.to_string(),
         (None, None) => "ols".into(),
     };
-    if crate::exec::lookup(&estimator).is_none() {
+    let Some(exec) = crate::exec::lookup(&estimator) else {
         let known = crate::exec::names();
         let hint = crate::diag::suggest(&estimator, known.iter().copied())
             .map(|s| format!("; did you mean `{s}`?"))
@@ -328,7 +328,7 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
                 known.join(", ")
             ),
         ));
-    }
+    };
     if iv.is_some() && estimator != "ols" {
         return Err(err(
             Some("formula"),
@@ -382,15 +382,15 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             ),
         ));
     }
-    if let (Some(written), Some(e)) = (m.vcov.as_deref(), crate::exec::lookup(&estimator)) {
-        if !e.honours_vcov(vcov) {
+    if let Some(written) = m.vcov.as_deref() {
+        if !exec.honours_vcov(vcov) {
             return Err(err(
                 Some("vcov"),
                 format!("`{estimator}` computes its standard errors from its influence function, by unit or clustered by `cluster:`; it cannot honour `vcov: {written}`: remove `vcov` (and set `cluster:` for clustered errors)"),
             ));
         }
     }
-    let honours = crate::exec::lookup(&estimator).is_some_and(|e| e.honours_demean());
+    let honours = exec.honours_demean();
     // The workspace's default applies where it can: models that absorb FE with the solver.
     let demean = m.demean.unwrap_or_else(|| {
         if honours && !fe.is_empty() {

@@ -73,6 +73,24 @@ fn column_list(cols: &[usize]) -> String {
     parts.join(", ")
 }
 
+/// (note, column) pairs grouped by note, in the order the notes first appear, each with its
+/// columns as a sorted set (columns repeat across panels). Sorted once at the end rather than
+/// searched per column, so a table of 100,000 columns stays linear.
+fn by_note(pairs: impl Iterator<Item = (String, usize)>) -> Vec<(String, Vec<usize>)> {
+    let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+    for (n, col) in pairs {
+        match out.iter_mut().find(|(k, _)| *k == n) {
+            Some((_, cols)) => cols.push(col),
+            None => out.push((n, vec![col])),
+        }
+    }
+    for (_, cols) in &mut out {
+        cols.sort_unstable();
+        cols.dedup();
+    }
+    out
+}
+
 /// The notes of table `t`: its panels' titles and models, and the number of columns.
 pub(super) fn notes(
     t: &TableRecord,
@@ -83,22 +101,12 @@ pub(super) fn notes(
 ) -> Vec<NoteView> {
     let mut notes = Vec::new();
     // One entry per kind of standard error; when columns differ, each names its columns.
-    let mut kinds: Vec<(String, Vec<usize>)> = Vec::new();
-    for models in panels_models {
-        for (i, m) in models.iter().enumerate() {
-            let n = vcov_note(t, m);
-            match kinds.iter_mut().find(|(k, _)| *k == n) {
-                Some((_, cols)) => cols.push(i + 1),
-                None => kinds.push((n, vec![i + 1])),
-            }
-        }
-    }
-    // Columns repeat across panels: each list as a set (sorted once, not searched per
-    // column, so a table of 100,000 columns stays linear).
-    for (_, cols) in &mut kinds {
-        cols.sort_unstable();
-        cols.dedup();
-    }
+    let kinds = by_note(panels_models.iter().flat_map(|models| {
+        models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (vcov_note(t, m), i + 1))
+    }));
     let vc: Vec<String> = if kinds.len() == 1 {
         kinds.into_iter().map(|(k, _)| k).collect()
     } else {
@@ -159,21 +167,15 @@ pub(super) fn notes(
     }
     // The estimators' own sentences and the observations each fit removed (as fixest reports
     // them), each once, naming its columns unless all share it.
-    let mut est_notes: Vec<(String, Vec<usize>)> = Vec::new();
-    for models in panels_models {
-        for (i, m) in models.iter().enumerate() {
-            for n in m.notes.iter().cloned().chain(m.removed()) {
-                match est_notes.iter_mut().find(|(x, _)| *x == n) {
-                    Some((_, cols)) => cols.push(i + 1),
-                    None => est_notes.push((n, vec![i + 1])),
-                }
-            }
-        }
-    }
-    for (_, cols) in &mut est_notes {
-        cols.sort_unstable();
-        cols.dedup();
-    }
+    let est_notes = by_note(panels_models.iter().flat_map(|models| {
+        models.iter().enumerate().flat_map(|(i, m)| {
+            m.notes
+                .iter()
+                .cloned()
+                .chain(m.removed())
+                .map(move |n| (n, i + 1))
+        })
+    }));
     for (n, cols) in est_notes {
         let text = if cols.len() == ncols {
             format!("{n}.")
