@@ -16,14 +16,20 @@
 //! - all columns (y and every regressor) are demeaned together, their coefficients interleaved
 //!   (`alpha[g * m + c]` for group g, column c), so one visit of a group serves every column;
 //! - for each FE k the rows are grouped by their level (a counting sort done once), and the
-//!   codes of the other FEs are stored in that order. Updating FE k is then a gather-only loop
+//!   codes of the other FEs are stored in that order ([`grouping`]; nothing is stored when the
+//!   rows already are in that order, as a panel's are for its unit FE). Updating FE k is then
+//!   a gather-only loop
 //!   over its groups, run in parallel over groups with no shared writes: every sum is taken in
 //!   the same order whatever the number of threads, so results are bit-for-bit reproducible.
 
+mod grouping;
 mod krylov;
 mod scatter;
 
+use grouping::Grouping;
+
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// The solver that absorbs the fixed effects (`demean:` in a spec).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -44,24 +50,11 @@ pub enum DemeanMethod {
 /// [`DemeanMethod::Auto`] before the Krylov solver takes it over.
 pub const AUTO_MAP_ITERATIONS: usize = 20;
 
-/// Rows of one FE grouped by level.
-#[derive(Debug, Clone)]
-struct Grouping {
-    /// `perm[r]` is the row at position r when rows are sorted by this FE's level.
-    perm: Vec<u32>,
-    /// Level g occupies positions `offsets[g]..offsets[g + 1]`.
-    offsets: Vec<usize>,
-    /// For every other FE j (in index order), its codes in this grouping's row order.
-    cross: Vec<Vec<u32>>,
-    /// Weights in this grouping's row order.
-    weights: Option<Vec<f64>>,
-}
-
 /// The fixed-effect structure of an estimation sample: dense codes `0..levels` per FE.
 #[derive(Debug, Clone)]
-pub struct FeStructure {
+pub struct FeStructure<'c> {
     /// Dense codes of each fixed effect, one per row.
-    pub codes: Vec<Vec<u32>>,
+    pub codes: Vec<Cow<'c, [u32]>>,
     /// Levels of each fixed effect.
     pub levels: Vec<usize>,
     /// Row weights (None: unweighted).
@@ -93,48 +86,21 @@ fn group_chunk(levels: usize) -> usize {
     levels.div_ceil(64).clamp(1, 256)
 }
 
-impl FeStructure {
+impl<'c> FeStructure<'c> {
     /// The structure of `codes` (dense, `levels[k]` levels each) with optional row weights.
-    pub fn new(codes: Vec<Vec<u32>>, levels: Vec<usize>, weights: Option<Vec<f64>>) -> Self {
+    pub fn new<C: Into<Cow<'c, [u32]>>>(
+        codes: Vec<C>,
+        levels: Vec<usize>,
+        weights: Option<Vec<f64>>,
+    ) -> Self {
+        let codes: Vec<Cow<'c, [u32]>> = codes.into_iter().map(Into::into).collect();
         let k = codes.len();
-        // Rows grouped by level, in row order within a level (a stable counting sort).
-        let counting_sort = |key: &[u32], levels: usize| -> (Vec<u32>, Vec<usize>) {
-            let mut offsets = vec![0usize; levels + 1];
-            for &c in key {
-                offsets[c as usize + 1] += 1;
-            }
-            for i in 0..levels {
-                offsets[i + 1] += offsets[i];
-            }
-            let mut next = offsets.clone();
-            let mut out = vec![0u32; key.len()];
-            for (r, &c) in key.iter().enumerate() {
-                out[next[c as usize]] = r as u32;
-                next[c as usize] += 1;
-            }
-            (out, offsets)
-        };
-        let n = codes.first().map_or(0, Vec::len);
+        let n = codes.first().map_or(0, |c| c.len());
         let groups: Vec<Option<Grouping>> = (0..k)
             .into_par_iter()
             .map(|j| {
-                if scatter::scatter_of(&levels, n, j).is_some() {
-                    return None;
-                }
-                let (perm, offsets) = counting_sort(&codes[j], levels[j]);
-                let cross = (0..k)
-                    .filter(|&o| o != j)
-                    .map(|o| perm.iter().map(|&r| codes[o][r as usize]).collect())
-                    .collect();
-                let weights = weights
-                    .as_ref()
-                    .map(|w| perm.iter().map(|&r| w[r as usize]).collect());
-                Some(Grouping {
-                    perm,
-                    offsets,
-                    cross,
-                    weights,
-                })
+                (scatter::scatter_of(&levels, n, j).is_none())
+                    .then(|| Grouping::build(&codes, levels[j], weights.as_deref(), j))
             })
             .collect();
         // Per level, the count or the sum of weights, added in row order (as a grouping's
@@ -143,14 +109,18 @@ impl FeStructure {
             .iter()
             .enumerate()
             .map(|(j, gr)| match gr {
-                Some(gr) => (0..gr.offsets.len() - 1)
-                    .map(|g| {
-                        let (s, e) = (gr.offsets[g], gr.offsets[g + 1]);
-                        gr.weights
-                            .as_ref()
-                            .map_or((e - s) as f64, |w| w[s..e].iter().sum())
-                    })
-                    .collect(),
+                Some(gr) => {
+                    let w = match gr.perm {
+                        Some(_) => gr.weights.as_deref(),
+                        None => weights.as_deref(),
+                    };
+                    (0..gr.offsets.len() - 1)
+                        .map(|g| {
+                            let (s, e) = (gr.offsets[g], gr.offsets[g + 1]);
+                            w.map_or((e - s) as f64, |w| w[s..e].iter().sum())
+                        })
+                        .collect()
+                }
                 None => {
                     let mut s = vec![0.0; levels[j]];
                     match &weights {
@@ -232,10 +202,11 @@ impl FeStructure {
             }
             return out;
         };
+        let (_, weights) = self.in_group_order(k, gr);
         self.for_each_group(k, m, &mut out, |g, slot| {
             for r in gr.offsets[g]..gr.offsets[g + 1] {
-                let row = gr.perm[r] as usize;
-                let w = gr.weights.as_ref().map_or(1.0, |w| w[r]);
+                let row = gr.perm.as_ref().map_or(r, |p| p[r] as usize);
+                let w = weights.map_or(1.0, |w| w[r]);
                 slot.iter_mut()
                     .zip(cols)
                     .for_each(|(a, c)| *a += w * c[row]);
@@ -261,12 +232,13 @@ impl FeStructure {
             .map(|j| &alpha[j])
             .collect();
         let sw = &self.sum_w[k];
+        let (cross, weights) = self.in_group_order(k, gr);
         self.for_each_group(k, m, &mut out, |g, slot| {
             let (s, e) = (gr.offsets[g], gr.offsets[g + 1]);
             slot.fill(0.0);
-            match (others.as_slice(), &gr.weights) {
+            match (others.as_slice(), weights) {
                 ([a1], None) => {
-                    for &code in &gr.cross[0][s..e] {
+                    for &code in &cross[0][s..e] {
                         let b1 = code as usize * m;
                         slot.iter_mut()
                             .zip(&a1[b1..b1 + m])
@@ -274,7 +246,7 @@ impl FeStructure {
                     }
                 }
                 ([a1, a2], None) => {
-                    let (c1, c2) = (&gr.cross[0], &gr.cross[1]);
+                    let (c1, c2) = (cross[0], cross[1]);
                     for r in s..e {
                         let (b1, b2) = (c1[r] as usize * m, c2[r] as usize * m);
                         for ((d, v1), v2) in
@@ -286,8 +258,8 @@ impl FeStructure {
                 }
                 (all, w) => {
                     for r in s..e {
-                        let wr = w.as_ref().map_or(1.0, |w| w[r]);
-                        for (a, c) in all.iter().zip(&gr.cross) {
+                        let wr = w.map_or(1.0, |w| w[r]);
+                        for (a, c) in all.iter().zip(&cross) {
                             let bj = c[r] as usize * m;
                             slot.iter_mut()
                                 .zip(&a[bj..bj + m])
@@ -311,7 +283,7 @@ impl FeStructure {
     /// The choice depends on the FE structure only (not on the number of columns), so a
     /// column's arithmetic is the same whichever columns it is demeaned with.
     fn scatter_source(&self, k: usize) -> Option<usize> {
-        scatter::scatter_of(&self.levels, self.codes.first().map_or(0, Vec::len), k)
+        scatter::scatter_of(&self.levels, self.codes.first().map_or(0, |c| c.len()), k)
     }
 
     fn sweep(&self, m: usize, b: &[Vec<f64>], alpha: &mut [Vec<f64>]) {
@@ -416,7 +388,7 @@ impl FeStructure {
                 for (j, a) in alpha.iter().enumerate() {
                     let codes = &self.codes[j];
                     o.iter_mut()
-                        .zip(codes)
+                        .zip(codes.iter())
                         .for_each(|(x, &g)| *x -= a[g as usize * m + c]);
                 }
                 o

@@ -5,7 +5,7 @@
 use crate::demean::FeStructure;
 use crate::error::EstimationError;
 use crate::model::{OlsData, OlsOptions, VcovKind};
-use crate::prep::{refactor, select_rows};
+use crate::prep::{dense_codes, select_rows};
 use crate::result::{Dropped, FeSummary, Inference, OlsResult};
 use crate::vcov::{self, ClusterInput};
 use faer::linalg::solvers::{DenseSolveCore, Solve};
@@ -56,9 +56,9 @@ pub struct Prepared<'a> {
     sqrt_w: Option<Vec<f64>>,
     fe_levels: Vec<usize>,
     fe_names: Vec<String>,
-    fe: FeStructure,
+    fe: FeStructure<'a>,
     nested: Vec<bool>,
-    clusters: Vec<ClusterInput>,
+    clusters: Vec<ClusterInput<'a>>,
     dispersion: Option<f64>,
 }
 
@@ -76,7 +76,7 @@ impl<'a> Prepared<'a> {
     }
 
     /// Prepares the sample, FE structure, weights and clusters of `data`.
-    pub fn new(data: &OlsData, opts: &'a OlsOptions) -> Result<Prepared<'a>, EstimationError> {
+    pub fn new(data: &OlsData<'a>, opts: &'a OlsOptions) -> Result<Prepared<'a>, EstimationError> {
         // faer only sees k x k matrices here; keep it sequential so results do not depend on
         // thread scheduling (parallelism comes from rayon over rows and columns instead).
         faer::set_global_parallelism(faer::Par::Seq);
@@ -164,17 +164,20 @@ impl<'a> Prepared<'a> {
         let sqrt_w = weights
             .as_ref()
             .map(|w| w.iter().map(|v| v.sqrt()).collect());
-        let (fe_codes, fe_levels): (Vec<Vec<u32>>, Vec<usize>) =
-            fe_cols.iter().map(|c| refactor(c, &rows)).unzip();
+        let (fe_codes, fe_levels): (Vec<std::borrow::Cow<[u32]>>, Vec<usize>) = fe_cols
+            .iter()
+            .map(|c| dense_codes(c, &rows, all_rows))
+            .unzip();
         let clusters: Vec<ClusterInput> = if opts.vcov.uses_codes() {
             data.clusters
                 .iter()
                 .map(|(name, c)| {
                     // HAC kernels run over periods in time order: keep the codes' order.
                     let (codes, groups) = if opts.vcov.is_hac() {
-                        crate::prep::refactor_ordered(c, &rows)
+                        let (codes, groups) = crate::prep::refactor_ordered(c, &rows);
+                        (codes.into(), groups)
                     } else {
-                        refactor(c, &rows)
+                        dense_codes(c, &rows, all_rows)
                     };
                     ClusterInput {
                         name: name.clone(),
@@ -219,7 +222,7 @@ impl<'a> Prepared<'a> {
 
     /// Dense codes of cluster variable `i` on the estimation sample, and its number of clusters.
     pub fn cluster(&self, i: usize) -> Option<(&[u32], usize)> {
-        self.clusters.get(i).map(|c| (c.codes.as_slice(), c.groups))
+        self.clusters.get(i).map(|c| (&*c.codes, c.groups))
     }
 
     fn has_fe(&self) -> bool {

@@ -73,6 +73,28 @@ pub fn select_rows(
     }
 }
 
+/// [`refactor`], or the codes themselves (no copy: 0.4 GB at 1e8 rows) when the sample is every
+/// row and they already are what it would give: dense, numbered in order of first appearance
+/// (as a canonical panel's text codes are).
+pub fn dense_codes<'c>(
+    codes: &'c [u32],
+    rows: &[usize],
+    all_rows: bool,
+) -> (std::borrow::Cow<'c, [u32]>, usize) {
+    if all_rows {
+        let mut next = 0u32;
+        let dense = codes.iter().all(|&c| {
+            next += u32::from(c == next);
+            c < next
+        });
+        if dense {
+            return (std::borrow::Cow::Borrowed(codes), next as usize);
+        }
+    }
+    let (codes, levels) = refactor(codes, rows);
+    (codes.into(), levels)
+}
+
 /// Dense re-numbering `0..levels` of the codes on the selected rows.
 pub fn refactor(codes: &[u32], rows: &[usize]) -> (Vec<u32>, usize) {
     let max = rows.iter().map(|&i| codes[i]).max().unwrap_or(0) as usize;

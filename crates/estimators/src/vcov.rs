@@ -9,11 +9,11 @@ use faer::Mat;
 use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
 
 /// One cluster variable on the estimation sample.
-pub struct ClusterInput {
+pub struct ClusterInput<'a> {
     /// Its name.
     pub name: String,
-    /// Dense codes, one per row.
-    pub codes: Vec<u32>,
+    /// Dense codes, one per row (the data's own when they already are).
+    pub codes: std::borrow::Cow<'a, [u32]>,
     /// Number of clusters.
     pub groups: usize,
 }
@@ -39,7 +39,7 @@ pub struct VcovInput<'a> {
     /// Whether each FE is nested in a cluster.
     pub fe_nested: &'a [bool],
     /// Cluster variables.
-    pub clusters: &'a [ClusterInput],
+    pub clusters: &'a [ClusterInput<'a>],
     /// Confidence level.
     pub level: f64,
     /// Whether the model has an intercept (counted in K).
@@ -78,7 +78,7 @@ pub fn fe_nested_in_clusters(
             return true;
         }
         let mut owner = vec![u32::MAX; levels];
-        codes.iter().zip(&c.codes).all(|(&f, &g)| {
+        codes.iter().zip(c.codes.iter()).all(|(&f, &g)| {
             let o = &mut owner[f as usize];
             if *o == u32::MAX {
                 *o = g;
@@ -180,21 +180,21 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
         }
         VcovKind::Cluster => {
             // One-way, or two-way as V1 + V2 - V12 (Cameron, Gelbach and Miller 2011).
-            let mut terms: Vec<(Vec<u32>, usize, f64)> = inp
+            let mut terms: Vec<(std::borrow::Cow<[u32]>, usize, f64)> = inp
                 .clusters
                 .iter()
-                .map(|c| (c.codes.clone(), c.groups, 1.0))
+                .map(|c| (std::borrow::Cow::Borrowed(&*c.codes), c.groups, 1.0))
                 .collect();
             if inp.clusters.len() == 2 {
                 let (a, b) = (&inp.clusters[0], &inp.clusters[1]);
                 let pair: Vec<u32> = a
                     .codes
                     .iter()
-                    .zip(&b.codes)
+                    .zip(b.codes.iter())
                     .map(|(x, y)| x * b.groups as u32 + y)
                     .collect();
                 let (codes, g) = crate::prep::refactor(&pair, &(0..n).collect::<Vec<_>>());
-                terms.push((codes, g, -1.0));
+                terms.push((codes.into(), g, -1.0));
             }
             let g_min = terms.iter().map(|t| t.1).min().unwrap_or(0);
             let mut v = Mat::<f64>::zeros(k, k);

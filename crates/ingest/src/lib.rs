@@ -9,6 +9,7 @@
 pub mod csvtab;
 mod dta;
 pub mod error;
+mod factor;
 pub mod panel;
 pub mod table;
 

@@ -537,10 +537,7 @@ fn frame_columns(path: &Path, df: DataFrame) -> Result<(Columns, Unsupported)> {
             message: m,
         };
         let data = match c.dtype() {
-            DataType::String => {
-                let ca = c.str().map_err(|e| colerr(e.to_string()))?;
-                Data::from_text(ca.iter())
-            }
+            DataType::String => text_column(c.str().map_err(|e| colerr(e.to_string()))?),
             DataType::Date => {
                 // Days since the epoch; the time key maps them to periods, other columns stay
                 // numeric days.
@@ -571,8 +568,7 @@ fn frame_columns(path: &Path, df: DataFrame) -> Result<(Columns, Unsupported)> {
             DataType::Null => Data::Num(vec![f64::NAN; c.len()]),
             other => match c.cast(&DataType::String) {
                 Ok(cast) if !other.is_nested() => {
-                    let ca = cast.str().map_err(|e| colerr(e.to_string()))?;
-                    Data::from_text(ca.iter())
+                    text_column(cast.str().map_err(|e| colerr(e.to_string()))?)
                 }
                 _ => {
                     unsupported.push((name, other.to_string()));
@@ -583,6 +579,21 @@ fn frame_columns(path: &Path, df: DataFrame) -> Result<(Columns, Unsupported)> {
         out.push((name, data));
     }
     Ok((out, unsupported))
+}
+
+/// A polars text column as codes and levels, coded on every core ([`crate::factor`]).
+fn text_column(ca: &StringChunked) -> Data {
+    let arrays: Vec<_> = ca.downcast_iter().collect();
+    let mut starts = Vec::with_capacity(arrays.len());
+    let mut at = 0;
+    for a in &arrays {
+        starts.push(at);
+        at += a.len();
+    }
+    crate::factor::factorize(ca.len(), |r| {
+        let k = starts.partition_point(|&s| s <= r) - 1;
+        arrays[k].get(r - starts[k])
+    })
 }
 
 /// Dates travel as days since the epoch offset by a tag far outside any year or id, so the
@@ -817,16 +828,49 @@ fn num_ranks(v: &[f64], max: usize) -> Option<(Vec<u32>, u64)> {
 /// Each row's rank in a text column's alphabetical order (missing last): equal cells have
 /// equal ranks.
 fn text_ranks(codes: &[u32], levels: &[String]) -> Vec<u32> {
-    let mut by_text: Vec<u32> = (0..levels.len() as u32).collect();
-    by_text.sort_by(|&a, &b| levels[a as usize].cmp(&levels[b as usize]));
+    use rayon::prelude::*;
     let mut rank_of = vec![0u32; levels.len()];
-    for (r, &l) in by_text.iter().enumerate() {
+    for (r, l) in alphabetical(levels).into_iter().enumerate() {
         rank_of[l as usize] = r as u32;
     }
     codes
-        .iter()
+        .par_iter()
+        .with_min_len(1 << 16)
         .map(|&c| rank_of.get(c as usize).copied().unwrap_or(u32::MAX))
         .collect()
+}
+
+/// The levels' indices in alphabetical (byte) order, equal texts by index.
+///
+/// When every level has at most 15 bytes each is one integer that compares as its text does
+/// (its bytes big-endian, zero-padded, then its length): the sort then never follows a pointer
+/// (1e7 levels: 11.5 s as strings, under 1 s as integers).
+fn alphabetical(levels: &[String]) -> Vec<u32> {
+    use rayon::prelude::*;
+    let keys: Option<Vec<(u128, u32)>> = levels
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let b = s.as_bytes();
+            (b.len() <= 15).then(|| {
+                let mut k = [0u8; 16];
+                k[..b.len()].copy_from_slice(b);
+                k[15] = b.len() as u8;
+                (u128::from_be_bytes(k), i as u32)
+            })
+        })
+        .collect();
+    match keys {
+        Some(mut keys) => {
+            keys.par_sort_unstable();
+            keys.into_iter().map(|(_, i)| i).collect()
+        }
+        None => {
+            let mut by_text: Vec<u32> = (0..levels.len() as u32).collect();
+            by_text.sort_by(|&a, &b| levels[a as usize].cmp(&levels[b as usize]));
+            by_text
+        }
+    }
 }
 
 /// Puts the rows in a canonical order and renumbers every text column's levels in order of
@@ -941,6 +985,19 @@ pub fn canonicalize(panel: &mut Panel) {
     }
     let order: Vec<u32> = if in_order {
         (0..n as u32).collect()
+    } else if sort_keys.is_empty() && next.is_none() && radix <= 1 << 32 && n <= 1 << 32 {
+        // Rows equal in the leading key are equal in every sort column (a panel's keys are
+        // unique; other data sorts by every column): the key and the row, one integer each,
+        // sorted as integers (1e8 rows: 1.6 GB less and about twice as fast).
+        use rayon::prelude::*;
+        let mut keyed: Vec<u64> = lead
+            .par_iter()
+            .enumerate()
+            .map(|(r, &l)| l << 32 | r as u64)
+            .collect();
+        drop(lead);
+        keyed.par_sort_unstable();
+        keyed.into_par_iter().map(|k| k as u32).collect()
     } else {
         use rayon::prelude::*;
         let mut rows: Vec<(u64, u64, u32)> = (0..n as u32)
@@ -962,17 +1019,27 @@ pub fn canonicalize(panel: &mut Panel) {
         let data = std::mem::replace(&mut c.data, Data::Num(Vec::new()));
         c.data = match data {
             Data::Num(v) if in_order => Data::Num(v),
-            Data::Num(v) => Data::Num(order.iter().map(|&r| v[r as usize]).collect()),
+            Data::Num(v) => Data::Num(gather(&v, &order)),
             Data::Cat { codes, levels } => {
                 let codes: Vec<u32> = if in_order {
                     codes
                 } else {
-                    order.iter().map(|&r| codes[r as usize]).collect()
+                    gather(&codes, &order)
                 };
                 renumber(codes, levels)
             }
         };
     }
+}
+
+/// `v` in the order `order` (row indices), on every core.
+fn gather<T: Copy + Send + Sync>(v: &[T], order: &[u32]) -> Vec<T> {
+    use rayon::prelude::*;
+    order
+        .par_iter()
+        .with_min_len(1 << 16)
+        .map(|&r| v[r as usize])
+        .collect()
 }
 
 /// Whether a text column's levels are numbered in order of first appearance, each used (what

@@ -15,15 +15,16 @@ use measures::eval::Evaluator;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Codes of a factor over all rows and the number of codes; cloned cheaply from the cache.
-type Codes = (Arc<Vec<u32>>, usize);
+/// Codes of a factor over all rows and the number of codes; cloned cheaply from the cache. A
+/// text column's codes are the panel's own (borrowed: 0.4 GB not copied at 1e8 rows).
+type Codes<'a> = (Shared<'a, u32>, usize);
 
 /// Column access by name, with per-run caches of codes and generated columns.
 pub struct PanelView<'a> {
     panel: &'a Panel,
     eval: Evaluator<'a>,
     index: HashMap<&'a str, usize>,
-    codes: Mutex<HashMap<String, Codes>>,
+    codes: Mutex<HashMap<String, Codes<'a>>>,
     generated: Mutex<HashMap<String, Arc<Vec<f64>>>>,
 }
 
@@ -63,6 +64,17 @@ impl<T> std::ops::Deref for Shared<'_, T> {
             Shared::Borrowed(s) => s,
             Shared::Arc(a) => a,
             Shared::Owned(v) => v,
+        }
+    }
+}
+
+/// A copy only of owned values; borrowed and shared ones stay so.
+impl<T: Clone> Clone for Shared<'_, T> {
+    fn clone(&self) -> Self {
+        match self {
+            Shared::Borrowed(s) => Shared::Borrowed(s),
+            Shared::Arc(a) => Shared::Arc(a.clone()),
+            Shared::Owned(v) => Shared::Owned(v.clone()),
         }
     }
 }
@@ -306,16 +318,21 @@ impl<'a> PanelView<'a> {
     }
 
     /// Codes of one column over all rows, computed once per run.
-    fn column_codes(&self, name: &str) -> Codes {
+    fn column_codes(&self, name: &str) -> Codes<'a> {
         if let Some(c) = self.codes.lock().ok().and_then(|m| m.get(name).cloned()) {
             return c;
         }
         let n = self.nrows();
-        let (codes, k) = match self.col(name) {
-            None => (vec![MISSING_CODE; n], 0),
-            Some(col) => ingest::table::key_codes(col),
+        let c: Codes = match self.col(name) {
+            None => (Shared::Arc(Arc::new(vec![MISSING_CODE; n])), 0),
+            Some(col) => match &col.data {
+                Data::Cat { codes, levels } => (Shared::Borrowed(codes), levels.len()),
+                Data::Num(_) => {
+                    let (codes, k) = ingest::table::key_codes(col);
+                    (Shared::Arc(Arc::new(codes)), k)
+                }
+            },
         };
-        let c: Codes = (Arc::new(codes), k);
         if let Ok(mut m) = self.codes.lock() {
             m.insert(name.to_string(), c.clone());
         }
@@ -324,7 +341,7 @@ impl<'a> PanelView<'a> {
 
     /// Codes of a factor term over all rows: a column, or the interaction `a^b` combined
     /// arithmetically (pairs numbered in order of first appearance).
-    fn term_codes(&self, term: &str) -> Codes {
+    fn term_codes(&self, term: &str) -> Codes<'a> {
         if let Some(c) = self.codes.lock().ok().and_then(|m| m.get(term).cloned()) {
             return c;
         }
@@ -333,7 +350,7 @@ impl<'a> PanelView<'a> {
         let combined = parts.fold(first, |acc, p| {
             let next = self.column_codes(p);
             let (codes, k) = interact(&acc.0, &next.0, next.1);
-            (Arc::new(codes), k)
+            (Shared::Arc(Arc::new(codes)), k)
         });
         if let Ok(mut m) = self.codes.lock() {
             m.insert(term.to_string(), combined.clone());
@@ -350,7 +367,7 @@ impl<'a> PanelView<'a> {
     pub fn codes_shared(&self, term: &str, rows: &[usize]) -> Shared<'a, u32> {
         let (codes, _) = self.term_codes(term);
         if rows.len() == self.nrows() {
-            return Shared::Arc(codes);
+            return codes;
         }
         Shared::Owned(rows.iter().map(|&r| codes[r]).collect())
     }

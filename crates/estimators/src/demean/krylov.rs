@@ -26,7 +26,7 @@ impl KrylovCache {
     /// The structure's solver, built on first use from its codes and weights.
     fn solver(
         &self,
-        codes: &[Vec<u32>],
+        codes: &[std::borrow::Cow<[u32]>],
         weights: Option<&[f64]>,
     ) -> Arc<Result<Solver<'static>, String>> {
         self.0
@@ -56,7 +56,7 @@ impl KrylovCache {
     /// residual tolerance, `maxiter` its iteration cap.
     pub(super) fn demean(
         &self,
-        codes: &[Vec<u32>],
+        codes: &[std::borrow::Cow<[u32]>],
         weights: Option<&[f64]>,
         cols: &[&[f64]],
         tol: f64,

@@ -17,7 +17,7 @@ pub(super) fn scatter_of(levels: &[usize], n: usize, k: usize) -> Option<usize> 
     (small && levels[big] >= 8 * levels[k] && n >= 1 << 16).then_some(big)
 }
 
-impl FeStructure {
+impl FeStructure<'_> {
     /// The scatter form of [`Self::update`]: rows in the large FE's grouping, split into a
     /// fixed number of blocks of its groups (so sums do not depend on the thread count), each
     /// block accumulating into its own buffer, buffers added in block order.
@@ -35,10 +35,11 @@ impl FeStructure {
         };
         // Position of FE o among `big`'s cross arrays (every FE but `big`, in index order).
         let pos = |o: usize| if o < big { o } else { o - 1 };
-        let ck = &gr.cross[pos(k)];
-        let rest: Vec<(usize, &Vec<u32>)> = (0..self.n_fe())
+        let (cross, weights) = self.in_group_order(big, gr);
+        let ck = cross[pos(k)];
+        let rest: Vec<(usize, &[u32])> = (0..self.n_fe())
             .filter(|&o| o != k && o != big)
-            .map(|o| (o, &gr.cross[pos(o)]))
+            .map(|o| (o, cross[pos(o)]))
             .collect();
         let gk = self.levels[k];
         let gb = self.levels[big];
@@ -58,7 +59,7 @@ impl FeStructure {
                                 .zip(&alpha_ro[*o][base..base + m])
                                 .for_each(|(a, v)| *a += v);
                         }
-                        let w = gr.weights.as_ref().map_or(1.0, |w| w[r]);
+                        let w = weights.map_or(1.0, |w| w[r]);
                         let base = ck[r] as usize * m;
                         acc[base..base + m]
                             .iter_mut()
