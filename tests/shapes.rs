@@ -308,6 +308,60 @@ fn slowly_mixing_worker_firm_panel_matches_pyfixest_with_either_solver() {
     assert!(result("akm_map").demean_iterations > 1000);
 }
 
+/// Logit and probit with firm and year FE against pyfixest 0.60's `feglm` run to a deviance
+/// tolerance of 1e-14 (tests/reference/make_glm_reference.py): coefficients, clustered, hetero
+/// and iid SEs, normal p-values and intervals, the deviance and McFadden's pseudo R2 at 1e-8;
+/// without FE also against statsmodels' `Logit`. Firms whose outcome is 0 or 1 throughout are
+/// separated by their FE and dropped, as fixest does (pyfixest drops only the all-zero ones: the
+/// reference drops both before fitting), and the table says how many.
+#[test]
+fn logit_and_probit_match_pyfixest_feglm() {
+    let dir = run_all("glm");
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/glm_reference.json")).unwrap(),
+    )
+    .unwrap();
+    let t = table(&dir, "glm");
+    assert_eq!(t.models.len(), 5);
+    for m in &t.models {
+        let r = &refs[&m.name];
+        common::assert_fit_matches(m, r);
+        let d = common::stat_num(m, "Deviance");
+        common::close_to(&format!("{} deviance", m.name), d, &r["deviance"]);
+        let v = common::stat_num(m, "Pseudo R²");
+        common::close_to(&format!("{} pseudo R2", m.name), v, &r["pseudo_r2"]);
+    }
+    let sm = &refs["logit_no_fe_iid"]["statsmodels"];
+    let m = &t.models[4];
+    for (name, v) in sm["coefficients"].as_object().unwrap() {
+        let name = if name == "Intercept" {
+            "(Intercept)"
+        } else {
+            name
+        };
+        let c = m.result.coef(name).unwrap();
+        common::close_to(&format!("statsmodels {name}"), c.estimate, &v["estimate"]);
+    }
+    let separated = refs["n_separated_by_firm"].as_u64().unwrap();
+    let md = std::fs::read_to_string(dir.join("reports/glm.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "| Separated observations | {separated} | {separated} | {separated} | {separated} |  |"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains("Logit: coefficients are changes in the log odds"),
+        "{md}"
+    );
+    assert!(md.contains("Inference is z-based"), "{md}");
+    insta::assert_snapshot!("glm_table_md", md);
+    insta::assert_snapshot!(
+        "glm_table_tex",
+        std::fs::read_to_string(dir.join("reports/glm.tex")).unwrap()
+    );
+}
+
 /// Shuffling the rows of every data file changes no output file: every table, figure and
 /// record is byte-identical once the data key (the hash of the file's bytes, which the cache
 /// is keyed by and the provenance names) is masked. PDF figures are compared through their

@@ -10,6 +10,8 @@ pub mod demean;
 /// Why an estimation failed.
 pub mod error;
 pub mod event;
+/// Poisson pseudo-maximum likelihood with fixed effects.
+pub mod glm;
 pub mod honest;
 pub mod imputation;
 /// Two-stage least squares with fixed effects.
@@ -18,7 +20,6 @@ pub mod model;
 pub mod multitest;
 pub mod ols;
 pub mod placebo;
-/// Poisson pseudo-maximum likelihood with fixed effects.
 pub mod ppml;
 pub mod prep;
 pub mod psm;

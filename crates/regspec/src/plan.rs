@@ -52,17 +52,6 @@ pub type IvPart = (Vec<String>, Vec<String>);
 /// A parsed formula: outcome, regressors, fixed effects and the IV part, if any.
 pub type ParsedFormula = (String, Vec<String>, Vec<String>, Option<IvPart>);
 
-/// A formula wrapped in a fixest estimation call: `fepois(...)` (PPML) or `feols(...)` (OLS);
-/// the estimator's name and the formula inside.
-fn estimator_call(f: &str) -> Option<(&'static str, String)> {
-    [("fepois(", "ppml"), ("feols(", "ols")]
-        .into_iter()
-        .find_map(|(call, est)| {
-            let inner = f.strip_prefix(call)?.strip_suffix(')')?;
-            Some((est, inner.trim().to_string()))
-        })
-}
-
 /// [`parse_formula`] with fixest's IV part: `y ~ x | fe | d ~ z` (or `y ~ x | d ~ z` without
 /// FE). `1` on the right of the first `~` is the intercept, implied anyway.
 pub fn parse_formula_iv(f: &str) -> Result<ParsedFormula, String> {
@@ -263,7 +252,7 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
     let mut iv: Option<IvPart> = None;
     // fixest's estimation functions as a formula's wrapper: `fepois(y ~ x | fe)` is PPML.
     let (formula, formula_estimator) = match m.formula.as_deref().map(str::trim) {
-        Some(f) => match estimator_call(f) {
+        Some(f) => match crate::exec::fixest_call(f).map_err(|e| err(Some("formula"), e))? {
             Some((est, inner)) => (Some(inner), Some(est)),
             None => (Some(f.to_string()), None),
         },
@@ -479,12 +468,6 @@ mod tests {
         assert_eq!(x, vec!["treat_post", "a:b"]);
         assert_eq!(f, vec!["iso3", "iso3^year"]);
         assert!(parse_formula("homic treat_post").is_err());
-        assert_eq!(
-            estimator_call("fepois(coop ~ x | iso3 + year)"),
-            Some(("ppml", "coop ~ x | iso3 + year".to_string()))
-        );
-        assert_eq!(estimator_call("feols(y ~ x)").map(|c| c.0), Some("ols"));
-        assert_eq!(estimator_call("coop ~ fepois"), None);
         assert!(parse_formula("y ~ log(x)").is_err());
         let (_, x, f) =
             parse_formula("y ~ i(rel, treat, ref = [-1, -1000]) + l(x, 1:2) | state + region^year")

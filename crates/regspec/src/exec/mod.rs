@@ -14,6 +14,7 @@ use serde_json::Value;
 mod bacon;
 mod cs;
 mod event_study;
+mod glm;
 mod imputation;
 mod ols;
 mod placebo;
@@ -122,7 +123,47 @@ pub const ESTIMATORS: &[&dyn Estimator] = &[
     &cs::CallawaySantAnna,
     &imputation::Imputation,
     &ppml::Ppml,
+    &glm::LOGIT,
+    &glm::PROBIT,
 ];
+
+/// A formula wrapped in a fixest estimation call: `fepois(...)` (PPML), `feols(...)` (OLS) or
+/// `feglm(..., family = logit | probit | binomial | poisson)`; the estimator's name and the
+/// formula inside. `Err` for a `feglm` call without a family regspec estimates.
+pub(crate) fn fixest_call(f: &str) -> Result<Option<(&'static str, String)>, String> {
+    let called = [("fepois(", "ppml"), ("feols(", "ols")]
+        .into_iter()
+        .find_map(|(call, est)| {
+            let inner = f.strip_prefix(call)?.strip_suffix(')')?;
+            Some((est, inner.trim().to_string()))
+        });
+    if called.is_some() {
+        return Ok(called);
+    }
+    let Some(inner) = f.strip_prefix("feglm(").and_then(|r| r.strip_suffix(')')) else {
+        return Ok(None);
+    };
+    let family = inner.rsplit_once(',').and_then(|(formula, arg)| {
+        let value = arg
+            .trim()
+            .strip_prefix("family")?
+            .trim_start()
+            .strip_prefix('=')?;
+        Some((formula.trim(), value.trim().trim_matches(['"', '\''])))
+    });
+    match family {
+        Some((formula, "logit" | "binomial")) => Ok(Some(("logit", formula.to_string()))),
+        Some((formula, "probit")) => Ok(Some(("probit", formula.to_string()))),
+        Some((formula, "poisson")) => Ok(Some(("ppml", formula.to_string()))),
+        Some((_, other)) => Err(format!(
+            "`feglm(..., family = {other})`: the families estimated are logit (also `binomial`), probit and poisson"
+        )),
+        None => Err(
+            "`feglm(...)` needs its family last: `feglm(y ~ x | fe, family = logit)` (or probit, poisson)"
+                .into(),
+        ),
+    }
+}
 
 /// The estimator called `name`.
 pub fn lookup(name: &str) -> Option<&'static dyn Estimator> {
@@ -448,5 +489,35 @@ fn clustered() -> OlsOptions {
     OlsOptions {
         vcov: estimators::VcovKind::Cluster,
         ..OlsOptions::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixest_calls_name_their_estimator() {
+        assert_eq!(
+            fixest_call("fepois(coop ~ x | iso3 + year)"),
+            Ok(Some(("ppml", "coop ~ x | iso3 + year".to_string())))
+        );
+        assert_eq!(
+            fixest_call("feols(y ~ x)").unwrap().map(|c| c.0),
+            Some("ols")
+        );
+        assert_eq!(fixest_call("coop ~ fepois"), Ok(None));
+        assert_eq!(
+            fixest_call("feglm(y ~ i(rel, d) + x | unit, family = \"probit\")"),
+            Ok(Some(("probit", "y ~ i(rel, d) + x | unit".to_string())))
+        );
+        assert_eq!(
+            fixest_call("feglm(y ~ x, family = binomial)")
+                .unwrap()
+                .map(|c| c.0),
+            Some("logit")
+        );
+        assert!(fixest_call("feglm(y ~ i(rel, d))").is_err());
+        assert!(fixest_call("feglm(y ~ x, family = gamma)").is_err());
     }
 }

@@ -5,14 +5,15 @@ use super::*;
 /// PPML (fixest's `fepois`, Stata's `ppmlhdfe`).
 pub(crate) struct Ppml;
 
-/// PPML options: `{tol: 1e-8, maxiter: 100}` (the IRLS deviance tolerance and iteration cap).
+/// The options of every GLM (PPML, logit, probit): `{tol: 1e-8, maxiter: 100}` (the IRLS
+/// deviance tolerance and iteration cap).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PpmlOptions {
+pub(super) struct IrlsOptions {
     #[serde(default = "default_tol")]
-    tol: f64,
+    pub(super) tol: f64,
     #[serde(default = "default_maxiter")]
-    maxiter: usize,
+    pub(super) maxiter: usize,
 }
 
 fn default_tol() -> f64 {
@@ -22,8 +23,8 @@ fn default_maxiter() -> usize {
     100
 }
 
-fn ppml_options(m: &PlannedModel) -> Result<PpmlOptions, String> {
-    let o: PpmlOptions = typed_options(m)?;
+pub(super) fn irls_options(m: &PlannedModel) -> Result<IrlsOptions, String> {
+    let o: IrlsOptions = typed_options(m)?;
     if !(o.tol > 0.0 && o.tol < 1.0) {
         return Err("option `tol` must lie between 0 and 1".into());
     }
@@ -43,36 +44,19 @@ impl Estimator for Ppml {
     }
 
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
-        ppml_options(m).map(|_| vec![])
+        irls_options(m).map(|_| vec![])
     }
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
-        let o = ppml_options(m)?;
+        let o = irls_options(m)?;
         let frame = ModelFrame::build(view, m, vec![])?;
         let (r, p) =
             estimators::ppml::fit_ppml(&frame.data(&m.outcome), &options(m), o.tol, o.maxiter)
                 .map_err(|e| e.to_string())?;
-        let mut stats = vec![StatRow::new(
-            "Deviance",
-            StatValue::num_digits(p.deviance, 1),
-        )];
-        if let Some(pr2) = p.pseudo_r2 {
-            stats.push(StatRow {
-                label: "Pseudo R²".into(),
-                label_tex: Some(r"Pseudo $R^2$".into()),
-                value: StatValue::num(pr2),
-            });
-        }
-        if p.n_separated > 0 {
-            stats.push(StatRow::new(
-                "Separated observations",
-                StatValue::Count(p.n_separated),
-            ));
-        }
         Ok((
             r,
             Extras {
-                stats,
+                stats: glm_stats(&p),
                 notes: vec![
                     "Poisson PML: coefficients are changes in the log of the expected outcome"
                         .into(),
@@ -82,4 +66,27 @@ impl Estimator for Ppml {
             },
         ))
     }
+}
+
+/// The rows every GLM adds to a table: deviance, pseudo R² (unweighted fits), separated
+/// observations (when any).
+pub(super) fn glm_stats(p: &estimators::glm::Glm) -> Vec<StatRow> {
+    let mut stats = vec![StatRow::new(
+        "Deviance",
+        StatValue::num_digits(p.deviance, 1),
+    )];
+    if let Some(pr2) = p.pseudo_r2 {
+        stats.push(StatRow {
+            label: "Pseudo R²".into(),
+            label_tex: Some(r"Pseudo $R^2$".into()),
+            value: StatValue::num(pr2),
+        });
+    }
+    if p.n_separated > 0 {
+        stats.push(StatRow::new(
+            "Separated observations",
+            StatValue::Count(p.n_separated),
+        ));
+    }
+    stats
 }
