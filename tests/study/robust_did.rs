@@ -4,6 +4,54 @@
 
 use super::*;
 
+/// Local-projections DiD against pyfixest 0.60's `lpdid` (tests/reference/make_lpdid_reference.py):
+/// every horizon's coefficient, clustered SE, p-value, interval and observations (each horizon
+/// its own clean-control sample) and the pooled effect, at 1e-8.
+#[test]
+fn lpdid_matches_pyfixest() {
+    let dir = workspace("lpdid");
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/robust_did.yaml"]);
+    assert!(ok, "{err}");
+    let refs = common::reference("lpdid_reference.json");
+    let t = table(&dir, "robust_did");
+    for y in ["homic", "hosic"] {
+        let m = t
+            .models
+            .iter()
+            .find(|m| m.name == format!("lpdid_{y}"))
+            .unwrap();
+        let hs = refs[y]["horizons"].as_object().unwrap();
+        assert_eq!(m.result.coefficients.len(), hs.len(), "{y}: -5..-2, 0..4");
+        let details = &m.details["lpdid"]["horizons"];
+        for c in &m.result.coefficients {
+            let h = c.name.rsplit("::").next().unwrap();
+            let r = &hs[h];
+            for (ours, key) in [
+                (c.estimate, "estimate"),
+                (c.std_error, "se"),
+                (c.p_value, "p"),
+                (c.ci_low, "ci_low"),
+                (c.ci_high, "ci_high"),
+            ] {
+                common::close_to(&format!("{y} h={h} {key}"), ours, &r[key]);
+            }
+            let nobs = details
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["h"].as_i64() == h.parse().ok())
+                .unwrap()["nobs"]
+                .as_u64();
+            assert_eq!(nobs, r["nobs"].as_u64(), "{y} h={h} observations");
+        }
+        let o = m.overall.expect("a pooled effect");
+        let p = &refs[y]["pooled"];
+        common::close_to(&format!("{y} pooled"), o.estimate, &p["estimate"]);
+        common::close_to(&format!("{y} pooled se"), o.std_error, &p["se"]);
+        assert_eq!(m.result.nobs as u64, p["nobs"].as_u64().unwrap());
+    }
+}
+
 #[test]
 fn sun_abraham_matches_pyfixest_saturated_event_study() {
     let dir = workspace("sunab");

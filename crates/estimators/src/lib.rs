@@ -16,6 +16,7 @@ pub mod honest;
 pub mod imputation;
 /// Two-stage least squares with fixed effects.
 pub mod iv;
+pub mod lpdid;
 pub mod model;
 pub mod multitest;
 pub mod ols;

@@ -181,7 +181,8 @@ pub struct OlsResult {
     pub outcome: String,
     /// Coefficients of the kept regressors, in order.
     pub coefficients: Vec<Coefficient>,
-    /// Row-major, in the order of `coefficients`.
+    /// Row-major, in the order of `coefficients`; empty where the estimator has none (LP-DiD's
+    /// horizons are separate regressions whose covariances are not estimated).
     pub vcov: Vec<Vec<f64>>,
     /// Observations in the estimation sample.
     pub nobs: usize,

@@ -16,6 +16,7 @@ mod cs;
 mod event_study;
 mod glm;
 mod imputation;
+mod lpdid;
 mod ols;
 mod placebo;
 mod ppml;
@@ -125,6 +126,7 @@ pub const ESTIMATORS: &[&dyn Estimator] = &[
     &ppml::Ppml,
     &glm::LOGIT,
     &glm::PROBIT,
+    &lpdid::LpDid,
 ];
 
 /// A formula wrapped in a fixest estimation call: `fepois(...)` (PPML), `feols(...)` (OLS) or
