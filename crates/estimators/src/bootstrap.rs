@@ -276,22 +276,29 @@ pub fn wild_cluster_bootstrap(
         .ok_or_else(|| EstimationError::Invalid("restricted model is singular".into()))?;
     let p1 = pieces(inp, &a, &xgxg, 1.0)
         .ok_or_else(|| EstimationError::Invalid("restricted model is singular".into()))?;
-    let coefs: Vec<[f64; 5]> = v
-        .par_iter()
-        .map(|vb| {
-            let lin = |pc: &Pieces| -> (f64, Vec<f64>) {
-                let num: f64 = (0..g).map(|h| vb[h] * pc.c[h]).sum();
-                let z: Vec<f64> = (0..g)
-                    .map(|gi| vb[gi] * pc.c[gi] - (0..g).map(|h| pc.d[gi][h] * vb[h]).sum::<f64>())
-                    .collect();
-                (num, z)
-            };
-            let (n0, z0) = lin(&p0);
-            let (n1, z1) = lin(&p1);
-            let q: Vec<f64> = z1.iter().zip(&z0).map(|(a, b)| a - b).collect();
-            let aa: f64 = z0.iter().map(|x| x * x).sum();
-            let bb: f64 = z0.iter().zip(&q).map(|(x, y)| x * y).sum();
-            let cc: f64 = q.iter().map(|x| x * x).sum();
+    // Per draw b, z(r)_g = v_bg c_g(r) - sum_h d_gh(r) v_bh at r = 0 and r = 1: the sums
+    // over h for every draw at once as one matrix product V D' (a dot product per (b, g)
+    // written as a loop adds in a fixed order, one add at a time: this was most of the time).
+    let vm = faer::Mat::<f64>::from_fn(draws, g, |b, h| v[b][h]);
+    let z_of = |pc: &Pieces| -> faer::Mat<f64> {
+        let dt = faer::Mat::<f64>::from_fn(g, g, |h, gi| pc.d[gi][h]);
+        let vd = &vm * &dt;
+        faer::Mat::<f64>::from_fn(draws, g, |b, gi| vm[(b, gi)] * pc.c[gi] - vd[(b, gi)])
+    };
+    let (z0, z1) = (z_of(&p0), z_of(&p1));
+    let coefs: Vec<[f64; 5]> = (0..draws)
+        .into_par_iter()
+        .map(|b| {
+            let vb = &v[b];
+            let n0: f64 = (0..g).map(|h| vb[h] * p0.c[h]).sum();
+            let n1: f64 = (0..g).map(|h| vb[h] * p1.c[h]).sum();
+            let (mut aa, mut bb, mut cc) = (0.0, 0.0, 0.0);
+            for gi in 0..g {
+                let (x, q) = (z0[(b, gi)], z1[(b, gi)] - z0[(b, gi)]);
+                aa += x * x;
+                bb += x * q;
+                cc += q * q;
+            }
             [n0, n1 - n0, aa, bb, cc]
         })
         .collect();
