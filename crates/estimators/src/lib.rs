@@ -9,6 +9,7 @@ pub mod cs;
 pub mod demean;
 /// Why an estimation failed.
 pub mod error;
+pub mod etwfe;
 pub mod event;
 /// Poisson pseudo-maximum likelihood with fixed effects.
 pub mod glm;

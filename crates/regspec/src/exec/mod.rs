@@ -13,6 +13,7 @@ use serde_json::Value;
 
 mod bacon;
 mod cs;
+mod etwfe;
 mod event_study;
 mod glm;
 mod imputation;
@@ -127,6 +128,7 @@ pub const ESTIMATORS: &[&dyn Estimator] = &[
     &glm::LOGIT,
     &glm::PROBIT,
     &lpdid::LpDid,
+    &etwfe::Etwfe,
 ];
 
 /// A formula wrapped in a fixest estimation call: `fepois(...)` (PPML), `feols(...)` (OLS) or

@@ -101,6 +101,10 @@ pub fn overlay_svg(
         RGBColor(0, 128, 96),
         RGBColor(150, 40, 140),
         RGBColor(90, 90, 90),
+        // Beyond five estimators: colours still told apart with the common colour-vision
+        // deficiencies (Okabe and Ito's sky blue and amber).
+        RGBColor(86, 180, 233),
+        RGBColor(230, 159, 0),
     ];
     let all = series.iter().flat_map(|(_, es)| es.points.iter());
     let (mut x0, mut x1, mut lo, mut hi) = (i64::MAX, i64::MIN, 0.0f64, 0.0f64);
