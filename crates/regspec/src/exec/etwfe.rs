@@ -57,28 +57,15 @@ impl Estimator for Etwfe {
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
         let o = etwfe_options(m)?;
-        let rows = sample_rows(view, m)?;
-        let units = view.codes(&o.unit, &rows);
-        let periods = view.codes(&o.time, &rows);
-        let times = view.numeric(&o.time, &rows);
-        let adopt = view.numeric(&o.adopt, &rows);
-        let y = view.numeric(&m.outcome, &rows);
-        let clusters: Vec<(String, Vec<u32>)> = m
-            .cluster
-            .iter()
-            .map(|c| (c.clone(), view.codes(c, &rows)))
-            .collect();
+        let d = Adoption::read(view, m, &o.unit, &o.time, &o.adopt)?;
         let input = estimators::etwfe::EtwfeInput {
             y_name: &m.outcome,
-            y: &y,
-            units: (&o.unit, &units),
-            periods: (&o.time, &periods),
-            times: &times,
-            adopt: &adopt,
-            clusters: clusters
-                .iter()
-                .map(|(n, c)| (n.clone(), c.as_slice()))
-                .collect(),
+            y: &d.y,
+            units: (&o.unit, &d.units),
+            periods: (&o.time, &d.periods),
+            times: &d.times,
+            adopt: &d.adopt,
+            clusters: d.cluster_refs(),
         };
         let (e, fit) = estimators::etwfe::etwfe(&input, &options(m)).map_err(|e| e.to_string())?;
         let coefficients = e

@@ -69,21 +69,12 @@ impl Estimator for LpDid {
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
         let o = lpdid_options(m)?;
-        let rows = sample_rows(view, m)?;
-        let units = view.codes(&o.unit, &rows);
-        let periods = view.codes(&o.time, &rows);
-        let times = view.numeric(&o.time, &rows);
-        let adopt = view.numeric(&o.adopt, &rows);
-        let y = view.numeric(&m.outcome, &rows);
-        let clusters: Vec<(String, Vec<u32>)> = m
-            .cluster
-            .iter()
-            .map(|c| (c.clone(), view.codes(c, &rows)))
-            .collect();
+        let d = Adoption::read(view, m, &o.unit, &o.time, &o.adopt)?;
         // The windows default to every relative period of the treated rows.
-        let rel: Vec<i64> = times
+        let rel: Vec<i64> = d
+            .times
             .iter()
-            .zip(&adopt)
+            .zip(&d.adopt)
             .filter(|(_, a)| !a.is_nan())
             .map(|(t, a)| (t - a).round() as i64)
             .collect();
@@ -95,15 +86,12 @@ impl Estimator for LpDid {
             .map_or_else(|| rel.iter().copied().max().unwrap_or(0), i64::from);
         let input = estimators::lpdid::LpDidInput {
             y_name: &m.outcome,
-            y: &y,
-            units: &units,
-            times: &times,
-            periods: (&o.time, &periods),
-            adopt: &adopt,
-            clusters: clusters
-                .iter()
-                .map(|(n, c)| (n.clone(), c.as_slice()))
-                .collect(),
+            y: &d.y,
+            units: &d.units,
+            times: &d.times,
+            periods: (&o.time, &d.periods),
+            adopt: &d.adopt,
+            clusters: d.cluster_refs(),
         };
         let (lp, pooled) = estimators::lpdid::lpdid(&input, pre.max(0), post.max(0), &options(m))
             .map_err(|e| e.to_string())?;

@@ -469,6 +469,50 @@ fn sample_rows(view: &PanelView, m: &PlannedModel) -> Result<Vec<usize>, String>
     Ok(view.select(filter.as_ref()))
 }
 
+/// The columns of a staggered-adoption design on the model's sample: unit and period codes,
+/// periods, first treated periods (NaN never), the outcome and the cluster codes. Shared by
+/// the estimators that build their regressions from `adopt` (LP-DiD, extended TWFE).
+struct Adoption {
+    units: Vec<u32>,
+    periods: Vec<u32>,
+    times: Vec<f64>,
+    adopt: Vec<f64>,
+    y: Vec<f64>,
+    clusters: Vec<(String, Vec<u32>)>,
+}
+
+impl Adoption {
+    fn read(
+        view: &PanelView,
+        m: &PlannedModel,
+        unit: &str,
+        time: &str,
+        adopt: &str,
+    ) -> Result<Adoption, String> {
+        let rows = sample_rows(view, m)?;
+        Ok(Adoption {
+            units: view.codes(unit, &rows),
+            periods: view.codes(time, &rows),
+            times: view.numeric(time, &rows),
+            adopt: view.numeric(adopt, &rows),
+            y: view.numeric(&m.outcome, &rows),
+            clusters: m
+                .cluster
+                .iter()
+                .map(|c| (c.clone(), view.codes(c, &rows)))
+                .collect(),
+        })
+    }
+
+    /// The cluster codes as the estimators crate takes them.
+    fn cluster_refs(&self) -> Vec<(String, &[u32])> {
+        self.clusters
+            .iter()
+            .map(|(n, c)| (n.clone(), c.as_slice()))
+            .collect()
+    }
+}
+
 /// First and last event time plotted.
 fn window_of(points: &[EventPoint]) -> (i64, i64) {
     (
