@@ -52,6 +52,54 @@ fn lpdid_matches_pyfixest() {
     }
 }
 
+/// LP-DiD's equally weighted version (`reweight: true`) against diff-diff 3.13's `LPDiD(reweight =
+/// True)` (make_lpdid_reference.py; pyfixest has no such version): every horizon's coefficient,
+/// SE and observations and the pooled effect, at 1e-8.
+#[test]
+fn reweighted_lpdid_matches_diff_diff() {
+    let dir = workspace("lpdid_rw");
+    std::fs::write(
+        dir.join("specs/lpdid_rw.yaml"),
+        "defaults: {estimator: lpdid, cluster: iso3, options: {adopt: sign_year, pre_window: 5, post_window: 4, reweight: true}}\nmodels:\n  - {name: rw_homic, outcome: homic}\n  - {name: rw_hosic, outcome: hosic}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/lpdid_rw.yaml"]);
+    assert!(ok, "{err}");
+    let refs = common::reference("lpdid_reference.json");
+    let t = table(&dir, "lpdid_rw");
+    for y in ["homic", "hosic"] {
+        let m = t
+            .models
+            .iter()
+            .find(|m| m.name == format!("rw_{y}"))
+            .unwrap();
+        let r = &refs[y]["reweighted"];
+        let hs = r["horizons"].as_object().unwrap();
+        assert_eq!(m.result.coefficients.len(), hs.len(), "{y}");
+        let details = m.details["lpdid"]["horizons"].as_array().unwrap();
+        for c in &m.result.coefficients {
+            let h = c.name.rsplit("::").next().unwrap();
+            common::close_to(&format!("{y} h={h}"), c.estimate, &hs[h]["estimate"]);
+            common::close_to(&format!("{y} h={h} se"), c.std_error, &hs[h]["se"]);
+            let d = details
+                .iter()
+                .find(|d| d["h"].as_i64() == h.parse().ok())
+                .unwrap();
+            assert_eq!(
+                d["nobs"].as_u64(),
+                hs[h]["nobs"].as_u64(),
+                "{y} h={h} observations"
+            );
+        }
+        let o = m.overall.expect("a pooled effect");
+        common::close_to(&format!("{y} pooled"), o.estimate, &r["pooled"]["estimate"]);
+        common::close_to(&format!("{y} pooled se"), o.std_error, &r["pooled"]["se"]);
+        assert_eq!(m.result.nobs as u64, r["pooled"]["nobs"].as_u64().unwrap());
+    }
+    let md = read(&dir, "reports/lpdid_rw.md");
+    assert!(md.contains("equally weighted"), "{md}");
+}
+
 /// Extended TWFE against the Python port of R's `etwfe` with `emfx` (make_etwfe_reference.py;
 /// diff-diff's `ETWFE` agrees to about 1e-14): the simple ATT and every event-time, cohort and
 /// calendar average with its delta-method SE, at 1e-8.

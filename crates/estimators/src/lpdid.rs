@@ -10,6 +10,11 @@
 //! - pooled: `Dy = mean(y(t), ..., y(t + post)) - y(t - 1)`; newly treated and units untreated
 //!   at t + post.
 //!
+//! Reweighted (`reweight`, the paper's equally weighted version, as diff-diff's `LPDiD`): in
+//! each horizon's realised sample, every row of period t gets the weight N_t / C_t (rows over
+//! control rows of that period); periods without a switch or without a clean control leave the
+//! sample.
+//!
 //! Leads and lags are periods, found by (unit, period): with gaps in a unit's periods an
 //! outcome that is not there is missing (pyfixest shifts by rows, which equals this on a
 //! panel without gaps). Each horizon is a separate regression, so the horizons' covariances
@@ -74,6 +79,7 @@ pub fn lpdid(
     inp: &LpDidInput,
     pre: i64,
     post: i64,
+    reweight: bool,
     opts: &OlsOptions,
 ) -> Result<(LpDid, OlsResult), EstimationError> {
     let n = inp.y.len();
@@ -99,12 +105,13 @@ pub fn lpdid(
         dy.iter_mut()
             .zip(&td)
             .for_each(|(d, t)| *d = if t.is_nan() { f64::NAN } else { *d });
+        let weights = reweight.then(|| equal_weights(inp.periods.1, &dy, &td));
         let data = OlsData {
             y_name: inp.y_name.to_string(),
             y: &dy,
             x: vec![("treat_diff".into(), &td)],
             fe: vec![(inp.periods.0.to_string(), inp.periods.1)],
-            weights: None,
+            weights: weights.as_deref(),
             clusters: inp.clusters.clone(),
         };
         crate::ols::fit(&data, opts)
@@ -140,6 +147,30 @@ pub fn lpdid(
     let pooled_fit = fit(dy, post)?;
     let pooled = horizon(post, &pooled_fit)?;
     Ok((LpDid { horizons, pooled }, pooled_fit))
+}
+
+/// The reweighted version's weights: N_t / C_t for every row of period t in the sample (rows
+/// with the outcome's change and the switch indicator), NaN (out of the sample) elsewhere and in
+/// periods without a switch or without a control.
+fn equal_weights(periods: &[u32], dy: &[f64], td: &[f64]) -> Vec<f64> {
+    let levels = periods.iter().map(|&p| p as usize + 1).max().unwrap_or(0);
+    let (mut rows, mut switches) = (vec![0usize; levels], vec![0usize; levels]);
+    let in_sample = |r: usize| dy[r].is_finite() && td[r].is_finite();
+    for r in (0..dy.len()).filter(|&r| in_sample(r)) {
+        rows[periods[r] as usize] += 1;
+        switches[periods[r] as usize] += usize::from(td[r] == 1.0);
+    }
+    (0..dy.len())
+        .map(|r| {
+            let p = periods[r] as usize;
+            let controls = rows[p] - switches[p];
+            if in_sample(r) && switches[p] > 0 && controls > 0 {
+                rows[p] as f64 / controls as f64
+            } else {
+                f64::NAN
+            }
+        })
+        .collect()
 }
 
 impl LpDid {

@@ -7,7 +7,8 @@ use super::*;
 /// LP-DiD (Dube, Girardi, Jordà and Taylor; pyfixest's `lpdid`).
 pub(crate) struct LpDid;
 
-/// LP-DiD options: `{adopt: sign_year, unit: iso3, time: year, pre_window: 5, post_window: 4}`
+/// LP-DiD options: `{adopt: sign_year, unit: iso3, time: year, pre_window: 5, post_window: 4,
+/// reweight: false}`
 /// (windows default to every relative period the data have).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +20,9 @@ struct LpDidOptions {
     pre_window: Option<u32>,
     #[serde(default)]
     post_window: Option<u32>,
+    /// The equally weighted version (each period's rows weighted by rows over controls).
+    #[serde(default)]
+    reweight: bool,
 }
 
 fn lpdid_options(m: &PlannedModel) -> Result<LpDidOptions, String> {
@@ -34,7 +38,7 @@ fn lpdid_options(m: &PlannedModel) -> Result<LpDidOptions, String> {
     }
     if m.weights.is_some() {
         return Err(
-            "lpdid does not support `weights` (the reweighted version is not implemented)".into(),
+            "lpdid does not support `weights` (for the equally weighted version set `options: {reweight: true}`)".into(),
         );
     }
     for (name, w) in [("pre_window", o.pre_window), ("post_window", o.post_window)] {
@@ -93,8 +97,9 @@ impl Estimator for LpDid {
             adopt: &d.adopt,
             clusters: d.cluster_refs(),
         };
-        let (lp, pooled) = estimators::lpdid::lpdid(&input, pre.max(0), post.max(0), &options(m))
-            .map_err(|e| e.to_string())?;
+        let (lp, pooled) =
+            estimators::lpdid::lpdid(&input, pre.max(0), post.max(0), o.reweight, &options(m))
+                .map_err(|e| e.to_string())?;
         let r = lp.as_result(&pooled, "rel_time");
         let points = event_points(&r.coefficients);
         let window = window_of(&points);
@@ -109,7 +114,12 @@ impl Estimator for LpDid {
             overall: overall(p.estimate, p.std_error),
             stats: vec![overall_row(p.estimate, p.std_error)],
             notes: vec![format!(
-                "LP-DiD (Dube, Girardi, Jorda and Taylor): one regression of the outcome's change since t-1 on the switch into treatment, with period FE, per horizon, on the newly treated and the units still untreated at the horizon; t = -1 is the reference; the overall ATT pools t = 0..{post}, and Observations are its regression's (the newly treated and the clean controls with the outcome from t-1 to t+{post}); each horizon has its own sample (its observations in the JSON)"
+                "LP-DiD (Dube, Girardi, Jorda and Taylor){}: one regression of the outcome's change since t-1 on the switch into treatment, with period FE, per horizon, on the newly treated and the units still untreated at the horizon; t = -1 is the reference; the overall ATT pools t = 0..{post}, and Observations are its regression's (the newly treated and the clean controls with the outcome from t-1 to t+{post}); each horizon has its own sample (its observations in the JSON)",
+                if o.reweight {
+                    ", equally weighted (each period's rows weighted by its rows over its controls; periods without a switch or a control left out)"
+                } else {
+                    ""
+                }
             )],
             event_study: Some(es),
             ..Extras::default()
