@@ -363,6 +363,26 @@ impl<'a> PanelView<'a> {
         self.codes_shared(term, rows).to_vec()
     }
 
+    /// The codes of the model's `cluster` variables on `rows`; the period of a panel HAC vcov
+    /// (its last) coded in time order, as its kernel runs over time.
+    pub fn cluster_codes(
+        &self,
+        m: &PlannedModel,
+        rows: &[usize],
+    ) -> Vec<(String, Shared<'a, u32>)> {
+        m.cluster
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if m.vcov.is_hac() && i + 1 == m.cluster.len() {
+                    (t.clone(), Shared::Owned(time_ranks(&self.numeric(t, rows))))
+                } else {
+                    (t.clone(), self.codes_shared(t, rows))
+                }
+            })
+            .collect()
+    }
+
     /// [`PanelView::codes`] without a copy when the model uses every row.
     pub fn codes_shared(&self, term: &str, rows: &[usize]) -> Shared<'a, u32> {
         let (codes, _) = self.term_codes(term);
@@ -470,22 +490,7 @@ impl<'a> ModelFrame<'a> {
                 .iter()
                 .map(|t| (t.clone(), view.codes_shared(t, &rows)))
                 .collect(),
-            cluster: m
-                .cluster
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    // The period of a HAC vcov, coded in time order (its kernel runs over time).
-                    if m.vcov.is_hac() && i + 1 == m.cluster.len() {
-                        (
-                            t.clone(),
-                            Shared::Owned(time_ranks(&view.numeric(t, &rows))),
-                        )
-                    } else {
-                        (t.clone(), view.codes_shared(t, &rows))
-                    }
-                })
-                .collect(),
+            cluster: view.cluster_codes(m, &rows),
             weights: m.weights.as_ref().map(|w| view.numeric_shared(w, &rows)),
             rows,
         })

@@ -472,23 +472,23 @@ fn sample_rows(view: &PanelView, m: &PlannedModel) -> Result<Vec<usize>, String>
 /// The columns of a staggered-adoption design on the model's sample: unit and period codes,
 /// periods, first treated periods (NaN never), the outcome and the cluster codes. Shared by
 /// the estimators that build their regressions from `adopt` (LP-DiD, extended TWFE).
-struct Adoption {
+struct Adoption<'a> {
     units: Vec<u32>,
     periods: Vec<u32>,
     times: Vec<f64>,
     adopt: Vec<f64>,
     y: Vec<f64>,
-    clusters: Vec<(String, Vec<u32>)>,
+    clusters: Vec<(String, crate::frame::Shared<'a, u32>)>,
 }
 
-impl Adoption {
+impl<'a> Adoption<'a> {
     fn read(
-        view: &PanelView,
+        view: &PanelView<'a>,
         m: &PlannedModel,
         unit: &str,
         time: &str,
         adopt: &str,
-    ) -> Result<Adoption, String> {
+    ) -> Result<Adoption<'a>, String> {
         let rows = sample_rows(view, m)?;
         Ok(Adoption {
             units: view.codes(unit, &rows),
@@ -496,11 +496,7 @@ impl Adoption {
             times: view.numeric(time, &rows),
             adopt: view.numeric(adopt, &rows),
             y: view.numeric(&m.outcome, &rows),
-            clusters: m
-                .cluster
-                .iter()
-                .map(|c| (c.clone(), view.codes(c, &rows)))
-                .collect(),
+            clusters: view.cluster_codes(m, &rows),
         })
     }
 
