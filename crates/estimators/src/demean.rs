@@ -18,9 +18,9 @@
 //! - for each FE k the rows are grouped by their level (a counting sort done once), and the
 //!   codes of the other FEs are stored in that order ([`grouping`]; nothing is stored when the
 //!   rows already are in that order, as a panel's are for its unit FE). Updating FE k is then
-//!   a gather-only loop
-//!   over its groups, run in parallel over groups with no shared writes: every sum is taken in
-//!   the same order whatever the number of threads, so results are bit-for-bit reproducible.
+//!   a gather-only loop over its groups, run in parallel over groups with no shared writes:
+//!   every sum is taken in the same order whatever the number of threads, so results are
+//!   bit-for-bit reproducible.
 
 mod grouping;
 mod krylov;

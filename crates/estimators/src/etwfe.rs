@@ -7,7 +7,7 @@
 
 use crate::error::EstimationError;
 use crate::model::{OlsData, OlsOptions};
-use crate::result::OlsResult;
+use crate::result::{Coefficient, OlsResult};
 use serde::{Deserialize, Serialize};
 
 /// The panel ETWFE reads: one entry per row.
@@ -198,4 +198,32 @@ pub fn etwfe(inp: &EtwfeInput, opts: &OlsOptions) -> Result<(Etwfe, OlsResult), 
         cells,
     };
     Ok((result, r))
+}
+
+impl Etwfe {
+    /// The table's result: the event-time averages `prefix::e` on the regression's fit
+    /// statistics; no vcov (the averages share the regression's only through their weights,
+    /// and nothing that needs one, such as HonestDiD, is offered).
+    pub fn as_result(&self, fit: OlsResult, prefix: &str) -> OlsResult {
+        let coefficients = self
+            .event
+            .iter()
+            .map(|a| {
+                Coefficient::event_given(
+                    prefix,
+                    a.key,
+                    a.estimate,
+                    a.std_error,
+                    a.p_value,
+                    (a.ci_low, a.ci_high),
+                )
+            })
+            .collect();
+        OlsResult {
+            coefficients,
+            vcov: Vec::new(),
+            ..fit
+        }
+        .without_fit_statistics()
+    }
 }

@@ -128,11 +128,13 @@ fn binomial_ll(y: f64, mu: f64) -> f64 {
 }
 
 fn normal_cdf(x: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().cdf(x)
 }
 
 fn normal_pdf(x: f64) -> f64 {
-    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+    use statrs::distribution::{Continuous, Normal};
+    Normal::standard().pdf(x)
 }
 
 /// What a GLM adds to the fit.

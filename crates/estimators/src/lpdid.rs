@@ -182,11 +182,14 @@ impl LpDid {
             .horizons
             .iter()
             .map(|h| {
-                let mut c =
-                    Coefficient::event(prefix, h.h, h.estimate, h.std_error, 0.0, |_| h.p_value);
-                c.ci_low = h.ci_low;
-                c.ci_high = h.ci_high;
-                c
+                Coefficient::event_given(
+                    prefix,
+                    h.h,
+                    h.estimate,
+                    h.std_error,
+                    h.p_value,
+                    (h.ci_low, h.ci_high),
+                )
             })
             .collect();
         OlsResult {

@@ -81,6 +81,23 @@ impl Coefficient {
         }
     }
 
+    /// An event-time effect whose p-value and interval its estimator computed itself (a
+    /// horizon's own regression, a delta-method average).
+    pub fn event_given(
+        prefix: &str,
+        level: impl std::fmt::Display,
+        estimate: f64,
+        std_error: f64,
+        p_value: f64,
+        (ci_low, ci_high): (f64, f64),
+    ) -> Coefficient {
+        Coefficient {
+            ci_low,
+            ci_high,
+            ..Coefficient::event(prefix, level, estimate, std_error, 0.0, |_| p_value)
+        }
+    }
+
     /// (term, event time) of an event-time coefficient.
     pub fn event_time(&self) -> Option<(&str, i64)> {
         let l = self.level.as_ref()?;

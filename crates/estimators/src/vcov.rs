@@ -284,18 +284,18 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
 
     let tdist = StudentsT::new(0.0, 1.0, df_t)
         .map_err(|e| EstimationError::Invalid(format!("t distribution with {df_t} df: {e}")))?;
-    let normal = statrs::distribution::Normal::standard();
     let two_sided = |t: f64| {
         if inp.normal {
-            2.0 * normal.sf(t.abs())
+            crate::multitest::normal_p(t)
         } else {
             2.0 * tdist.sf(t.abs())
         }
     };
+    let upper = 1.0 - (1.0 - inp.level) / 2.0;
     let q = if inp.normal {
-        normal.inverse_cdf(1.0 - (1.0 - inp.level) / 2.0)
+        crate::multitest::normal_quantile(upper)
     } else {
-        tdist.inverse_cdf(1.0 - (1.0 - inp.level) / 2.0)
+        tdist.inverse_cdf(upper)
     };
     let coefficients = (0..k)
         .map(|j| {

@@ -29,17 +29,18 @@ type Fixed = foldhash::fast::FixedState;
 /// its last byte).
 const LONG: u128 = u128::MAX;
 
-/// A text of at most 15 bytes as one integer (its bytes, then its length in the last byte):
-/// equal integers are equal texts, so the table never follows a pointer to compare.
-fn short_key(s: &str) -> u128 {
+/// A text of at most 15 bytes as one integer (its bytes big-endian, zero-padded, then its
+/// length in the last byte); `None` for a longer text. Equal integers are equal texts (so a
+/// table never follows a pointer to compare), and integers compare as their texts do (bytes,
+/// then length: the alphabetical order of `table::canonicalize`).
+pub(crate) fn short_key(s: &str) -> Option<u128> {
     let b = s.as_bytes();
-    if b.len() > 15 {
-        return LONG;
-    }
-    let mut k = [0u8; 16];
-    k[..b.len()].copy_from_slice(b);
-    k[15] = b.len() as u8;
-    u128::from_le_bytes(k)
+    (b.len() <= 15).then(|| {
+        let mut k = [0u8; 16];
+        k[..b.len()].copy_from_slice(b);
+        k[15] = b.len() as u8;
+        u128::from_be_bytes(k)
+    })
 }
 
 /// The present rows of one block that fall in one part, in row order, with their keys.
@@ -83,7 +84,7 @@ where
             for (r, &p) in rows.clone().zip(&part) {
                 if let (Some(b), Some(s)) = (parts.get_mut(p as usize), cell(r)) {
                     b.rows.push(r as u32);
-                    b.keys.push(short_key(s));
+                    b.keys.push(short_key(s).unwrap_or(LONG));
                 }
             }
             parts

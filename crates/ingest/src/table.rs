@@ -843,22 +843,14 @@ fn text_ranks(codes: &[u32], levels: &[String]) -> Vec<u32> {
 /// The levels' indices in alphabetical (byte) order, equal texts by index.
 ///
 /// When every level has at most 15 bytes each is one integer that compares as its text does
-/// (its bytes big-endian, zero-padded, then its length): the sort then never follows a pointer
-/// (1e7 levels: 11.5 s as strings, under 1 s as integers).
+/// ([`crate::factor::short_key`]): the sort then never follows a pointer (1e7 levels: 11.5 s
+/// as strings, under 1 s as integers).
 fn alphabetical(levels: &[String]) -> Vec<u32> {
     use rayon::prelude::*;
     let keys: Option<Vec<(u128, u32)>> = levels
         .par_iter()
         .enumerate()
-        .map(|(i, s)| {
-            let b = s.as_bytes();
-            (b.len() <= 15).then(|| {
-                let mut k = [0u8; 16];
-                k[..b.len()].copy_from_slice(b);
-                k[15] = b.len() as u8;
-                (u128::from_be_bytes(k), i as u32)
-            })
-        })
+        .map(|(i, s)| crate::factor::short_key(s).map(|k| (k, i as u32)))
         .collect();
     match keys {
         Some(mut keys) => {

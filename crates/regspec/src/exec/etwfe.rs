@@ -68,31 +68,7 @@ impl Estimator for Etwfe {
             clusters: d.cluster_refs(),
         };
         let (e, fit) = estimators::etwfe::etwfe(&input, &options(m)).map_err(|e| e.to_string())?;
-        let coefficients = e
-            .event
-            .iter()
-            .map(|a| {
-                let mut c = estimators::Coefficient::event(
-                    "rel_time",
-                    a.key,
-                    a.estimate,
-                    a.std_error,
-                    0.0,
-                    |_| a.p_value,
-                );
-                c.ci_low = a.ci_low;
-                c.ci_high = a.ci_high;
-                c
-            })
-            .collect();
-        // The event-time averages share the regression's vcov only through their weights:
-        // none is kept (nothing downstream needs it; HonestDiD is not offered).
-        let r = OlsResult {
-            coefficients,
-            vcov: Vec::new(),
-            ..fit
-        }
-        .without_fit_statistics();
+        let r = e.as_result(fit, "rel_time");
         let points = event_points(&r.coefficients);
         let window = window_of(&points);
         let s = &e.simple;

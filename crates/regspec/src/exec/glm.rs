@@ -2,7 +2,7 @@
 //! `feglm(y ~ x | fe, family = logit)`), for binary outcomes: the binomial families of
 //! `estimators::glm`, with PPML's options, table rows and z-based inference.
 
-use super::ppml::{glm_stats, irls_options};
+use super::ppml::{estimate_glm, irls_options};
 use super::*;
 use estimators::glm::Family;
 
@@ -34,30 +34,6 @@ impl Estimator for Binary {
     }
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
-        let o = irls_options(m)?;
-        let frame = ModelFrame::build(view, m, vec![])?;
-        let (r, p) = estimators::glm::fit_glm(
-            &frame.data(&m.outcome),
-            &options(m),
-            self.0,
-            o.tol,
-            o.maxiter,
-        )
-        .map_err(|e| e.to_string())?;
-        let scale = match self.0 {
-            Family::Probit => "Probit: coefficients are on the scale of the latent index (a standard normal error), not probabilities",
-            _ => "Logit: coefficients are changes in the log odds of the outcome, not probabilities",
-        };
-        Ok((
-            r,
-            Extras {
-                stats: glm_stats(&p),
-                notes: vec![
-                    scale.into(),
-                    "Inference is z-based: p-values and intervals from the normal distribution, as fixest does for GLMs".into(),
-                ],
-                ..Extras::default()
-            },
-        ))
+        estimate_glm(view, m, self.0)
     }
 }

@@ -1,6 +1,7 @@
 //! Poisson pseudo-maximum likelihood with fixed effects (`estimator: ppml`), for count outcomes.
 
 use super::*;
+use estimators::glm::Family;
 
 /// PPML (fixest's `fepois`, Stata's `ppmlhdfe`).
 pub(crate) struct Ppml;
@@ -48,29 +49,48 @@ impl Estimator for Ppml {
     }
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
-        let o = irls_options(m)?;
-        let frame = ModelFrame::build(view, m, vec![])?;
-        let (r, p) =
-            estimators::ppml::fit_ppml(&frame.data(&m.outcome), &options(m), o.tol, o.maxiter)
-                .map_err(|e| e.to_string())?;
-        Ok((
-            r,
-            Extras {
-                stats: glm_stats(&p),
-                notes: vec![
-                    "Poisson PML: coefficients are changes in the log of the expected outcome"
-                        .into(),
-                    "Inference is z-based: p-values and intervals from the normal distribution, as fixest does for GLMs".into(),
-                ],
-                ..Extras::default()
-            },
-        ))
+        estimate_glm(view, m, Family::Poisson)
     }
+}
+
+/// Any GLM (PPML, logit, probit): the fit, its table rows, and notes on the coefficients'
+/// scale and on z-based inference.
+pub(super) fn estimate_glm(
+    view: &PanelView,
+    m: &PlannedModel,
+    family: Family,
+) -> Result<(OlsResult, Extras), String> {
+    let o = irls_options(m)?;
+    let frame = ModelFrame::build(view, m, vec![])?;
+    let (r, p) = estimators::glm::fit_glm(
+        &frame.data(&m.outcome),
+        &options(m),
+        family,
+        o.tol,
+        o.maxiter,
+    )
+    .map_err(|e| e.to_string())?;
+    let scale = match family {
+        Family::Poisson => "Poisson PML: coefficients are changes in the log of the expected outcome",
+        Family::Logit => "Logit: coefficients are changes in the log odds of the outcome, not probabilities",
+        Family::Probit => "Probit: coefficients are on the scale of the latent index (a standard normal error), not probabilities",
+    };
+    Ok((
+        r,
+        Extras {
+            stats: glm_stats(&p),
+            notes: vec![
+                scale.into(),
+                "Inference is z-based: p-values and intervals from the normal distribution, as fixest does for GLMs".into(),
+            ],
+            ..Extras::default()
+        },
+    ))
 }
 
 /// The rows every GLM adds to a table: deviance, pseudo R² (unweighted fits), separated
 /// observations (when any).
-pub(super) fn glm_stats(p: &estimators::glm::Glm) -> Vec<StatRow> {
+fn glm_stats(p: &estimators::glm::Glm) -> Vec<StatRow> {
     let mut stats = vec![StatRow::new(
         "Deviance",
         StatValue::num_digits(p.deviance, 1),
