@@ -221,6 +221,7 @@ fn regspec_matches_the_estimators_crate() {
     let cols: Vec<Vec<f64>> = xs.iter().map(|x| col(x)).collect();
     let y = col("homic");
     let data = estimators::OlsData {
+        coords: None,
         y_name: "homic".into(),
         y: &y,
         x: xs

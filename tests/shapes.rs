@@ -362,6 +362,45 @@ fn logit_and_probit_match_pyfixest_feglm() {
     );
 }
 
+/// Conley spatial HAC errors against diff-diff 3.13's (which matches R's conleyreg): every
+/// coefficient, SE, p-value and interval at 1e-8 on a pooled cross-section (every pair within
+/// 500 km, Bartlett), a panel within years (uniform, 300 km) and a panel with each district's
+/// serial correlation over two years; the row without a latitude counted as missing.
+#[test]
+fn conley_errors_match_conleyreg_via_diff_diff() {
+    let dir = run_all("spatial");
+    let refs: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/reference/conley_reference.json")).unwrap(),
+    )
+    .unwrap();
+    for t in ["spatial", "spatial_rows"] {
+        for m in &table(&dir, t).models {
+            common::assert_fit_matches(m, &refs[&m.name]);
+            assert_eq!(
+                m.result.n_missing, 1,
+                "{}: the row without a latitude",
+                m.name
+            );
+            assert_eq!(
+                m.result.df_t,
+                refs[&m.name]["df"].as_f64().unwrap(),
+                "{}",
+                m.name
+            );
+        }
+    }
+    let md = read(&dir, "reports/spatial.md");
+    assert!(
+        md.contains("Conley spatial HAC, uniform kernel up to 300 km within periods"),
+        "{md}"
+    );
+    assert!(
+        md.contains("and within units over 2 period(s) (Bartlett)"),
+        "{md}"
+    );
+    insta::assert_snapshot!("spatial_table_md", md);
+}
+
 /// Shuffling the rows of every data file changes no output file: every table, figure and
 /// record is byte-identical once the data key (the hash of the file's bytes, which the cache
 /// is keyed by and the provenance names) is masked. PDF figures are compared through their

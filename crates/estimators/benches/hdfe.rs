@@ -124,6 +124,7 @@ fn run(dir: &Path, nfe: usize) {
         .map(|k| read_u32(&dir.join(format!("fe{k}.bin"))))
         .collect();
     let data = OlsData {
+        coords: None,
         y_name: "y".into(),
         y: &y,
         x: vec![("x1".into(), &x1), ("x2".into(), &x2)],

@@ -250,6 +250,7 @@ mod tests {
         assert!((sum_w - 1.0).abs() < 1e-12);
         let tcodes: Vec<u32> = time.iter().map(|&t| t as u32).collect();
         let data = OlsData {
+            coords: None,
             y_name: "y".into(),
             y: &y,
             x: vec![("d".into(), &d)],

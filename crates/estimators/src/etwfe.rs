@@ -104,6 +104,7 @@ pub fn etwfe(inp: &EtwfeInput, opts: &OlsOptions) -> Result<(Etwfe, OlsResult), 
         })
         .collect();
     let data = OlsData {
+        coords: None,
         y_name: inp.y_name.to_string(),
         y: inp.y,
         x: cells

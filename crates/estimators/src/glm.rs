@@ -220,6 +220,7 @@ pub fn fit_glm(
         }
     }
     let base = OlsData {
+        coords: None,
         y: &y,
         ..data.clone()
     };
@@ -251,6 +252,7 @@ pub fn fit_glm(
             w[i] = user_w(i) * wi;
         }
         let step = OlsData {
+            coords: None,
             y: &z,
             weights: Some(&w),
             ..data.clone()

@@ -54,6 +54,7 @@ pub fn fit_iv(
     all.extend(iv.endogenous.iter().cloned());
     all.extend(iv.instruments.iter().cloned());
     let prep_data = OlsData {
+        coords: None,
         x: all,
         ..iv.data.clone()
     };

@@ -5,6 +5,8 @@
 
 pub mod bacon;
 pub mod bootstrap;
+/// Conley spatial HAC.
+pub mod conley;
 pub mod cs;
 pub mod demean;
 /// Why an estimation failed.
@@ -37,7 +39,7 @@ pub use cs::{
 };
 pub use error::EstimationError;
 pub use imputation::{imputation, Imputation};
-pub use model::{GDf, KFixef, OlsData, OlsOptions, Ssc, VcovKind};
+pub use model::{ConleyKernel, GDf, KFixef, OlsData, OlsOptions, Ssc, VcovKind};
 pub use ols::fit;
 pub use placebo::{placebo, PanelIds, Placebo, PlaceboMode};
 pub use prep::{factorize_f64, MISSING};

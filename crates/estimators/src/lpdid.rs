@@ -107,6 +107,7 @@ pub fn lpdid(
             .for_each(|(d, t)| *d = if t.is_nan() { f64::NAN } else { *d });
         let weights = reweight.then(|| equal_weights(inp.periods.1, &dy, &td));
         let data = OlsData {
+            coords: None,
             y_name: inp.y_name.to_string(),
             y: &dy,
             x: vec![("treat_diff".into(), &td)],

@@ -50,7 +50,7 @@ pub enum GDf {
     Min,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 /// The variance-covariance estimator.
 pub enum VcovKind {
@@ -73,6 +73,29 @@ pub enum VcovKind {
         /// Bandwidth in periods.
         lag: Option<u32>,
     },
+    /// Conley (1999) spatial HAC: scores of rows within `cutoff_km` of each other (great-circle
+    /// distance) correlated with the kernel's weight, within each period when the data have
+    /// periods; with `lag`, also each unit's own scores over `lag` periods (Bartlett), as R's
+    /// conleyreg. Its code columns are the unit and the period (coded in time order), when
+    /// the data have them.
+    Conley {
+        /// Distance beyond which rows are uncorrelated, in km.
+        cutoff_km: f64,
+        /// The spatial kernel.
+        kernel: ConleyKernel,
+        /// Serial bandwidth in periods (0: within-period correlation only).
+        lag: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+/// The spatial kernel of Conley standard errors, on distance over the cutoff.
+pub enum ConleyKernel {
+    /// 1 - d/cutoff within the cutoff (conleyreg's default).
+    Bartlett,
+    /// 1 within the cutoff (fixest's).
+    Uniform,
 }
 
 impl VcovKind {
@@ -81,15 +104,19 @@ impl VcovKind {
     pub fn uses_codes(self) -> bool {
         matches!(
             self,
-            VcovKind::Cluster | VcovKind::DriscollKraay { .. } | VcovKind::NeweyWest { .. }
+            VcovKind::Cluster
+                | VcovKind::DriscollKraay { .. }
+                | VcovKind::NeweyWest { .. }
+                | VcovKind::Conley { .. }
         )
     }
 
-    /// Whether this is a panel HAC estimator.
+    /// Whether this is a HAC estimator (panel or spatial): its code columns are the panel's
+    /// unit and period, the period (the last) coded in time order; it takes no clusters.
     pub fn is_hac(self) -> bool {
         matches!(
             self,
-            VcovKind::DriscollKraay { .. } | VcovKind::NeweyWest { .. }
+            VcovKind::DriscollKraay { .. } | VcovKind::NeweyWest { .. } | VcovKind::Conley { .. }
         )
     }
 }
@@ -146,4 +173,6 @@ pub struct OlsData<'a> {
     pub weights: Option<&'a [f64]>,
     /// Cluster variables by name, as codes (one, or two for two-way clustering).
     pub clusters: Vec<(String, &'a [u32])>,
+    /// Latitude and longitude in degrees (Conley errors only), NaN for missing.
+    pub coords: Option<(&'a [f64], &'a [f64])>,
 }

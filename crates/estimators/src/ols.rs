@@ -59,6 +59,8 @@ pub struct Prepared<'a> {
     fe: FeStructure<'a>,
     nested: Vec<bool>,
     clusters: Vec<ClusterInput<'a>>,
+    /// Latitude and longitude on the sample (Conley errors).
+    coords: Option<(Vec<f64>, Vec<f64>)>,
     dispersion: Option<f64>,
 }
 
@@ -121,12 +123,27 @@ impl<'a> Prepared<'a> {
         if let Some(w) = data.weights {
             numeric.push(w);
         }
+        let conley = matches!(opts.vcov, VcovKind::Conley { .. });
+        match data.coords {
+            // Rows without coordinates are missing for a Conley vcov.
+            Some((lat, lon)) if conley => {
+                check("latitude", lat.len())?;
+                check("longitude", lon.len())?;
+                numeric.extend([lat, lon]);
+            }
+            None if conley => {
+                return Err(EstimationError::Invalid(
+                    "Conley standard errors need each row's latitude and longitude".into(),
+                ))
+            }
+            _ => {}
+        }
         let fe_cols: Vec<&[u32]> = data.fe.iter().map(|(_, c)| *c).collect();
         let mut code_cols = fe_cols.clone();
         if opts.vcov.uses_codes() {
             code_cols.extend(data.clusters.iter().map(|(_, c)| *c));
         }
-        if opts.vcov.is_hac() && data.clusters.is_empty() {
+        if opts.vcov.is_hac() && !conley && data.clusters.is_empty() {
             return Err(EstimationError::Invalid(
                 "panel HAC standard errors need the panel's period (and unit)".into(),
             ));
@@ -202,6 +219,12 @@ impl<'a> Prepared<'a> {
             .map(|((c, &g), name)| vcov::fe_nested_in_clusters(name, c, g, &clusters))
             .collect();
         let fe = FeStructure::new(fe_codes, fe_levels.clone(), weights.clone());
+        let coords = data.coords.filter(|_| conley).map(|(lat, lon)| {
+            (
+                subset(lat, &rows, all_rows).into_owned(),
+                subset(lon, &rows, all_rows).into_owned(),
+            )
+        });
         Ok(Prepared {
             opts,
             rows,
@@ -215,6 +238,7 @@ impl<'a> Prepared<'a> {
             fe_names,
             fe,
             nested,
+            coords,
             clusters,
             dispersion: None,
         })
@@ -397,6 +421,10 @@ impl<'a> Prepared<'a> {
             level: opts.level,
             has_intercept: !has_fe,
             dispersion: self.dispersion,
+            coords: self
+                .coords
+                .as_ref()
+                .map(|(a, b)| (a.as_slice(), b.as_slice())),
             normal: self.dispersion.is_some(),
         })?;
 
@@ -470,6 +498,16 @@ impl<'a> Prepared<'a> {
                     },
                     VcovKind::DriscollKraay { lag } => Inference::DriscollKraay { lag: used(lag) },
                     VcovKind::NeweyWest { lag } => Inference::NeweyWest { lag: used(lag) },
+                    VcovKind::Conley {
+                        cutoff_km,
+                        kernel,
+                        lag,
+                    } => Inference::Conley {
+                        cutoff_km,
+                        kernel,
+                        lag,
+                        by_period: !self.clusters.is_empty(),
+                    },
                 }
             },
             n_clusters: if self.opts.vcov.is_hac() {
@@ -572,6 +610,7 @@ pub fn twfe(
     cluster: Option<(&str, &[u32])>,
 ) -> Result<OlsResult, EstimationError> {
     let data = OlsData {
+        coords: None,
         y_name: outcome.to_string(),
         y,
         x: vec![("treat_post".into(), d)],

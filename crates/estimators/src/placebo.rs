@@ -192,6 +192,7 @@ pub fn placebo(
     };
     let y = masked(data.y);
     let base = OlsData {
+        coords: None,
         y: &y,
         ..data.clone()
     };

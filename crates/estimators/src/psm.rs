@@ -331,6 +331,7 @@ pub fn psm_did(
         })
         .collect();
     let d = OlsData {
+        coords: None,
         weights: Some(&w),
         ..data.clone()
     };

@@ -141,7 +141,7 @@ pub struct Wald {
 /// How a fit's standard errors were computed. Set by the estimator that computed them and
 /// rendered by the report (notes, curve choices) from the type: nothing is parsed back from
 /// text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Inference {
     /// Homoskedastic.
@@ -163,6 +163,18 @@ pub enum Inference {
         /// The bandwidth used, in periods.
         lag: u32,
     },
+    /// Conley spatial HAC: rows within `cutoff_km` correlated with the kernel's weight.
+    Conley {
+        /// Distance cutoff in km.
+        cutoff_km: f64,
+        /// Spatial kernel.
+        kernel: crate::model::ConleyKernel,
+        /// Serial bandwidth in periods (0: none).
+        lag: u32,
+        /// Whether the spatial correlation runs within periods (data with periods) rather
+        /// than across all rows.
+        by_period: bool,
+    },
     /// From the estimator's influence function with each observation independent (a robust-DID
     /// estimator on repeated cross-sections without a cluster).
     InfluenceFunction,
@@ -178,6 +190,7 @@ impl Inference {
             Inference::Cluster { .. } => "cluster".into(),
             Inference::DriscollKraay { lag } => format!("driscoll_kraay({lag})"),
             Inference::NeweyWest { lag } => format!("newey_west({lag})"),
+            Inference::Conley { cutoff_km, .. } => format!("conley({cutoff_km})"),
             Inference::InfluenceFunction => "influence_function".into(),
         }
     }

@@ -46,6 +46,8 @@ pub struct VcovInput<'a> {
     pub has_intercept: bool,
     /// A known dispersion for the iid vcov (1 for Poisson); `None`: estimated from residuals.
     pub dispersion: Option<f64>,
+    /// Latitude and longitude of each row, degrees (Conley errors).
+    pub coords: Option<(&'a [f64], &'a [f64])>,
     /// z statistics, p-values and intervals from the standard normal (a GLM with known
     /// dispersion: Poisson, logit), as fixest; otherwise the t distribution with `df_t`.
     pub normal: bool,
@@ -279,6 +281,34 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
                 sandwich(inp.bread, &meat) * faer::Scale(adj(false) * g_adj),
                 tf - 1.0,
             )
+        }
+        VcovKind::Conley {
+            cutoff_km,
+            kernel,
+            lag,
+        } => {
+            let (lat, lon) = inp.coords.ok_or_else(|| {
+                EstimationError::Invalid("Conley errors need each row's coordinates".into())
+            })?;
+            // The code columns, when the data have them: [unit, period] or [period].
+            let periods = inp.clusters.last().map(|c| (&*c.codes, c.groups));
+            let units = match inp.clusters {
+                [u, _] => Some((&*u.codes, u.groups)),
+                _ => None,
+            };
+            let meat = crate::conley::meat(&crate::conley::ConleyInput {
+                x: inp.x,
+                u: inp.u,
+                lat,
+                lon,
+                periods,
+                units,
+                cutoff_km,
+                kernel,
+                lag,
+            });
+            // No small-sample factor (R's conleyreg has none); t with N - K df.
+            (sandwich(inp.bread, &meat), nf - dk as f64)
         }
     };
 

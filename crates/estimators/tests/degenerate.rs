@@ -4,6 +4,7 @@ use estimators::{fit, EstimationError, OlsData, OlsOptions, VcovKind, MISSING};
 
 fn data<'a>(y: &'a [f64], x: &'a [f64], fe: &'a [u32], cl: &'a [u32]) -> OlsData<'a> {
     OlsData {
+        coords: None,
         y_name: "y".into(),
         y,
         x: vec![("x".into(), x)],
@@ -100,6 +101,7 @@ fn more_parameters_than_observations() {
     let x1 = [1.0, 0.0, 2.0];
     let x2 = [0.0, 1.0, 5.0];
     let d = OlsData {
+        coords: None,
         y_name: "y".into(),
         y: &y,
         x: vec![("x1".into(), &x1), ("x2".into(), &x2)],

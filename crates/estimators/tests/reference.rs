@@ -103,6 +103,7 @@ fn ols_matches_pyfixest() {
             }
         }
         let data = OlsData {
+            coords: None,
             y_name: lhs.trim().into(),
             y: &f.num[lhs.trim()],
             x: xs

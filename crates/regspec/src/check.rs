@@ -232,6 +232,28 @@ fn complete(m: &mut PlannedModel, view: &PanelView) -> Result<(), (&'static str,
             Some((u, t)) => m.cluster = vec![u.to_string(), t.to_string()],
             None => return Err(("vcov", format!("Newey-West errors follow each unit over time and need a panel: declare `unit` and `time` under `data:` in regspec.yaml; this dataset is {shape}"))),
         },
+        // Spatial correlation within each period when the data have periods; a serial lag
+        // follows units over time.
+        estimators::VcovKind::Conley { lag, .. } => {
+            m.cluster = match (panel.panel_keys(), &panel.time) {
+                (Some((u, t)), _) => vec![u.to_string(), t.to_string()],
+                (None, Some(t)) if lag == 0 => vec![t.clone()],
+                (None, _) if lag == 0 => Vec::new(),
+                (None, _) => return Err(("vcov", format!("a Conley `lag` follows each unit over time and needs a panel: declare `unit` and `time` under `data:` in regspec.yaml, or remove `lag`; this dataset is {shape}"))),
+            };
+            if m.coordinates.is_empty() {
+                let find = |names: &[&str]| {
+                    names
+                        .iter()
+                        .find(|n| view.has(n))
+                        .map(|n| n.to_string())
+                };
+                match (find(&["lat", "latitude"]), find(&["lon", "lng", "longitude"])) {
+                    (Some(lat), Some(lon)) => m.coordinates = vec![lat, lon],
+                    _ => return Err(("vcov", "Conley errors need each row's coordinates: the data have no columns named lat/latitude and lon/lng/longitude; name them, as in `conley(500, lat = <column>, lon = <column>)`".into())),
+                }
+            }
+        }
         _ => {}
     }
     let unit = panel.unit.as_ref().or(panel.group.as_ref());
@@ -411,6 +433,9 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
     for c in &m.cluster {
         term("cluster", c, false);
     }
+    for c in &m.coordinates {
+        term("vcov", c, true);
+    }
     if let Some(w) = &m.weights {
         term("weights", w, true);
         if view.check_term(w, true).is_ok() {
@@ -423,6 +448,28 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
                     "weights",
                     format!(
                         "`weights: {w}` is negative ({}) for {}: weights must be non-negative",
+                        values[i],
+                        view.describe_row(rows[i])
+                    ),
+                ));
+            }
+        }
+    }
+    for (c, range) in m.coordinates.iter().zip([90.0, 360.0]) {
+        if view.check_term(c, true).is_ok() {
+            // Degrees, as a reader of a map writes them: a projected coordinate in metres is
+            // not a latitude.
+            let rows = view.select(None);
+            let values = view.numeric(c, &rows);
+            let low = if range == 90.0 { -90.0 } else { -180.0 };
+            if let Some(i) = values
+                .iter()
+                .position(|v| v.is_finite() && !(low..=range).contains(v))
+            {
+                out.push(here(
+                    "vcov",
+                    format!(
+                        "coordinate `{c}` is {} for {}: Conley errors take latitude in [-90, 90] and longitude in [-180, 360] degrees",
                         values[i],
                         view.describe_row(rows[i])
                     ),

@@ -449,6 +449,8 @@ pub struct ModelFrame<'a> {
     pub cluster: Vec<(String, Shared<'a, u32>)>,
     /// Weights on those rows.
     pub weights: Option<Shared<'a, f64>>,
+    /// Latitude and longitude on those rows (Conley errors).
+    pub coords: Option<(Shared<'a, f64>, Shared<'a, f64>)>,
 }
 
 impl<'a> ModelFrame<'a> {
@@ -492,6 +494,13 @@ impl<'a> ModelFrame<'a> {
                 .collect(),
             cluster: view.cluster_codes(m, &rows),
             weights: m.weights.as_ref().map(|w| view.numeric_shared(w, &rows)),
+            coords: match m.coordinates.as_slice() {
+                [lat, lon] => Some((
+                    view.numeric_shared(lat, &rows),
+                    view.numeric_shared(lon, &rows),
+                )),
+                _ => None,
+            },
             rows,
         })
     }
@@ -512,6 +521,10 @@ impl<'a> ModelFrame<'a> {
                 .map(|(n, v)| (n.clone(), v.as_slice()))
                 .collect(),
             weights: self.weights.as_deref(),
+            coords: self
+                .coords
+                .as_ref()
+                .map(|(lat, lon)| (lat.as_slice(), lon.as_slice())),
             clusters: self
                 .cluster
                 .iter()

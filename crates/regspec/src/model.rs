@@ -59,6 +59,9 @@ pub struct PlannedModel {
     /// A dropped treatment is a warning instead of an error (absent from the hash when false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_dropped_treatment: bool,
+    /// Latitude and longitude columns of a Conley vcov (absent from the hash otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coordinates: Vec<String>,
     /// The cache key of the model as written (before the data completes it): lets a rerun
     /// find its results without reading the data.
     #[serde(skip)]
@@ -92,6 +95,7 @@ impl PlannedModel {
         for f in self.fe.iter().chain(&self.cluster) {
             out.extend(f.split('^').map(str::to_string));
         }
+        out.extend(self.coordinates.iter().cloned());
         out.extend(self.weights.clone());
         out.dedup();
         out

@@ -40,6 +40,82 @@ fn hac(v: &str) -> Option<Result<VcovKind, String>> {
     }))
 }
 
+/// Conley spatial errors as written: `conley(500)` (cutoff in km, Bartlett kernel), with
+/// optional `kernel = bartlett | uniform`, `lag = <periods>` (each unit's serial correlation)
+/// and `lat = <column>`, `lon = <column>` (default: columns named lat/latitude and
+/// lon/lng/longitude, found when the data are read). `None` when not a Conley vcov; else the
+/// vcov and the coordinate columns named (empty: to be found).
+fn conley(v: &str) -> Option<Result<(VcovKind, Vec<String>), String>> {
+    let rest = v.trim().strip_prefix("conley")?.trim();
+    let usage = "write it as `conley(<cutoff in km>)`, optionally with `kernel = bartlett | uniform`, `lag = <periods>`, `lat = <column>` and `lon = <column>`, as in `conley(500, kernel = uniform, lat = latitude, lon = longitude)`";
+    let Some(args) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else {
+        return Some(Err(format!(
+            "vcov `{v}`: Conley errors need a distance cutoff; {usage}"
+        )));
+    };
+    let mut parts = args.split(',').map(str::trim);
+    let cutoff = parts.next().unwrap_or_default();
+    let cutoff_km = match cutoff.trim_end_matches("km").trim().parse::<f64>() {
+        Ok(c) if c.is_finite() && c > 0.0 && c <= 20_100.0 => c,
+        _ => {
+            return Some(Err(format!(
+                "vcov `{v}`: the cutoff `{cutoff}` is not a distance in km between 0 and 20,100 (half the Earth's circumference); {usage}"
+            )))
+        }
+    };
+    let (mut kernel, mut lag, mut coords) = (estimators::ConleyKernel::Bartlett, 0, [None, None]);
+    for p in parts {
+        let Some((key, value)) = p.split_once('=').map(|(k, v)| (k.trim(), v.trim())) else {
+            return Some(Err(format!(
+                "vcov `{v}`: `{p}` is not `name = value`; {usage}"
+            )));
+        };
+        match key {
+            "kernel" => {
+                kernel = match value {
+                    "bartlett" => estimators::ConleyKernel::Bartlett,
+                    "uniform" => estimators::ConleyKernel::Uniform,
+                    _ => {
+                        return Some(Err(format!(
+                            "vcov `{v}`: unknown kernel `{value}`; use bartlett or uniform"
+                        )))
+                    }
+                }
+            }
+            "lag" => match value.parse::<u32>() {
+                Ok(l) if i64::from(l) <= crate::limits::get().event_periods => lag = l,
+                _ => {
+                    return Some(Err(format!(
+                        "vcov `{v}`: the lag must be a whole number of periods, at most {}",
+                        crate::limits::get().event_periods
+                    )))
+                }
+            },
+            "lat" | "lon" => coords[usize::from(key == "lon")] = Some(value.to_string()),
+            _ => {
+                return Some(Err(format!(
+                    "vcov `{v}`: unknown Conley option `{key}`; {usage}"
+                )))
+            }
+        }
+    }
+    let coordinates = match coords {
+        [Some(lat), Some(lon)] => vec![lat, lon],
+        [None, None] => Vec::new(),
+        _ => return Some(Err(format!(
+            "vcov `{v}`: name both coordinates, `lat = <column>` and `lon = <column>`, or neither"
+        ))),
+    };
+    Some(Ok((
+        VcovKind::Conley {
+            cutoff_km,
+            kernel,
+            lag,
+        },
+        coordinates,
+    )))
+}
+
 /// Splits `y ~ a + b:c | f1 + f2^f3` into (outcome, regressors, fe).
 pub fn parse_formula(f: &str) -> Result<(String, Vec<String>, Vec<String>), String> {
     let (y, x, fe, _) = parse_formula_iv(f)?;
@@ -345,18 +421,23 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
         ));
     }
     let cluster = m.cluster.as_ref().map(|c| c.to_vec()).unwrap_or_default();
+    let mut coordinates = Vec::new();
     let vcov = match m.vcov.as_deref() {
         None if cluster.is_empty() => VcovKind::Iid,
         None | Some("cluster") | Some("CR1") => VcovKind::Cluster,
         Some("iid") => VcovKind::Iid,
         Some("hetero") | Some("HC1") | Some("robust") => VcovKind::Hetero,
-        Some(other) => match hac(other) {
-            Some(Ok(v)) => v,
-            Some(Err(e)) => return Err(err(Some("vcov"), e)),
-            None => {
+        Some(other) => match (hac(other), conley(other)) {
+            (Some(Ok(v)), _) => v,
+            (_, Some(Ok((v, c)))) => {
+                coordinates = c;
+                v
+            }
+            (Some(Err(e)), _) | (_, Some(Err(e))) => return Err(err(Some("vcov"), e)),
+            (None, None) => {
                 return Err(err(
                     Some("vcov"),
-                    format!("unknown vcov `{other}`; use iid, hetero (also: robust, HC1), cluster, driscoll_kraay (DK) or newey_west (NW), with a lag as in `DK(2)`"),
+                    format!("unknown vcov `{other}`; use iid, hetero (also: robust, HC1), cluster, driscoll_kraay (DK) or newey_west (NW) with a lag as in `DK(2)`, or conley with a cutoff in km as in `conley(500)`"),
                 ))
             }
         },
@@ -372,6 +453,18 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
         ));
     }
     if let Some(written) = m.vcov.as_deref() {
+        if matches!(vcov, VcovKind::Conley { .. }) && !exec.honours_vcov(vcov) {
+            return Err(err(
+                Some("vcov"),
+                format!("Conley errors here are for linear models (OLS, IV, event studies, Sun-Abraham); `{estimator}` cannot honour `vcov: {written}`: remove `vcov` or use `estimator: ols`"),
+            ));
+        }
+        if matches!(vcov, VcovKind::Conley { .. }) && m.ssc.is_some() {
+            return Err(err(
+                Some("ssc"),
+                format!("Conley errors take no small-sample correction (as R's conleyreg); `ssc` would be ignored with `vcov: {written}`: remove `ssc`"),
+            ));
+        }
         if !exec.honours_vcov(vcov) {
             return Err(err(
                 Some("vcov"),
@@ -407,7 +500,7 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
     if vcov.is_hac() && !cluster.is_empty() {
         return Err(err(
             Some("cluster"),
-            "panel HAC standard errors use the panel's unit and period, not a cluster: remove `cluster`".into(),
+            "HAC standard errors (panel or spatial) use the data's unit and period, not a cluster: remove `cluster` (`cluster: []` when it comes from `defaults`)".into(),
         ));
     }
     if vcov == VcovKind::Cluster && cluster.is_empty() {
@@ -450,6 +543,7 @@ fn plan_model(ls: &LoadedSpec, m: &ModelSpec) -> Result<Vec<PlannedModel>, Diagn
             demean,
             panel: m.panel.clone(),
             allow_dropped_treatment: m.allow_dropped_treatment.unwrap_or(false),
+            coordinates: coordinates.clone(),
             endogenous: endogenous.clone(),
             instruments: instruments.clone(),
             key: String::new(),

@@ -10,6 +10,11 @@ impl Estimator for EventStudyTwfe {
         "event_study"
     }
 
+    /// Every vcov, Conley's included: the model is estimated from the frame.
+    fn honours_vcov(&self, _vcov: estimators::VcovKind) -> bool {
+        true
+    }
+
     fn display_name(&self) -> Option<&'static str> {
         Some("TWFE event study")
     }

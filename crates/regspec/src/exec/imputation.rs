@@ -160,6 +160,7 @@ fn imputation(view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras),
             .map(|(v, r)| if r.is_none() { *v } else { f64::NAN })
             .collect();
         let pdata = estimators::OlsData {
+            coords: None,
             y_name: m.outcome.clone(),
             y: &y_untreated,
             x: lead_cols

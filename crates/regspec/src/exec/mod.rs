@@ -66,8 +66,10 @@ pub trait Estimator: Sync {
     /// Whether the estimator computes its standard errors as `vcov` says. An estimator with its
     /// own inference (an influence function, by unit or summed within `cluster:`) says false
     /// for what it cannot do, and a spec that writes such a `vcov` is refused, not ignored.
-    fn honours_vcov(&self, _vcov: estimators::VcovKind) -> bool {
-        true
+    /// Conley errors need the frame's coordinates ([`ModelFrame::data`]): only linear models
+    /// estimated from the frame say yes to them.
+    fn honours_vcov(&self, vcov: estimators::VcovKind) -> bool {
+        !matches!(vcov, estimators::VcovKind::Conley { .. })
     }
     /// Models with the same group may share work (see [`share_key`]); `None`: estimated alone.
     fn share_group(&self, _m: &PlannedModel) -> Option<String> {
@@ -320,6 +322,7 @@ pub fn estimate_shared(
         .collect();
     let col = |t: &str| terms.iter().position(|x| x == t).unwrap_or(0);
     let data = estimators::OlsData {
+        coords: None,
         y_name: m0.outcome.clone(),
         y: &cols[col(&m0.outcome)],
         x: terms

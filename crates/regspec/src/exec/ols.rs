@@ -10,6 +10,11 @@ impl Estimator for Ols {
         "ols"
     }
 
+    /// Every vcov, Conley's included: the model is estimated from the frame.
+    fn honours_vcov(&self, _vcov: estimators::VcovKind) -> bool {
+        true
+    }
+
     /// The wild bootstrap resamples OLS scores: an IV model (`y ~ x | d ~ z`) is refused it
     /// here, before anything runs.
     fn check(&self, m: &PlannedModel) -> Result<Vec<String>, String> {
@@ -20,7 +25,11 @@ impl Estimator for Ols {
                 m.instruments.join(", ")
             ));
         }
-        bootstrap_options(m).map(|_| vec![])
+        let bo = bootstrap_options(m)?;
+        if bo.is_some() && matches!(m.vcov, estimators::VcovKind::Conley { .. }) {
+            return Err("the wild cluster bootstrap resamples clusters; with Conley errors there are none: remove `wild_bootstrap` or the Conley `vcov`".into());
+        }
+        Ok(vec![])
     }
 
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
@@ -41,7 +50,8 @@ impl Estimator for Ols {
     /// OLS models with the same sample filter, FE, clusters, weights and inference options
     /// (and no bootstrap) share the sample preparation and every demeaned column.
     fn share_group(&self, m: &PlannedModel) -> Option<String> {
-        if !m.options.is_empty() || !m.instruments.is_empty() {
+        // Conley errors read coordinates the shared preparation does not carry.
+        if !m.options.is_empty() || !m.instruments.is_empty() || !m.coordinates.is_empty() {
             return None;
         }
         let ssc = serde_json::to_string(&m.ssc).unwrap_or_default();

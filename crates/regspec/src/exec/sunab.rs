@@ -28,6 +28,11 @@ impl Estimator for SunAbraham {
         "sun_abraham"
     }
 
+    /// Every vcov, Conley's included: the model is estimated from the frame.
+    fn honours_vcov(&self, _vcov: estimators::VcovKind) -> bool {
+        true
+    }
+
     fn display_name(&self) -> Option<&'static str> {
         Some("Sun-Abraham")
     }

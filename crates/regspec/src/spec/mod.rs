@@ -55,7 +55,8 @@ pub struct ModelSpec {
     pub fe: Option<Vec<String>>,
     /// One or two cluster variables.
     pub cluster: Option<OneOrMany>,
-    /// iid | hetero | cluster (default: cluster when `cluster` is set, else iid).
+    /// iid | hetero | cluster (default: cluster when `cluster` is set, else iid) | DK(lag) |
+    /// NW(lag) | conley(cutoff_km, kernel = .., lag = .., lat = .., lon = ..).
     pub vcov: Option<String>,
     /// A filter expression over panel columns.
     pub sample: Option<String>,

@@ -44,6 +44,24 @@ fn vcov_note(t: &TableRecord, m: &ModelRecord) -> String {
         Inference::NeweyWest { lag } => {
             format!("Newey-West within units, Bartlett kernel over {lag} period(s)")
         }
+        Inference::Conley {
+            cutoff_km,
+            kernel,
+            lag,
+            by_period,
+        } => {
+            let kernel = match kernel {
+                estimators::ConleyKernel::Bartlett => "Bartlett",
+                estimators::ConleyKernel::Uniform => "uniform",
+            };
+            let within = if *by_period { " within periods" } else { "" };
+            let serial = if *lag > 0 {
+                format!(", and within units over {lag} period(s) (Bartlett)")
+            } else {
+                String::new()
+            };
+            format!("Conley spatial HAC, {kernel} kernel up to {cutoff_km} km{within}{serial}")
+        }
         Inference::InfluenceFunction => {
             "from the influence function, each observation independent".into()
         }
