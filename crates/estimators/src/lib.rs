@@ -28,6 +28,8 @@ pub mod ppml;
 pub mod prep;
 pub mod psm;
 pub mod result;
+/// Synthetic difference-in-differences.
+pub mod sdid;
 pub mod sunab;
 pub mod vcov;
 
