@@ -17,13 +17,16 @@ convergence at 1e-5 sigma), for
 The Frank-Wolfe weights are iterative: both implementations run the same steps and stopping
 rule, so they agree to rounding; the tests use 1e-8 relative.
 
-Also run, when the throwaway virtualenv /tmp/synth with `synthdid==0.10.1` exists (its pins,
-numpy 1.23 and pandas 1.5, cannot share requirements.txt; see requirements-synthdid.txt): the
-`synthdid` package's ATT, for the record in `synthdid_package`.
+Also run, when the throwaway virtualenv at $SYNTHDID_PYTHON (default /tmp/synth/bin/python;
+regenerate.sh makes one) with `synthdid==0.10.1` exists (its pins,
+numpy 1.23 and pandas 1.5, cannot share requirements.txt: requirements-synthdid.txt): the
+`synthdid` package's ATT (its unrounded `att_info`), recorded in `synthdid_package` and checked
+against diff-diff's here.
 
     /tmp/ref/bin/python tests/reference/make_sdid_reference.py
 """
 import json
+import os
 import pathlib
 import subprocess
 import warnings
@@ -83,25 +86,25 @@ for y in ["homic", "hosic"]:
     }
 
 # The synthdid package (a port of R's synthdid), in its own virtualenv when there is one.
-synth = pathlib.Path("/tmp/synth/bin/python")
+synth = pathlib.Path(os.environ.get("SYNTHDID_PYTHON", "/tmp/synth/bin/python"))
 if synth.exists():
     code = (
-        "import json,sys,pandas as pd\n"
-        "from synthdid.model import SynthDID\n"
+        "import json,pandas as pd\n"
+        "from synthdid.synthdid import Synthdid\n"
         f"df=pd.read_csv('{root / 'data/demo_panel.csv'}')\n"
-        "df=df[df.sign_year.isna()|(df.sign_year==2015)|(df.sign_year>2018)]\n"
+        "df=df[df.sign_year.isna()|(df.sign_year==2015)|(df.sign_year>2018)].copy()\n"
+        "df['d']=((df.sign_year==2015)&(df.year>=2015)).astype(int)\n"
         "res={}\n"
         "for y in ['homic','hosic']:\n"
-        "  w=df.pivot(index='year',columns='iso3',values=y)\n"
-        "  tr=sorted(df.loc[df.sign_year==2015,'iso3'].unique())\n"
-        "  m=SynthDID(w,list(range(2008,2015)),list(range(2015,2019)),tr)\n"
-        "  m.fit(zeta_type='base')\n"
-        "  res[y]=float(m.hat_tau(model='sdid'))\n"
+        "  m=Synthdid(df,unit='iso3',time='year',treatment='d',outcome=y).fit()\n"
+        "  res[y]=float(m.att_info.att_time.iloc[0])\n"
         "print(json.dumps(res))\n"
     )
     r = subprocess.run([str(synth), "-c", code], capture_output=True, text=True)
     if r.returncode == 0:
         out["synthdid_package"] = json.loads(r.stdout.strip().splitlines()[-1])
+        for y, att in out["synthdid_package"].items():
+            assert abs(att - out[y]["att"]) <= 1e-8 * abs(att), (y, att, out[y]["att"])
     else:
         out["synthdid_package_error"] = r.stderr.strip().splitlines()[-1]
 

@@ -26,6 +26,14 @@ for f in "${scripts[@]}"; do
     fi
     echo "== $f (honest virtualenv)"
     "$VENVS/hd/bin/python" "$f"
+  elif [ "$f" = tests/reference/make_sdid_reference.py ]; then
+    # The synthdid package, a second implementation checked by the script, has its own pins.
+    if [ ! -x "$VENVS/synth/bin/python" ]; then
+      "$PY" -m venv "$VENVS/synth"
+      "$VENVS/synth/bin/pip" install -q -r tests/reference/requirements-synthdid.txt
+    fi
+    echo "== $f"
+    SYNTHDID_PYTHON="$VENVS/synth/bin/python" "$VENVS/ref/bin/python" "$f"
   else
     echo "== $f"
     "$VENVS/ref/bin/python" "$f"

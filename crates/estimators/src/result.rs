@@ -175,6 +175,13 @@ pub enum Inference {
         /// than across all rows.
         by_period: bool,
     },
+    /// From placebo assignments among the controls (synthetic DID).
+    Placebo {
+        /// Placebo draws.
+        draws: usize,
+    },
+    /// Leave-one-unit-out jackknife (synthetic DID).
+    Jackknife,
     /// From the estimator's influence function with each observation independent (a robust-DID
     /// estimator on repeated cross-sections without a cluster).
     InfluenceFunction,
@@ -191,6 +198,8 @@ impl Inference {
             Inference::DriscollKraay { lag } => format!("driscoll_kraay({lag})"),
             Inference::NeweyWest { lag } => format!("newey_west({lag})"),
             Inference::Conley { cutoff_km, .. } => format!("conley({cutoff_km})"),
+            Inference::Placebo { .. } => "placebo".into(),
+            Inference::Jackknife => "jackknife".into(),
             Inference::InfluenceFunction => "influence_function".into(),
         }
     }

@@ -115,7 +115,13 @@ fn sparsify(v: &[f64]) -> Vec<f64> {
 /// Frank-Wolfe on the simplex for min ζ² ||x||² + ||A x - b||² / N, where the rows of `m`
 /// are [A | b] (N rows, the last column the target), centred by column first (the
 /// intercept). Stops when the objective falls by less than `min_decrease²` in a step.
-fn fw(m: &[Vec<f64>], zeta: f64, init: Option<Vec<f64>>, min_decrease: f64, steps: usize) -> Vec<f64> {
+fn fw(
+    m: &[Vec<f64>],
+    zeta: f64,
+    init: Option<Vec<f64>>,
+    min_decrease: f64,
+    steps: usize,
+) -> Vec<f64> {
     let n = m.len();
     let k = m[0].len() - 1;
     if k == 0 {
@@ -146,10 +152,10 @@ fn fw(m: &[Vec<f64>], zeta: f64, init: Option<Vec<f64>>, min_decrease: f64, step
                     + eta * x[j]
             })
             .collect();
-        let i = half_grad
-            .iter()
-            .enumerate()
-            .fold(0, |best, (j, g)| if *g < half_grad[best] { j } else { best });
+        let i = half_grad.iter().enumerate().fold(
+            0,
+            |best, (j, g)| if *g < half_grad[best] { j } else { best },
+        );
         let mut d: Vec<f64> = x.iter().map(|v| -v).collect();
         d[i] += 1.0;
         if d.iter().any(|v| v.abs() > 1e-8) {
@@ -352,7 +358,8 @@ pub fn sdid(
                 out.push(b.tau(&w, &lambda));
             }
             for k in 0..n1 {
-                let treated: Vec<&[f64]> = (n0..n).filter(|&i| i != n0 + k).map(|i| rows[i]).collect();
+                let treated: Vec<&[f64]> =
+                    (n0..n).filter(|&i| i != n0 + k).map(|i| rows[i]).collect();
                 let b = Blocks {
                     controls: blocks.controls.clone(),
                     treated_mean: column_mean(&treated),
@@ -434,6 +441,13 @@ impl Sdid {
             }],
             vcov: vec![vec![self.std_error * self.std_error]],
             normal_inference: true,
+            inference: match self.se {
+                SdidSe::Placebo { .. } => crate::result::Inference::Placebo {
+                    draws: self.replicates.len(),
+                },
+                SdidSe::Jackknife => crate::result::Inference::Jackknife,
+            },
+            n_clusters: Vec::new(),
             ..base.clone()
         }
         .without_fit_statistics()

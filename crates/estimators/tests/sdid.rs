@@ -32,10 +32,17 @@ fn sdid_matches_diff_diff() {
         };
         let jk = sdid(&inp, &SdidSe::Jackknife, None).unwrap();
         close(&format!("{y} att"), jk.att, r["att"].as_f64().unwrap());
-        close(&format!("{y} jackknife se"), jk.std_error, r["se_jackknife"].as_f64().unwrap());
+        close(
+            &format!("{y} jackknife se"),
+            jk.std_error,
+            r["se_jackknife"].as_f64().unwrap(),
+        );
         for (u, w) in controls.iter().zip(&jk.omega) {
             let reference = r["omega"][u.as_str().unwrap()].as_f64().unwrap();
-            assert!((w - reference).abs() <= 1e-8, "{y} omega {u}: {w} vs {reference}");
+            assert!(
+                (w - reference).abs() <= 1e-8,
+                "{y} omega {u}: {w} vs {reference}"
+            );
         }
         let lambda: Vec<f64> = r["lambda"]
             .as_object()
@@ -45,10 +52,25 @@ fn sdid_matches_diff_diff() {
             .collect();
         assert_eq!(lambda.len(), jk.lambda.len());
         for (ours, reference) in jk.lambda.iter().zip(&lambda) {
-            assert!((ours - reference).abs() <= 1e-8, "{y} lambda: {ours} vs {reference}");
+            assert!(
+                (ours - reference).abs() <= 1e-8,
+                "{y} lambda: {ours} vs {reference}"
+            );
         }
         let perms: Vec<Vec<usize>> = serde_json::from_value(r["permutations"].clone()).unwrap();
-        let pl = sdid(&inp, &SdidSe::Placebo { reps: perms.len(), seed: 0 }, Some(&perms)).unwrap();
-        close(&format!("{y} placebo se"), pl.std_error, r["se_placebo"].as_f64().unwrap());
+        let pl = sdid(
+            &inp,
+            &SdidSe::Placebo {
+                reps: perms.len(),
+                seed: 0,
+            },
+            Some(&perms),
+        )
+        .unwrap();
+        close(
+            &format!("{y} placebo se"),
+            pl.std_error,
+            r["se_placebo"].as_f64().unwrap(),
+        );
     }
 }

@@ -102,9 +102,11 @@ fn conley(v: &str) -> Option<Result<(VcovKind, Vec<String>), String>> {
     let coordinates = match coords {
         [Some(lat), Some(lon)] => vec![lat, lon],
         [None, None] => Vec::new(),
-        _ => return Some(Err(format!(
+        _ => {
+            return Some(Err(format!(
             "vcov `{v}`: name both coordinates, `lat = <column>` and `lon = <column>`, or neither"
-        ))),
+        )))
+        }
     };
     Some(Ok((
         VcovKind::Conley {

@@ -22,6 +22,7 @@ mod ols;
 mod placebo;
 mod ppml;
 mod psm;
+mod sdid;
 pub mod sensitivity;
 mod sunab;
 
@@ -131,6 +132,7 @@ pub const ESTIMATORS: &[&dyn Estimator] = &[
     &glm::PROBIT,
     &lpdid::LpDid,
     &etwfe::Etwfe,
+    &sdid::Sdid,
 ];
 
 /// A formula wrapped in a fixest estimation call: `fepois(...)` (PPML), `feols(...)` (OLS) or

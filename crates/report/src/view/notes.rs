@@ -62,6 +62,10 @@ fn vcov_note(t: &TableRecord, m: &ModelRecord) -> String {
             };
             format!("Conley spatial HAC, {kernel} kernel up to {cutoff_km} km{within}{serial}")
         }
+        Inference::Placebo { draws } => {
+            format!("from {draws} placebo assignments among the controls")
+        }
+        Inference::Jackknife => "jackknife, leaving out one unit at a time".into(),
         Inference::InfluenceFunction => {
             "from the influence function, each observation independent".into()
         }
