@@ -360,6 +360,8 @@ fn run_summary_and_list_are_readable() {
         !err.contains("[1/"),
         "no per-model chatter when piped: {err}"
     );
+    // Estimated afresh (the first run cached these four fits), so there is progress to show.
+    std::fs::remove_dir_all(dir.join("reports/.cache")).unwrap();
     let (ok, _, err) = regspec(&dir, &["run", "--verbose", "specs/baseline.yaml"]);
     assert!(ok && err.contains("[1/4]"), "{err}");
     let (ok, out, _) = regspec(&dir, &["list", "specs/baseline.yaml", "specs/lags.yaml"]);

@@ -8,6 +8,8 @@ pub mod bootstrap;
 /// Conley spatial HAC.
 pub mod conley;
 pub mod cs;
+/// de Chaisemartin-D'Haultfoeuille event studies.
+pub mod dcdh;
 pub mod demean;
 /// Why an estimation failed.
 pub mod error;

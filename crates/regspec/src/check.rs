@@ -8,6 +8,8 @@ use crate::plan::{self, PlannedModel};
 use crate::spec::{self, LoadedSpec};
 use std::path::Path;
 
+mod vcov;
+
 /// Loads and plans every file and checks the plan against the panel; returns the loaded
 /// files, the plan and every diagnostic.
 pub fn load_and_plan(
@@ -222,40 +224,7 @@ fn complete(m: &mut PlannedModel, view: &PanelView) -> Result<(), (&'static str,
     let needs = estimator.map_or(Needs::Rows, |e| e.needs());
     let panel = view.panel();
     let shape = panel.shape().describe();
-    // Panel HAC runs over the dataset's periods (and, for Newey-West, within its units).
-    match m.vcov {
-        estimators::VcovKind::DriscollKraay { .. } => match &panel.time {
-            Some(t) => m.cluster = vec![t.clone()],
-            None => return Err(("vcov", format!("Driscoll-Kraay errors are correlated across units within a period and need a time key: declare `time` under `data:` in regspec.yaml; this dataset is {shape}"))),
-        },
-        estimators::VcovKind::NeweyWest { .. } => match panel.panel_keys() {
-            Some((u, t)) => m.cluster = vec![u.to_string(), t.to_string()],
-            None => return Err(("vcov", format!("Newey-West errors follow each unit over time and need a panel: declare `unit` and `time` under `data:` in regspec.yaml; this dataset is {shape}"))),
-        },
-        // Spatial correlation within each period when the data have periods; a serial lag
-        // follows units over time.
-        estimators::VcovKind::Conley { lag, .. } => {
-            m.cluster = match (panel.panel_keys(), &panel.time) {
-                (Some((u, t)), _) => vec![u.to_string(), t.to_string()],
-                (None, Some(t)) if lag == 0 => vec![t.clone()],
-                (None, _) if lag == 0 => Vec::new(),
-                (None, _) => return Err(("vcov", format!("a Conley `lag` follows each unit over time and needs a panel: declare `unit` and `time` under `data:` in regspec.yaml, or remove `lag`; this dataset is {shape}"))),
-            };
-            if m.coordinates.is_empty() {
-                let find = |names: &[&str]| {
-                    names
-                        .iter()
-                        .find(|n| view.has(n))
-                        .map(|n| n.to_string())
-                };
-                match (find(&["lat", "latitude"]), find(&["lon", "lng", "longitude"])) {
-                    (Some(lat), Some(lon)) => m.coordinates = vec![lat, lon],
-                    _ => return Err(("vcov", "Conley errors need each row's coordinates: the data have no columns named lat/latitude and lon/lng/longitude; name them, as in `conley(500, lat = <column>, lon = <column>)`".into())),
-                }
-            }
-        }
-        _ => {}
-    }
+    vcov::complete(m, view)?;
     let unit = panel.unit.as_ref().or(panel.group.as_ref());
     let o = &mut m.options;
     let mut missing = Vec::new();
@@ -455,27 +424,8 @@ fn check_model(ls: &LoadedSpec, m: &PlannedModel, view: &PanelView) -> Vec<Diagn
             }
         }
     }
-    for (c, range) in m.coordinates.iter().zip([90.0, 360.0]) {
-        if view.check_term(c, true).is_ok() {
-            // Degrees, as a reader of a map writes them: a projected coordinate in metres is
-            // not a latitude.
-            let rows = view.select(None);
-            let values = view.numeric(c, &rows);
-            let low = if range == 90.0 { -90.0 } else { -180.0 };
-            if let Some(i) = values
-                .iter()
-                .position(|v| v.is_finite() && !(low..=range).contains(v))
-            {
-                out.push(here(
-                    "vcov",
-                    format!(
-                        "coordinate `{c}` is {} for {}: Conley errors take latitude in [-90, 90] and longitude in [-180, 360] degrees",
-                        values[i],
-                        view.describe_row(rows[i])
-                    ),
-                ));
-            }
-        }
+    for msg in vcov::coordinate_problems(m, view) {
+        out.push(here("vcov", msg));
     }
     // Everything the estimator reads from its options, validated before anything runs.
     let estimator = crate::exec::lookup(&m.estimator);

@@ -442,7 +442,11 @@ pub fn data_key(
             .ok()?
             .as_bytes(),
     );
-    for ls in loaded.iter().filter(|l| l.spec.data.as_deref() == name) {
+    // Only spec files that define variables: adding a table keeps every cached fit.
+    for ls in loaded
+        .iter()
+        .filter(|l| l.spec.data.as_deref() == name && !l.spec.variables.0.is_empty())
+    {
         h.update(serde_json::to_string(&ls.spec.variables).ok()?.as_bytes());
     }
     Some(format!("f{:015x}", h.digest() >> 4))

@@ -92,6 +92,11 @@ impl Estimator for Sdid {
 
     fn check_data(&self, view: &PanelView, m: &PlannedModel) -> Result<(), String> {
         let o = sdid_options(m)?;
+        // An empty sample (a filter naming no column, or matching no row) is reported by the
+        // sample's own check.
+        if sample_rows(view, m)?.is_empty() {
+            return Ok(());
+        }
         Design::read(view, m, &o).map(|_| ())
     }
 
@@ -163,10 +168,12 @@ impl Design {
         let times = view.numeric(&o.time, &rows);
         let adopt = view.numeric(&o.adopt, &rows);
         let y = view.numeric(&m.outcome, &rows);
-        let mut periods: Vec<f64> = times.clone();
+        let mut periods: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
         periods.sort_by(f64::total_cmp);
         periods.dedup();
-        let (first, last) = (periods[0], periods[periods.len() - 1]);
+        let (Some(&first), Some(&last)) = (periods.first(), periods.last()) else {
+            return Err("sdid: the sample has no rows".into());
+        };
         // Each unit's adoption (constant within units, as `adopt` is by unit) and its rows.
         let mut by_unit: std::collections::BTreeMap<u32, (f64, Vec<usize>)> = Default::default();
         for (i, &u) in units.iter().enumerate() {
