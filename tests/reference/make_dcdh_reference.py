@@ -5,15 +5,26 @@ policy that switches on and, in about a third of the regions that adopt it, off 
 regions never change it; 12 regions start with the policy, some of which drop it (switchers
 out). A few outcomes are missing. The outcome responds to the current policy and its first lag.
 
-References:
-- moderndid 0.2.0 `did_multiplegt` (a Python port of did_multiplegt_dyn 2.x): every effect
-  (l = 1..4) and placebo (l = 1..3), each with its standard error (the cohort-recentred plug-in
-  variance with its degrees-of-freedom factors), switchers and observations; the normalised
-  version; clustered by a variable above the region (state);
-- diff-diff 3.13 `ChaisemartinDHaultfoeuille` (L_max = 4): its effects and placebos are
-  compared with moderndid's here and the differences recorded in `diff_diff` (its variance
-  follows the paper's Web Appendix 3.7.3 without did_multiplegt_dyn's degrees-of-freedom
-  factors; regspec follows did_multiplegt_dyn's as moderndid ports them).
+References (regspec follows did_multiplegt_dyn, R/Stata 2.x):
+- moderndid 0.2.0 `did_multiplegt` (a Python port of did_multiplegt_dyn), run for switchers in
+  and for switchers out: every effect (l = 1..4) and placebo (l = 1..3) with its standard error
+  (the cohort-recentred plug-in variance with its degrees-of-freedom factors), switchers and
+  observations; plain, normalised, and clustered by state (a variable above the region).
+  With a binary treatment the two directions use disjoint groups (status quo 0 and 1), so each
+  one-direction run is did_multiplegt_dyn's, except that moderndid reports switchers out's
+  effects unflipped (flipped here, as did_multiplegt_dyn's `U_Gg_minus = -U_Gg`).
+- Both directions together ("both"): did_multiplegt_dyn averages the two runs with their numbers
+  of switchers, switchers out's estimates sign-flipped and the variance terms with the same
+  weights unflipped (did_multiplegt_main.R); computed here from the runs' per-group influences,
+  rescaled to all G groups (moderndid counts only its run's groups in G). moderndid's own
+  two-direction run adds switchers out unflipped (`moderndid_both_unflipped`, recorded only).
+- Clustered: moderndid's degrees-of-freedom counts use polars' `n_unique`, which counts the
+  missing cluster of a cell's non-members as one more cluster; did_multiplegt_dyn counts the
+  members' clusters (`uniqueN` over non-missing). regspec follows did_multiplegt_dyn and has a
+  test-only switch reproducing moderndid's count, under which the clustered values agree.
+- diff-diff 3.13 `ChaisemartinDHaultfoeuille` (L_max = 4) recorded in `diff_diff`, not
+  followed: its horizon-1 effect is the 2020 paper's DID_M (every switch, not the first) and
+  its numbers differ from did_multiplegt_dyn's definition on this design.
 
     /tmp/ref/bin/python tests/reference/make_dcdh_reference.py
 """

@@ -63,6 +63,11 @@ pub struct DcdhSettings {
     pub normalized: bool,
     /// Which switchers.
     pub switchers: Switchers,
+    /// Count clusters as moderndid 0.2.0 does, for comparing with that reference only: its
+    /// polars `n_unique` over a (period, status quo) cell, and over a placebo's cohort (every
+    /// row of its groups), counts the non-members' missing cluster as one more.
+    /// did_multiplegt_dyn (Stata's `gegen nunique`) counts the members' clusters only.
+    pub moderndid_cluster_count: bool,
 }
 
 /// One effect or placebo.
@@ -184,7 +189,10 @@ impl Design {
         let mut by_sq: HashMap<u64, Vec<f64>> = HashMap::new();
         for (_, g, r) in &kept {
             let f = g.f.map_or(0.0, |f| f as f64);
-            by_sq.entry(key(g.d_sq)).or_default().extend(r.iter().map(|_| f));
+            by_sq
+                .entry(key(g.d_sq))
+                .or_default()
+                .extend(r.iter().map(|_| f));
         }
         let varies: HashMap<u64, bool> = by_sq
             .into_iter()
@@ -293,7 +301,7 @@ impl Cell {
     }
 }
 
-fn pass(x: &Design, h: usize, placebo: bool, s: i8, clustered: bool) -> Pass {
+fn pass(x: &Design, h: usize, placebo: bool, s: i8, clustered: bool, quirk: bool) -> Pass {
     let g_n = x.groups.len();
     let t_n = x.t_n;
     let gf = g_n as f64;
@@ -319,24 +327,32 @@ fn pass(x: &Design, h: usize, placebo: bool, s: i8, clustered: bool) -> Pass {
             0.0
         }
     };
-    let never = |g: usize, t: usize| -> f64 { f64::from(u8::from(x.groups[g].f.is_none_or(|f| f > t))) };
+    let never =
+        |g: usize, t: usize| -> f64 { f64::from(u8::from(x.groups[g].f.is_none_or(|f| f > t))) };
     // Controls per (period, status quo).
     let mut n_control: HashMap<(usize, u64), f64> = HashMap::new();
     for g in 0..g_n {
         for t in 1..=t_n {
             if diff(g, t).is_finite() {
-                *n_control.entry((t, key(x.groups[g].d_sq))).or_insert(0.0) += never(g, t) * w(g, t);
+                *n_control.entry((t, key(x.groups[g].d_sq))).or_insert(0.0) +=
+                    never(g, t) * w(g, t);
             }
         }
     }
-    let nc = |g: usize, t: usize| n_control.get(&(t, key(x.groups[g].d_sq))).copied().unwrap_or(0.0);
+    let nc = |g: usize, t: usize| {
+        n_control
+            .get(&(t, key(x.groups[g].d_sq)))
+            .copied()
+            .unwrap_or(0.0)
+    };
     // Switchers: at t = F_g - 1 + h, with h periods of the switch observed and controls.
     let dist = |g: usize, t: usize| -> f64 {
         if !diff(g, t).is_finite() {
             return f64::NAN;
         }
         let grp = &x.groups[g];
-        let on = grp.f.is_some_and(|f| t + 1 == f + h) && grp.l >= h && nc(g, t) > 0.0 && grp.s == s;
+        let on =
+            grp.f.is_some_and(|f| t + 1 == f + h) && grp.l >= h && nc(g, t) > 0.0 && grp.s == s;
         f64::from(u8::from(on))
     };
     let mut n_treated: HashMap<(usize, u64), f64> = HashMap::new();
@@ -352,7 +368,12 @@ fn pass(x: &Design, h: usize, placebo: bool, s: i8, clustered: bool) -> Pass {
             }
         }
     }
-    let nt = |g: usize, t: usize| n_treated.get(&(t, key(x.groups[g].d_sq))).copied().unwrap_or(0.0);
+    let nt = |g: usize, t: usize| {
+        n_treated
+            .get(&(t, key(x.groups[g].d_sq)))
+            .copied()
+            .unwrap_or(0.0)
+    };
     let mut out = Pass {
         u: vec![0.0; g_n],
         u_var: vec![0.0; g_n],
@@ -375,7 +396,8 @@ fn pass(x: &Design, h: usize, placebo: bool, s: i8, clustered: bool) -> Pass {
     };
     // The weight of each row in the estimate: +1 for a switcher, minus the switchers' share of
     // the controls for a control.
-    let factor = |g: usize, t: usize| -> f64 { dist(g, t) - nt(g, t) / safe_nc(g, t) * never(g, t) };
+    let factor =
+        |g: usize, t: usize| -> f64 { dist(g, t) - nt(g, t) / safe_nc(g, t) * never(g, t) };
     for g in 0..g_n {
         for t in 1..=t_n {
             let dd = diff(g, t);
@@ -428,13 +450,40 @@ fn pass(x: &Design, h: usize, placebo: bool, s: i8, clustered: bool) -> Pass {
                     .add(w(g, t), wd, grp.cluster);
             }
             if is_c {
-                controls.entry((t, sq)).or_default().add(w(g, t), wd, grp.cluster);
+                controls
+                    .entry((t, sq))
+                    .or_default()
+                    .add(w(g, t), wd, grp.cluster);
             }
             if is_s || is_c {
-                unions.entry((t, sq)).or_default().add(w(g, t), wd, grp.cluster);
+                unions
+                    .entry((t, sq))
+                    .or_default()
+                    .add(w(g, t), wd, grp.cluster);
             }
         }
     }
+    // Cells with rows that are not members (moderndid's cluster count; see the settings).
+    let mut partial: HashMap<(usize, u64), (bool, bool)> = HashMap::new();
+    if quirk && clustered {
+        for g in 0..g_n {
+            for t in 1..=t_n {
+                let finite = diff(g, t).is_finite();
+                let is_s = finite && dist(g, t) == 1.0;
+                let is_c = finite && never(g, t) == 1.0;
+                let e = partial
+                    .entry((t, key(x.groups[g].d_sq)))
+                    .or_insert((false, false));
+                e.0 |= !is_c;
+                e.1 |= !(is_s || is_c);
+            }
+        }
+    }
+    let extra = |t: usize, sq: u64, union: bool| -> f64 {
+        partial
+            .get(&(t, sq))
+            .map_or(0.0, |p| f64::from(u8::from(if union { p.1 } else { p.0 })))
+    };
     const ABSENT: f64 = 9999.0;
     for g in 0..g_n {
         let grp = &x.groups[g];
@@ -449,13 +498,22 @@ fn pass(x: &Design, h: usize, placebo: bool, s: i8, clustered: bool) -> Pass {
             }
             let is_s = dist(g, t) == 1.0;
             let is_c = never(g, t) == 1.0;
-            let cohort = is_s
-                .then(|| &cohorts[&(sq, grp.f.unwrap_or(0), key(grp.d_fg))]);
+            let cohort = is_s.then(|| &cohorts[&(sq, grp.f.unwrap_or(0), key(grp.d_fg))]);
             let control = is_c.then(|| &controls[&(t, sq)]);
             let union = (is_s || is_c).then(|| &unions[&(t, sq)]);
             let dof = |c: Option<&Cell>| c.map_or(ABSENT, |c| c.dof(clustered));
             let mean = |c: Option<&Cell>| c.filter(|c| c.w > 0.0).map_or(0.0, |c| c.wd / c.w);
-            let (ds, dn, du) = (dof(cohort), dof(control), dof(union));
+            let (mut ds, mut dn, mut du) = (dof(cohort), dof(control), dof(union));
+            // A placebo's cohort cell is every row of its groups, not only the switch rows.
+            if cohort.is_some() && quirk && clustered && placebo {
+                ds += 1.0;
+            }
+            if control.is_some() {
+                dn += extra(t, sq, false);
+            }
+            if union.is_some() {
+                du += extra(t, sq, true);
+            }
             let at_target = grp.f.is_some_and(|f| t + 1 == f + h);
             let before = grp.f.is_none_or(|f| t < f);
             let e_hat = if !(at_target || before) {
@@ -496,7 +554,15 @@ pub fn dcdh(inp: &DcdhInput, st: &DcdhSettings) -> Result<Dcdh, EstimationError>
         Switchers::Out => &[-1],
     };
     let horizon = |h: usize, placebo: bool| -> Option<Horizon> {
-        let passes: Vec<(i8, Pass)> = dirs.iter().map(|&s| (s, pass(&x, h, placebo, s, clustered))).collect();
+        let passes: Vec<(i8, Pass)> = dirs
+            .iter()
+            .map(|&s| {
+                (
+                    s,
+                    pass(&x, h, placebo, s, clustered, st.moderndid_cluster_count),
+                )
+            })
+            .collect();
         let n_total: f64 = passes.iter().map(|(_, p)| p.n_weighted).sum();
         let n_switchers: usize = passes.iter().map(|(_, p)| p.n_switchers).sum();
         if n_switchers == 0 {
@@ -546,7 +612,9 @@ pub fn dcdh(inp: &DcdhInput, st: &DcdhSettings) -> Result<Dcdh, EstimationError>
         })
     };
     let effects: Vec<Horizon> = (1..=st.effects).filter_map(|h| horizon(h, false)).collect();
-    let placebos: Vec<Horizon> = (1..=st.placebo.min(st.effects)).filter_map(|h| horizon(h, true)).collect();
+    let placebos: Vec<Horizon> = (1..=st.placebo.min(st.effects))
+        .filter_map(|h| horizon(h, true))
+        .collect();
     if effects.is_empty() {
         return Err(EstimationError::Invalid(
             "no switcher has a comparison group at any horizon: no effect can be estimated".into(),
@@ -561,4 +629,39 @@ pub fn dcdh(inp: &DcdhInput, st: &DcdhSettings) -> Result<Dcdh, EstimationError>
         n_switchers_in: count(1),
         n_switchers_out: count(-1),
     })
+}
+
+impl Dcdh {
+    /// The table's result: `base`'s layout (observations, FE) with effect ℓ as event time
+    /// ℓ - 1 and placebo ℓ as event time -ℓ - 1 (t = -1, the period before the switch, the
+    /// reference), normal p-values and intervals at `level` as did_multiplegt_dyn's. The
+    /// horizons' covariances are not estimated: the vcov is empty.
+    pub fn as_result(&self, base: &crate::OlsResult, prefix: &str, level: f64) -> crate::OlsResult {
+        let z = crate::multitest::normal_quantile(1.0 - (1.0 - level) / 2.0);
+        let mut coefficients: Vec<crate::Coefficient> = self
+            .placebos
+            .iter()
+            .rev()
+            .chain(&self.effects)
+            .filter(|h| h.estimate.is_finite())
+            .map(|h| {
+                crate::Coefficient::event_given(
+                    prefix,
+                    h.h - 1,
+                    h.estimate,
+                    h.std_error,
+                    crate::multitest::normal_p(h.estimate / h.std_error),
+                    (h.estimate - z * h.std_error, h.estimate + z * h.std_error),
+                )
+            })
+            .collect();
+        coefficients.sort_by_key(|c| c.event_time().map_or(0, |(_, t)| t));
+        crate::OlsResult {
+            coefficients,
+            vcov: Vec::new(),
+            normal_inference: true,
+            ..base.clone()
+        }
+        .without_fit_statistics()
+    }
 }

@@ -413,7 +413,7 @@ fn interact(a: &[u32], b: &[u32], nb: usize) -> (Vec<u32>, usize) {
 }
 
 /// Each value's rank among the distinct values (0 for the earliest), as codes.
-fn time_ranks(t: &[f64]) -> Vec<u32> {
+pub(crate) fn time_ranks(t: &[f64]) -> Vec<u32> {
     let mut distinct: Vec<f64> = t.iter().copied().filter(|x| x.is_finite()).collect();
     distinct.sort_by(f64::total_cmp);
     distinct.dedup();

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 mod bacon;
 mod cs;
+mod dcdh;
 mod etwfe;
 mod event_study;
 mod glm;
@@ -133,6 +134,7 @@ pub const ESTIMATORS: &[&dyn Estimator] = &[
     &lpdid::LpDid,
     &etwfe::Etwfe,
     &sdid::Sdid,
+    &dcdh::Dcdh,
 ];
 
 /// A formula wrapped in a fixest estimation call: `fepois(...)` (PPML), `feols(...)` (OLS) or
