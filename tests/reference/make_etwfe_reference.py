@@ -1,7 +1,8 @@
 """Reference values for regspec's extended TWFE (`estimator: etwfe`) on the committed demo panel
 (data/demo_panel.csv, simulated by regspec): the Python port of R's `etwfe` (etwfe 0.1.4, on
 pyfixest 0.60), `etwfe(homic ~ 0, tvar = year, gvar = g, ivar = iso3)` with not-yet-treated
-controls, CR1 by country, and its `emfx` aggregations (simple, event, group, calendar: averages
+controls, CR1 by country, and its `emfx` aggregations; and `etwfe(homic ~ urban + open, ...)`
+with two controls (`homic_controls`; diff-diff is not compared there) (simple, event, group, calendar: averages
 over the treated observations, delta-method SEs). Countries never treated, and those whose
 `sign_year` lies after the panel's last year (2019), are one comparison group: `g = 0`, passed
 as the reference cohort (`gref = 0`; left to itself, etwfe would take 2019 as the reference and
@@ -39,6 +40,21 @@ for y in ["homic", "hosic"]:
                 for _, r in t.iterrows()
             }
     out[y] = res
+# With controls (etwfe's `y ~ x1 + x2`, default fe = "feo"): each cell's dummy times the
+# controls demeaned within cohorts, plus the controls and their cohort and period interactions.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    m = etwfe.ETWFE(fml="homic ~ urban + open", tvar="year", gvar="g", ivar="iso3", data=df,
+                    vcov={"CRV1": "iso3"}, gref=0)
+    m.fit()
+    res = {}
+    for kind, key in [("simple", None), ("event", "event"), ("group", "g"), ("calendar", "year")]:
+        t = m.emfx(type=kind)
+        res[kind] = {
+            ("0" if key is None else str(int(r[key]))): {"estimate": float(r["estimate"]), "se": float(r["std.error"])}
+            for _, r in t.iterrows()
+        }
+out["homic_controls"] = res
 import diff_diff  # noqa: E402
 
 worst = 0.0

@@ -103,6 +103,52 @@ fn reweighted_lpdid_matches_diff_diff() {
 /// Extended TWFE against the Python port of R's `etwfe` with `emfx` (make_etwfe_reference.py;
 /// diff-diff's `ETWFE` agrees to about 1e-14): the simple ATT and every event-time, cohort and
 /// calendar average with its delta-method SE, at 1e-8.
+/// Extended TWFE with controls (etwfe's `homic ~ urban + open`): every event-time, cohort and
+/// calendar average and the simple ATT, with delta-method SEs, at 1e-8.
+#[test]
+fn etwfe_with_controls_matches_the_etwfe_package() {
+    let dir = workspace("etwfe_controls");
+    std::fs::write(
+        dir.join("specs/etwfe_controls.yaml"),
+        "models:\n  - {name: etwfe_controls, estimator: etwfe, outcome: homic, controls: [urban, open], cluster: iso3, options: {adopt: sign_year}}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/etwfe_controls.yaml"]);
+    assert!(ok, "{err}");
+    let r = &common::reference("etwfe_reference.json")["homic_controls"];
+    let m = &table(&dir, "etwfe_controls").models[0];
+    let events = r["event"].as_object().unwrap();
+    assert_eq!(m.result.coefficients.len(), events.len());
+    for c in &m.result.coefficients {
+        let e = c.name.rsplit("::").next().unwrap();
+        common::close_to(&format!("e={e}"), c.estimate, &events[e]["estimate"]);
+        common::close_to(&format!("e={e} se"), c.std_error, &events[e]["se"]);
+    }
+    let o = m.overall.expect("the simple ATT");
+    common::close_to("ATT", o.estimate, &r["simple"]["0"]["estimate"]);
+    common::close_to("ATT se", o.std_error, &r["simple"]["0"]["se"]);
+    for kind in ["group", "calendar"] {
+        let ours = m.details["etwfe"][kind].as_array().unwrap();
+        let theirs = r[kind].as_object().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "{kind}");
+        for a in ours {
+            let k = a["key"].as_i64().unwrap().to_string();
+            common::close_to(
+                &format!("{kind} {k}"),
+                a["estimate"].as_f64().unwrap(),
+                &theirs[&k]["estimate"],
+            );
+            common::close_to(
+                &format!("{kind} {k} se"),
+                a["std_error"].as_f64().unwrap(),
+                &theirs[&k]["se"],
+            );
+        }
+    }
+    let md = read(&dir, "reports/etwfe_controls.md");
+    assert!(md.contains("Extended TWFE controls (urban, open)"), "{md}");
+}
+
 #[test]
 fn etwfe_matches_the_etwfe_package() {
     let dir = workspace("etwfe");

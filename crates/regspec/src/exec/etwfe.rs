@@ -19,8 +19,9 @@ struct EtwfeOptions {
 
 fn etwfe_options(m: &PlannedModel) -> Result<EtwfeOptions, String> {
     let o: EtwfeOptions = typed_options(m)?;
-    if !m.regressors.is_empty() {
-        return Err("etwfe here has no covariates: no treatment, regressors or controls (the cohort x period cells are built from `adopt`)".into());
+    // Covariates are controls (etwfe's `y ~ x1 + x2`); the treatment is built from `adopt`.
+    if m.treatment.is_some() || m.regressors.iter().any(|r| !m.controls.contains(r)) {
+        return Err("etwfe builds its cohort x period treatment cells from `adopt`: covariates go in `controls` (no `treatment` or other `regressors`)".into());
     }
     if !m.fe.is_empty() && !fe_are_unit_and_time(m, &o.unit, &o.time) {
         return Err(format!(
@@ -58,6 +59,11 @@ impl Estimator for Etwfe {
     fn estimate(&self, view: &PanelView, m: &PlannedModel) -> Result<(OlsResult, Extras), String> {
         let o = etwfe_options(m)?;
         let d = Adoption::read(view, m, &o.unit, &o.time, &o.adopt)?;
+        let controls: Vec<(String, Vec<f64>)> = m
+            .controls
+            .iter()
+            .map(|c| (c.clone(), view.numeric(c, &d.rows)))
+            .collect();
         let input = estimators::etwfe::EtwfeInput {
             y_name: &m.outcome,
             y: &d.y,
@@ -66,18 +72,26 @@ impl Estimator for Etwfe {
             times: &d.times,
             adopt: &d.adopt,
             clusters: d.cluster_refs(),
+            controls: controls
+                .iter()
+                .map(|(n, v)| (n.clone(), v.as_slice()))
+                .collect(),
         };
         let (e, fit) = estimators::etwfe::etwfe(&input, &options(m)).map_err(|e| e.to_string())?;
         let r = e.as_result(fit, "rel_time");
         let points = event_points(&r.coefficients);
         let window = window_of(&points);
         let s = &e.simple;
+        let mut notes = vec![
+            "Extended TWFE (Wooldridge): one regression with a dummy per treated cohort x period and unit and period FE, not-yet-treated and never-treated observations as the comparison; effects by event time and the overall ATT average the cells with their observation counts (delta-method standard errors, normal inference)".to_string(),
+        ];
+        if !m.controls.is_empty() {
+            notes.push(format!("Extended TWFE controls ({}): each interacted with every cell (demeaned within cohorts), with the cohorts and with the periods; a cell's effect is taken at its observations' mean of the controls", m.controls.join(", ")));
+        }
         Extras {
             overall: overall(s.estimate, s.std_error),
             stats: vec![overall_row(s.estimate, s.std_error)],
-            notes: vec![
-                "Extended TWFE (Wooldridge): one regression with a dummy per treated cohort x period and unit and period FE, not-yet-treated and never-treated observations as the comparison; effects by event time and the overall ATT average the cells with their observation counts (delta-method standard errors, normal inference)".into(),
-            ],
+            notes,
             event_study: Some(EventStudy {
                 reference: -1,
                 window,

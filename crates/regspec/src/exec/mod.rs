@@ -480,6 +480,8 @@ fn sample_rows(view: &PanelView, m: &PlannedModel) -> Result<Vec<usize>, String>
 /// periods, first treated periods (NaN never), the outcome and the cluster codes. Shared by
 /// the estimators that build their regressions from `adopt` (LP-DiD, extended TWFE).
 struct Adoption<'a> {
+    /// The sample's panel rows.
+    rows: Vec<usize>,
     units: Vec<u32>,
     periods: Vec<u32>,
     times: Vec<f64>,
@@ -504,6 +506,7 @@ impl<'a> Adoption<'a> {
             adopt: view.numeric(adopt, &rows),
             y: view.numeric(&m.outcome, &rows),
             clusters: view.cluster_codes(m, &rows),
+            rows,
         })
     }
 
