@@ -15,7 +15,8 @@
 //! `duplicate_line: N`,
 //! `set_cell: {line, column, value}`, `clear_column: name`, `keep_lines: N`,
 //! `truncate_line: {line, keep_fields}` (the file ends mid-row), `replace: [from, to]`,
-//! `repeat: [marker, text, times]`.
+//! `repeat: [marker, text, times]`. Optional `env` (variables of the command) and `absent`
+//! (paths that must not exist afterwards).
 
 mod common;
 
@@ -34,6 +35,12 @@ struct Case {
     edit: Vec<Edit>,
     #[serde(default = "fail")]
     expect: String,
+    /// Environment variables of the command (`PATH: /nonexistent`).
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    /// Paths (relative to the workspace) that must not exist afterwards: nothing was written.
+    #[serde(default)]
+    absent: Vec<String>,
 }
 
 fn fail() -> String {
@@ -169,14 +176,28 @@ fn base(name: &str) -> PathBuf {
 }
 
 fn run_case(base: &Path, name: &str, args: &[String], prepare: impl Fn(&Path)) -> (bool, String) {
+    run_case_env(base, name, args, &BTreeMap::new(), &[], prepare)
+}
+
+fn run_case_env(
+    base: &Path,
+    name: &str,
+    args: &[String],
+    env: &BTreeMap<String, String>,
+    absent: &[String],
+    prepare: impl Fn(&Path),
+) -> (bool, String) {
     let dir = std::env::temp_dir().join(format!("regspec-cat-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     copy_dir(base, &dir);
     let before = checksums(&dir.join("reports"));
     prepare(&dir);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (ok, out, err) = regspec(&dir, &args);
+    let (ok, out, err) = common::regspec_env(&dir, &args, env);
     let text = normalise(&format!("{out}{err}"), &dir);
+    for p in absent {
+        assert!(!dir.join(p).exists(), "{name}: {p} was written");
+    }
     assert!(!text.contains("panicked"), "{name}: panicked\n{text}");
     // The set is byte-identical. The cache may gain entries (results of models that did
     // estimate, the description of data that was read: content-addressed, never wrong), but no
@@ -215,7 +236,7 @@ fn catalogue_of_bad_inputs() {
         let name = f.file_stem().unwrap().to_string_lossy().to_string();
         let case: Case = serde_yaml::from_str(&std::fs::read_to_string(f).unwrap())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let (ok, text) = run_case(&base, &name, &case.args, |dir| {
+        let (ok, text) = run_case_env(&base, &name, &case.args, &case.env, &case.absent, |dir| {
             for (p, content) in &case.write {
                 let path = dir.join(p);
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();

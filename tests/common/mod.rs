@@ -37,10 +37,20 @@ pub fn workspace(name: &str) -> PathBuf {
 pub const SOURCE_DATE_EPOCH: &str = "1764547200";
 
 pub fn regspec(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    regspec_env(dir, args, &Default::default())
+}
+
+/// [`regspec`] with further environment variables.
+pub fn regspec_env(
+    dir: &Path,
+    args: &[&str],
+    env: &std::collections::BTreeMap<String, String>,
+) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_regspec"))
         .args(args)
         .current_dir(dir)
         .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .envs(env)
         .output()
         .unwrap();
     (

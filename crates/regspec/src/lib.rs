@@ -24,6 +24,7 @@ pub mod provenance;
 pub mod records;
 pub mod reportset;
 pub mod run;
+pub mod slurm;
 pub mod spec;
 pub mod summary;
 pub mod terms;

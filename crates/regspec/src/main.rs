@@ -124,6 +124,34 @@ enum Command {
         #[arg(long, default_value = "reports")]
         out: PathBuf,
     },
+    /// Run the specs as a Slurm job array: write the job scripts (and with --submit, submit
+    /// them through sbatch): one shard of the models per array task, each into its own
+    /// directory, and a job that merges them into --out once every task has ended. Submitting
+    /// again runs only the shards whose results are missing or stale; a task killed for memory
+    /// is resubmitted once with twice the memory. Requests come from the plan, or from
+    /// regspec.yaml's `slurm:` block (partition, account, time, mem, max_concurrent,
+    /// cpus_per_task, tasks, extra_args).
+    #[command(args_conflicts_with_subcommands = true)]
+    Slurm {
+        #[command(subcommand)]
+        action: Option<SlurmAction>,
+        /// Spec files (default: every .yaml in specs/).
+        specs: Vec<PathBuf>,
+        /// Array tasks (shards) (default: regspec.yaml's `slurm.tasks`, else 8).
+        #[arg(long)]
+        tasks: Option<usize>,
+        /// Submit through sbatch (without it, only write the scripts).
+        #[arg(long)]
+        submit: bool,
+        /// The report set the shards merge into.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Where the job scripts, the shards' results, the logs and the run's state go.
+        #[arg(long, default_value = "slurm")]
+        dir: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Combine the outputs of `run --shard` into one set of results.
     Merge {
         /// Output directories of the shards.
@@ -132,6 +160,26 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum SlurmAction {
+    /// Every shard of the run: done, or its Slurm state, job id and log; and the merge job.
+    Status {
+        #[arg(long, default_value = "slurm")]
+        dir: PathBuf,
+    },
+    /// Run by each array task: its shard (SLURM_ARRAY_TASK_ID), with SLURM_CPUS_PER_TASK threads.
+    Task {
+        #[arg(long, default_value = "slurm")]
+        dir: PathBuf,
+    },
+    /// Run by the merge job: merge every shard into --out, resubmit shards killed for memory
+    /// once, or fail naming the shards that are not done.
+    Finish {
+        #[arg(long, default_value = "slurm")]
+        dir: PathBuf,
     },
 }
 
@@ -155,6 +203,12 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Inside a Slurm allocation, as many threads as CPUs given (the node may have more).
+    if let Some(n) = regspec::slurm::allocated_cpus() {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
     let result = match cli.command {
         Command::Run {
             specs,
@@ -207,6 +261,39 @@ fn main() -> ExitCode {
             run::merge(&dirs, &out, &plan, &run::templates(&data.templates))
                 .map(|w| w.iter().for_each(|p| println!("wrote {}", p.display())))
         }),
+        Command::Slurm {
+            action,
+            specs,
+            tasks,
+            submit,
+            out,
+            dir,
+            data,
+        } => match action {
+            Some(SlurmAction::Status { dir }) => {
+                regspec::slurm::status(&dir).map(|s| print!("{s}"))
+            }
+            Some(SlurmAction::Task { dir }) => regspec::slurm::task(&dir).map(|s| println!("{s}")),
+            Some(SlurmAction::Finish { dir }) => {
+                regspec::slurm::finish(&dir).map(|s| println!("{s}"))
+            }
+            None => regspec::slurm::write_and_submit(&regspec::slurm::SlurmOptions {
+                args: regspec::slurm::RunArgs {
+                    specs,
+                    spec_dir: data.spec_dir,
+                    templates: data.templates,
+                    data: data.data,
+                    raw_data: data.raw_data,
+                    sources: data.sources,
+                    demo_panel: data.demo_panel,
+                },
+                tasks,
+                dir,
+                out,
+                submit,
+            })
+            .map(|s| print!("{s}")),
+        },
         Command::Provenance { table, out } => {
             regspec::provenance::describe(&out, &table, Path::new(".")).map(|s| print!("{s}"))
         }

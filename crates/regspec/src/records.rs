@@ -176,6 +176,26 @@ pub fn merge(
             }
         }
     }
+    // A set is whole or not written: every model of the plan must be in some shard.
+    let missing: Vec<String> = order
+        .iter()
+        .filter(|m| {
+            !tables
+                .get(&m.table)
+                .is_some_and(|t| t.models.iter().any(|r| r.name == m.name))
+        })
+        .map(|m| format!("`{}` of table `{}`", m.name, m.table))
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
+        return Err(format!(
+            "{} model(s) of the plan are in none of the {} shard director(ies) given (a shard missing, or one run on other specs): {}{}; nothing was written",
+            missing.len(),
+            dirs.len(),
+            shown.join(", "),
+            if missing.len() > 10 { ", ..." } else { "" }
+        ));
+    }
     let rank: BTreeMap<(&str, &str), usize> = order
         .iter()
         .enumerate()

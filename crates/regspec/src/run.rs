@@ -33,7 +33,7 @@ pub struct RunOptions {
     pub spec_dir: PathBuf,
     /// Run only these models (`--only`).
     pub only: Vec<String>,
-    /// Worker threads (`--jobs`; default: all cores).
+    /// Worker threads (`--jobs`; default: the CPUs of a Slurm allocation, else all cores).
     pub jobs: Option<usize>,
     /// Where the data come from.
     pub source: DataSource,
@@ -229,7 +229,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     let cached = AtomicUsize::new(cached_without_data);
     let done = AtomicUsize::new(cached_without_data);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(o.jobs.unwrap_or(0))
+        .num_threads(o.jobs.or_else(crate::slurm::allocated_cpus).unwrap_or(0))
         .build()
         .map_err(|e| e.to_string())?;
     let progress = |m: &PlannedModel| {

@@ -21,6 +21,7 @@
 //!     time: year
 //!     variables: {ln_sales: log(sales)}
 //! limits: {grid_models: 1000000}   # raise a cap (see `limits`)
+//! slurm: {partition: short, mem: 4G, time: "01:00:00", max_concurrent: 20}   # `regspec slurm`
 //! ```
 
 use crate::diag::Diagnostic;
@@ -72,6 +73,8 @@ struct WorkspaceFile {
     labels: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     estimation: Estimation,
+    #[serde(default)]
+    slurm: crate::slurm::SlurmConfig,
 }
 
 /// Workspace-wide estimation settings (`estimation:` in regspec.yaml); a spec's own fields win.
@@ -114,6 +117,8 @@ pub struct Workspace {
     /// How every table names these columns (`labels:`; a spec's own labels win, and these win
     /// over a data file's variable labels).
     pub labels: std::collections::BTreeMap<String, String>,
+    /// What `regspec slurm` asks of the cluster (`slurm:`).
+    pub slurm: crate::slurm::SlurmConfig,
 }
 
 impl Workspace {
@@ -135,7 +140,7 @@ impl Workspace {
             let mut msg = e.message.clone();
             if msg.contains("unknown field") {
                 msg.push_str(
-                    " (a workspace file has `data`, `variables`, `datasets`, `labels`, `limits` and `estimation`)",
+                    " (a workspace file has `data`, `variables`, `datasets`, `labels`, `limits`, `estimation` and `slurm`)",
                 );
             }
             let d = Diagnostic::new(&path, msg);
@@ -183,6 +188,7 @@ impl Workspace {
             datasets: wf.datasets,
             limits: wf.limits,
             labels: wf.labels,
+            slurm: wf.slurm,
         })
     }
 
