@@ -261,13 +261,15 @@ pub fn finish(dir: &Path) -> Result<String, String> {
             open.join("\n")
         ));
     }
+    let started = std::time::Instant::now();
     let p = plan(&st.args, st.tasks)?;
     let dirs: Vec<PathBuf> = (1..=st.tasks).map(|k| shard_dir(dir, k)).collect();
     let written = run::merge(&dirs, &st.out, &p.plan, &run::templates(&st.args.templates))?;
     Ok(format!(
-        "merged {} shard(s) into {} ({} file(s))",
+        "merged {} shard(s) into {} ({} file(s)) in {:.2} s",
         st.tasks,
         st.out.display(),
-        written.len()
+        written.len(),
+        started.elapsed().as_secs_f64()
     ))
 }
