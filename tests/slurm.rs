@@ -167,10 +167,18 @@ fn a_grid_runs_as_a_job_array_and_resumes_after_a_killed_task() {
     let (ok, _, err) = regspec(&dir, &["run", "--quiet", "--out", "single"]);
     assert!(ok, "{err}");
 
-    // The whole grid as 8 tasks and a merge.
-    let (ok, out, err) = regspec(
+    // The whole grid as 8 tasks and a merge, each task on a node-local scratch directory
+    // (the environment of the submission is the jobs').
+    let scratch = dir.join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let env = std::collections::BTreeMap::from([(
+        "REGSPEC_SCRATCH".to_string(),
+        scratch.display().to_string(),
+    )]);
+    let (ok, out, err) = common::regspec_env(
         &dir,
         &["slurm", "--tasks", "8", "--submit", "--out", "merged"],
+        &env,
     );
     assert!(ok, "{err}");
     assert!(out.contains("8 to run"), "{out}");
@@ -183,6 +191,21 @@ fn a_grid_runs_as_a_job_array_and_resumes_after_a_killed_task() {
     assert_same_set(&dir.join("single"), &dir.join("merged"));
     let (ok, status, _) = regspec(&dir, &["slurm", "status"]);
     assert!(ok && status.starts_with("8 of 8 shard(s) done"), "{status}");
+    let marker: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("slurm/shards/4/.slurm-done")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        marker["scratch"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(&*scratch.display().to_string())),
+        "{marker}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&scratch).unwrap().count(),
+        0,
+        "scratch left behind"
+    );
 
     // A task killed: the array is held, task 3 cancelled, the rest released.
     let yaml = std::fs::read_to_string(dir.join("regspec.yaml")).unwrap();

@@ -8,7 +8,7 @@ set -euo pipefail
 state=${SLURM_TEST_STATE:-/tmp/regspec-slurm}
 conf=$state/slurm.conf
 mkdir -p "$state"/{spool,ctld,log,run}
-if scontrol -f "$conf" ping >/dev/null 2>&1 && SLURM_CONF=$conf scontrol ping 2>/dev/null | grep -q UP; then
+if [ -f "$conf" ] && SLURM_CONF=$conf scontrol ping 2>/dev/null | grep -q "is UP"; then
   echo "$conf"
   exit 0
 fi

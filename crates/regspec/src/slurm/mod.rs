@@ -117,6 +117,9 @@ pub struct Done {
     pub seconds: f64,
     /// Peak resident memory of the task, MB.
     pub max_rss_mb: f64,
+    /// The node-local directory it was estimated in, if any.
+    #[serde(default)]
+    pub scratch: Option<PathBuf>,
 }
 
 /// Not `.json`: the merge reads every `.json` of a shard directory as a table.

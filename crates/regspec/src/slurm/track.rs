@@ -130,8 +130,57 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// A node-local scratch directory the site gives the job (`SLURM_TMPDIR`, or `REGSPEC_SCRATCH`
+/// set by the user), when it exists.
+fn scratch() -> Option<PathBuf> {
+    ["REGSPEC_SCRATCH", "SLURM_TMPDIR"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(PathBuf::from)
+        .find(|p| p.is_dir())
+}
+
+/// Copies a directory tree (files and directories only).
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for e in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let e = e.map_err(|e| e.to_string())?;
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        if src.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(|e| format!("{}: {e}", src.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces `dest` by `work` (a directory elsewhere, perhaps on another file system): copied
+/// next to `dest`, then swapped in by renames, so `dest` is the old shard or the new one.
+fn install(work: &Path, dest: &Path) -> Result<(), String> {
+    let incoming = dest.with_extension("incoming");
+    let old = dest.with_extension("old");
+    for p in [&incoming, &old] {
+        if p.exists() {
+            std::fs::remove_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+    }
+    copy_tree(work, &incoming)?;
+    if dest.exists() {
+        std::fs::rename(dest, &old).map_err(|e| format!("{}: {e}", dest.display()))?;
+    }
+    std::fs::rename(&incoming, dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| format!("{}: {e}", old.display()))?;
+    }
+    Ok(())
+}
+
 /// `regspec slurm task`: the array task's shard (`SLURM_ARRAY_TASK_ID`), its threads from
-/// `SLURM_CPUS_PER_TASK`, no progress output; on success the shard's marker.
+/// `SLURM_CPUS_PER_TASK`, no progress output; on success the shard's marker. Where the site
+/// gives a node-local scratch directory (`SLURM_TMPDIR`, or `REGSPEC_SCRATCH`), the shard is
+/// estimated there (its thousands of small cache files stay off the shared file system) from a
+/// copy of the shard's previous results, then copied back in one swap.
 pub fn task(dir: &Path) -> Result<String, String> {
     let st = load_state(dir)?;
     let k: usize = std::env::var("SLURM_ARRAY_TASK_ID")
@@ -147,18 +196,28 @@ pub fn task(dir: &Path) -> Result<String, String> {
     let started = std::time::Instant::now();
     let p = plan(&st.args, st.tasks)?;
     let out = shard_dir(dir, k);
+    let local = scratch().map(|s| s.join(format!("regspec-shard-{k}-{}", std::process::id())));
+    if let Some(l) = &local {
+        if out.is_dir() {
+            copy_tree(&out, l)?;
+        }
+    }
     let summary = run::run(&run::RunOptions {
         specs: st.args.specs.clone(),
         spec_dir: st.args.spec_dir.clone(),
         only: Vec::new(),
         jobs: None,
         source: st.args.source(),
-        out: out.clone(),
+        out: local.clone().unwrap_or_else(|| out.clone()),
         quiet: true,
         verbose: false,
         shard: Some((k, st.tasks)),
         templates: st.args.templates.clone(),
     })?;
+    if let Some(l) = &local {
+        install(l, &out)?;
+        let _ = std::fs::remove_dir_all(l);
+    }
     let done = Done {
         fingerprint: p.fingerprints[k - 1].clone(),
         models: summary.estimated + summary.cached,
@@ -168,6 +227,7 @@ pub fn task(dir: &Path) -> Result<String, String> {
         ),
         seconds: started.elapsed().as_secs_f64(),
         max_rss_mb: peak_rss_mb(),
+        scratch: local.clone(),
     };
     write_json(&out.join(DONE), &done)?;
     Ok(describe(k, &Standing::Done(done)))
