@@ -125,6 +125,15 @@ fn bytes(n: u64) -> String {
     }
 }
 
+/// The CPUs Slurm gave this task (`SLURM_CPUS_PER_TASK`), when inside an allocation.
+pub fn allocated_cpus() -> Option<usize> {
+    std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|n| (1..=MAX_JOBS).contains(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -229,7 +229,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
     let cached = AtomicUsize::new(cached_without_data);
     let done = AtomicUsize::new(cached_without_data);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(o.jobs.or_else(crate::slurm::allocated_cpus).unwrap_or(0))
+        .num_threads(o.jobs.or_else(crate::limits::allocated_cpus).unwrap_or(0))
         .build()
         .map_err(|e| e.to_string())?;
     let progress = |m: &PlannedModel| {

@@ -27,7 +27,7 @@
 use crate::diag::Diagnostic;
 use ingest::{DatasetSpec, Period};
 use measures::vars::{Definitions, VarError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The workspace file name.
@@ -74,7 +74,7 @@ struct WorkspaceFile {
     #[serde(default)]
     estimation: Estimation,
     #[serde(default)]
-    slurm: crate::slurm::SlurmConfig,
+    slurm: SlurmConfig,
 }
 
 /// Workspace-wide estimation settings (`estimation:` in regspec.yaml); a spec's own fields win.
@@ -99,6 +99,29 @@ fn configure_estimation(e: Estimation) {
     *ESTIMATION.write().unwrap_or_else(|e| e.into_inner()) = e;
 }
 
+/// The workspace's `slurm:` block in regspec.yaml: what every submission asks of the cluster.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlurmConfig {
+    /// Partition (`--partition`).
+    pub partition: Option<String>,
+    /// Account (`--account`).
+    pub account: Option<String>,
+    /// Time limit of a task (`--time`, e.g. `02:00:00`; default: estimated from the plan).
+    pub time: Option<String>,
+    /// Memory of a task (`--mem`, e.g. `4G`; default: estimated from the plan).
+    pub mem: Option<String>,
+    /// Tasks running at once (`--array=...%N`).
+    pub max_concurrent: Option<u32>,
+    /// CPUs of a task (`--cpus-per-task`, default 2): the task's threads.
+    pub cpus_per_task: Option<u32>,
+    /// Array tasks (shards) when `--tasks` is not given (default 8).
+    pub tasks: Option<usize>,
+    /// Further `sbatch` arguments of the array job, as words (`[--qos=short, --hold]`).
+    #[serde(default)]
+    pub extra_args: Vec<String>,
+}
+
 /// A loaded workspace.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
@@ -118,7 +141,7 @@ pub struct Workspace {
     /// over a data file's variable labels).
     pub labels: std::collections::BTreeMap<String, String>,
     /// What `regspec slurm` asks of the cluster (`slurm:`).
-    pub slurm: crate::slurm::SlurmConfig,
+    pub slurm: SlurmConfig,
 }
 
 impl Workspace {

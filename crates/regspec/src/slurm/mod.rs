@@ -16,30 +16,8 @@ use crate::run::{self, DataSource};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+pub use crate::workspace::SlurmConfig;
 pub use script::{estimate, Resources};
-
-/// The workspace's `slurm:` block in regspec.yaml: what every submission asks of the cluster.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SlurmConfig {
-    /// Partition (`--partition`).
-    pub partition: Option<String>,
-    /// Account (`--account`).
-    pub account: Option<String>,
-    /// Time limit of a task (`--time`, e.g. `02:00:00`; default: estimated from the plan).
-    pub time: Option<String>,
-    /// Memory of a task (`--mem`, e.g. `4G`; default: estimated from the plan).
-    pub mem: Option<String>,
-    /// Tasks running at once (`--array=...%N`).
-    pub max_concurrent: Option<u32>,
-    /// CPUs of a task (`--cpus-per-task`, default 2): the task's threads.
-    pub cpus_per_task: Option<u32>,
-    /// Array tasks (shards) when `--tasks` is not given (default 8).
-    pub tasks: Option<usize>,
-    /// Further `sbatch` arguments of the array job, as words (`[--qos=short, --hold]`).
-    #[serde(default)]
-    pub extra_args: Vec<String>,
-}
 
 /// The spec files and data options every job of the run re-plans with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -125,14 +103,7 @@ pub struct Done {
 /// Not `.json`: the merge reads every `.json` of a shard directory as a table.
 const DONE: &str = ".slurm-done";
 
-/// The CPUs Slurm gave this task (`SLURM_CPUS_PER_TASK`), when inside an allocation.
-pub fn allocated_cpus() -> Option<usize> {
-    std::env::var("SLURM_CPUS_PER_TASK")
-        .ok()?
-        .parse()
-        .ok()
-        .filter(|n| (1..=crate::limits::MAX_JOBS).contains(n))
-}
+pub use crate::limits::allocated_cpus;
 
 fn read_json<T: for<'de> Deserialize<'de>>(p: &Path) -> Result<T, String> {
     let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
