@@ -384,11 +384,21 @@ fn shuffled_rows_leave_every_output_identical() {
     }
     let (ok, _, err) = regspec(&shuffled, &["run", "--quiet"]);
     assert!(ok, "{err}");
+    // The data keys, and the hash of the data file each table records (`inputs`), which follow
+    // the file's bytes.
     let keys = |dir: &Path| -> Vec<String> {
-        let mut keys: Vec<String> = ["rcs", "rcs_robust", "rcs_cs", "cross", "spells"]
+        let tables: Vec<TableRecord> = ["rcs", "rcs_robust", "rcs_cs", "cross", "spells"]
             .iter()
-            .flat_map(|t| table(dir, t).models)
-            .map(|m| m.data_hash)
+            .map(|t| table(dir, t))
+            .collect();
+        let mut keys: Vec<String> = tables
+            .iter()
+            .flat_map(|t| {
+                t.models
+                    .iter()
+                    .map(|m| m.data_hash.clone())
+                    .chain(t.inputs.get("data file").cloned())
+            })
             .collect();
         keys.sort();
         keys.dedup();

@@ -250,6 +250,17 @@ fn curve_coefplot_and_overlay_figures() {
     ] {
         assert!(curve.contains(s), "curve lacks {s}");
     }
+    // The y-axis title sits beside its tick labels, not at the far left of the wide label area
+    // the choice rows need (the plot starts 272 px from the left; the title's centre at 214).
+    let title_x = |svg: &str, text: &str| -> f64 {
+        let at = svg.find(text).expect(text);
+        let open = svg[..at].rfind("<text").unwrap();
+        let tag = &svg[open..at];
+        let x = tag.split("x=\"").nth(1).unwrap().split('"').next().unwrap();
+        x.parse().unwrap()
+    };
+    let x = title_x(&curve, "Estimate and 95% CI (blue: p &lt; 0.05)");
+    assert!((180.0..260.0).contains(&x), "the y-axis title at x = {x}");
     let coef = read(&dir, "reports/figures/curve_coefplot.svg");
     assert_eq!(circles(&coef), n);
     assert!(coef.contains("Route × Post2013"), "{coef}");

@@ -410,10 +410,61 @@ pub struct DataInfo {
     pub simulated: bool,
     /// The key of the data in the cache.
     pub hash: String,
+    /// What the key is made of, hashed (see [`data_parts`]).
+    #[serde(default)]
+    pub parts: std::collections::BTreeMap<String, String>,
     /// Labels the data file gives its columns (Stata variable labels), as plain text; a spec's
     /// own `labels` win over them.
     #[serde(default)]
     pub labels: std::collections::BTreeMap<String, String>,
+}
+
+/// What a dataset's key is made of, each hashed: the file (its bytes, how it is read, its path
+/// and meta file) as `data file`, and each variable definition that applies to it as
+/// `variable <name>`. Empty for the raw-source build.
+pub fn data_parts(
+    src: &DataSource,
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+    name: Option<&str>,
+    cache_dir: &Path,
+) -> std::collections::BTreeMap<String, String> {
+    use xxhash_rust::xxh3::Xxh3;
+    let mut out = std::collections::BTreeMap::new();
+    if src.raw_data.is_some() && name.is_none() {
+        return out;
+    }
+    let Ok((file, spec)) = data_file(src, ws, name) else {
+        return out;
+    };
+    let mut f = Xxh3::new();
+    if let Some(d) = crate::cache::file_digest(&file, cache_dir) {
+        f.update(&d.to_le_bytes());
+    }
+    f.update(serde_json::to_string(&spec).unwrap_or_default().as_bytes());
+    f.update(file.display().to_string().as_bytes());
+    f.update(&std::fs::read(ingest::panel::meta_path(&file)).unwrap_or_default());
+    out.insert("data file".to_string(), format!("{:016x}", f.digest()));
+    for (var, def) in variables_for(ws, loaded, name) {
+        let mut v = Xxh3::new();
+        v.update(def.as_bytes());
+        out.insert(format!("variable {var}"), format!("{:016x}", v.digest()));
+    }
+    out
+}
+
+/// Every variable definition that applies to a dataset: the workspace's, then the spec files'
+/// (in file order), as (name, expression).
+pub fn variables_for(
+    ws: &Workspace,
+    loaded: &[crate::spec::LoadedSpec],
+    name: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = ws.variables_of(name).0.clone();
+    for ls in loaded.iter().filter(|l| l.spec.data.as_deref() == name) {
+        out.extend(ls.spec.variables.0.iter().cloned());
+    }
+    out
 }
 
 /// The cache key of a dataset without reading it as a table: the file's bytes (their hash

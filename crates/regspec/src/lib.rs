@@ -26,6 +26,7 @@ pub mod reportset;
 pub mod run;
 pub mod slurm;
 pub mod spec;
+pub mod status;
 pub mod summary;
 pub mod terms;
 pub mod workspace;

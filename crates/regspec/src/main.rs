@@ -74,6 +74,16 @@ enum Command {
         #[arg(long, value_parser = parse_shard)]
         shard: Option<(usize, usize)>,
     },
+    /// Which tables of the report set are out of date, and why (a spec field, the data file, a
+    /// variable definition, the program's version, a model added or removed); estimates
+    /// nothing. Exits 1 when anything is out of date.
+    Status {
+        specs: Vec<PathBuf>,
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Validate every spec against the panel; estimate nothing.
     Check {
         specs: Vec<PathBuf>,
@@ -203,6 +213,28 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Status { specs, out, data } = &cli.command {
+        return match regspec::status::status(
+            specs,
+            &data.spec_dir,
+            &source(data),
+            &data.templates,
+            out,
+        ) {
+            Ok((report, current)) => {
+                print!("{report}");
+                if current {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     // Inside a Slurm allocation, as many threads as CPUs given (the node may have more).
     if let Some(n) = regspec::slurm::allocated_cpus() {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -238,6 +270,8 @@ fn main() -> ExitCode {
                 }
             })
         }
+        // Answered before this match: its exit status says whether anything is out of date.
+        Command::Status { .. } => Ok(()),
         Command::Check { specs, data } => check_cmd(&specs, &data, false),
         Command::List { specs, data } => check_cmd(&specs, &data, true),
         Command::Panel {

@@ -113,6 +113,7 @@ pub(crate) fn tables(
         );
         out.push(TableRecord {
             table: ls.table.clone(),
+            inputs: lp.parts.clone(),
             title: s.title.clone(),
             notes: s.notes.clone(),
             spec_file: ls.path.display().to_string(),

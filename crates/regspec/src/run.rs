@@ -247,6 +247,7 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             description: p.lp.description.clone(),
             simulated: p.lp.simulated,
             hash: key.clone().unwrap_or_else(|| p.lp.hash.clone()),
+            parts: crate::data::data_parts(&o.source, &ws, &loaded, p.name.as_deref(), &cache_dir),
             labels: ingest::table::column_labels(&p.lp.panel),
         };
         let view = PanelView::new(&p.lp.panel);
@@ -380,7 +381,7 @@ fn estimate_all(
                             .map_err(|e| {
                                 format!("{}: model `{}` ({}): {e}", m.spec_file, m.name, m.table)
                             })?;
-                        let rec = record(m, &info.hash, result, extras);
+                        let rec = record(m, info, result, extras);
                         let json = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
                         write_atomic(cache_file, seal(cache_file, &json).as_bytes())?;
                         progress(m);
@@ -396,7 +397,7 @@ fn estimate_all(
 
 fn record(
     m: &PlannedModel,
-    data_hash: &str,
+    info: &DataInfo,
     result: estimators::OlsResult,
     extras: exec::Extras,
 ) -> ModelRecord {
@@ -406,7 +407,8 @@ fn record(
         table: m.table.clone(),
         spec_file: m.spec_file.clone(),
         spec_hash: m.key.clone(),
-        data_hash: data_hash.to_string(),
+        data_hash: info.hash.clone(),
+        plan: serde_json::to_value(m).unwrap_or_default(),
         estimator: m.estimator.clone(),
         outcome: m.outcome.clone(),
         treatment: m.treatment.clone(),

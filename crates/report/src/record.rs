@@ -49,6 +49,10 @@ pub struct ModelRecord {
     pub spec_hash: String,
     /// Key of the data it ran on.
     pub data_hash: String,
+    /// The model as planned (every field, options included): `regspec status` names the
+    /// fields a spec edit changed.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub plan: serde_json::Value,
     /// Estimator name.
     pub estimator: String,
     /// The outcome.
@@ -174,6 +178,10 @@ pub struct HonestRecord {
 pub struct TableRecord {
     /// Table name (file stem of its outputs).
     pub table: String,
+    /// What its data's key is made of, each hashed (`data file`, `variable <name>`):
+    /// `regspec status` says which changed and which models read it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, String>,
     /// Title.
     pub title: Option<String>,
     /// Free-text notes.

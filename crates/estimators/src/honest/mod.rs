@@ -202,11 +202,12 @@ fn validate(c: &Coefs, req: &Request) -> Result<(), HonestError> {
     Ok(())
 }
 
-/// HonestDiD's default grid: `M̄` in `0..2` (10 values); `M` from 0 to an upper bound on the
-/// pre-period second differences (10 values).
+/// The default grid: `M̄` at 0, 0.5, 1, 1.5 and 2 (HonestDiD's `Mbarvec` 0.5..2 by 0.5, with the
+/// parallel-trends end 0), values a reader can label; `M` as HonestDiD's, from 0 to an upper
+/// bound on the pre-period second differences (10 values).
 pub fn default_grid(c: &Coefs, restriction: Restriction) -> Vec<f64> {
     let top = match restriction {
-        Restriction::RelativeMagnitudes => 2.0,
+        Restriction::RelativeMagnitudes => return vec![0.0, 0.5, 1.0, 1.5, 2.0],
         Restriction::Smoothness if c.npre == 1 => c.sigma[0][0].sqrt(),
         Restriction::Smoothness => {
             let z = solve::qnorm(0.95);

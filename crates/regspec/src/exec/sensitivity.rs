@@ -15,7 +15,7 @@ pub struct HonestOptions {
     /// Which restrictions to report (default: relative magnitudes).
     #[serde(default = "default_restrictions")]
     pub restrictions: Vec<Restriction>,
-    /// `M̄` values for relative magnitudes (default 0 to 2, ten values).
+    /// `M̄` values for relative magnitudes (default 0, 0.5, 1, 1.5, 2).
     #[serde(default)]
     pub mbar: Option<Vec<f64>>,
     /// `M` values for smoothness (default: 0 to an upper bound from the pre-periods).

@@ -3,6 +3,10 @@
 use super::{err, row_label, tick, FONT, W};
 use plotters::prelude::*;
 
+/// Pixels from the plot's left edge to the centre of the y-axis title: clear of the tick
+/// labels (numbers of up to six characters at 13 px).
+const Y_TITLE_GAP: i32 = 58;
+
 /// A specification curve: above, the key estimates sorted with their 95% intervals and a zero
 /// line; below, the choices that produced each (one row per value of each varying dimension, a
 /// mark where the model made that choice). Beyond `max_points` models the figure shows evenly
@@ -76,12 +80,27 @@ pub fn curve_svg(
             .configure_mesh()
             .disable_mesh()
             .disable_x_axis()
-            .y_desc("Estimate and 95% CI (blue: p < 0.05)")
             .y_label_formatter(&|y| tick(*y))
             .label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
             .draw()
             .map_err(err)?;
+        // The axis title beside its tick labels: the label area is as wide as the choice
+        // labels below, and plotters would put the title at its far left.
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let desc = (FONT, 15)
+            .into_font()
+            .transform(FontTransform::Rotate270)
+            .color(&BLACK)
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+        root.draw(&Text::new(
+            "Estimate and 95% CI (blue: p < 0.05)",
+            (px.start - Y_TITLE_GAP, (py.start + py.end) / 2),
+            desc,
+        ))
+        .map_err(err)?;
         chart
             .draw_series(LineSeries::new(
                 [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],

@@ -1,7 +1,7 @@
 //! Event-study figures: one estimator's coefficients by event time, and several estimators
 //! overlaid. One look for all (TWFE, Sun-Abraham, Callaway-Sant'Anna, imputation).
 
-use super::{capped_bar, err, legend, tick, whole_tick, FONT, H, W};
+use super::{capped_bar, err, legend, legend_spot, tick, whole_tick, FONT, H, W};
 use crate::record::EventStudy;
 use plotters::prelude::*;
 
@@ -120,6 +120,44 @@ pub fn overlay_svg(
     let pad = ((hi - lo) * 0.1).max(1e-9);
     let k = series.len() as f64;
     let width = 0.7;
+    let dodge = |s: usize| {
+        if k > 1.0 {
+            -width / 2.0 + width * (s as f64) / (k - 1.0)
+        } else {
+            0.0
+        }
+    };
+    // Every drawn interval, for the legend to avoid.
+    let marks: Vec<(f64, f64, f64, f64)> = series
+        .iter()
+        .enumerate()
+        .flat_map(|(s, (_, es))| {
+            es.points.iter().map(move |p| {
+                let x = p.rel_time as f64 + dodge(s);
+                (
+                    x - 0.05,
+                    x + 0.05,
+                    p.ci_low.min(p.estimate),
+                    p.ci_high.max(p.estimate),
+                )
+            })
+        })
+        .collect();
+    let chars = series
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
+    // The plot area: the figure less its margins, caption and axis label areas.
+    let plot_px = (f64::from(W + 80 - 32 - 64), f64::from(H - 32 - 30 - 44));
+    let (corner, top) = legend_spot(
+        (x0 as f64 - 0.6, x1 as f64 + 0.6),
+        (lo - pad, hi + pad),
+        plot_px,
+        series.len(),
+        chars,
+        &marks,
+    );
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (W + 80, H)).into_drawing_area();
@@ -129,7 +167,7 @@ pub fn overlay_svg(
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d((x0 as f64 - 0.6)..(x1 as f64 + 0.6), (lo - pad)..(hi + pad))
+            .build_cartesian_2d((x0 as f64 - 0.6)..(x1 as f64 + 0.6), (lo - pad)..top)
             .map_err(err)?;
         chart
             .configure_mesh()
@@ -151,11 +189,7 @@ pub fn overlay_svg(
             .map_err(err)?;
         for (s, (name, es)) in series.iter().enumerate() {
             let color = palette[s % palette.len()];
-            let dx = if k > 1.0 {
-                -width / 2.0 + width * (s as f64) / (k - 1.0)
-            } else {
-                0.0
-            };
+            let dx = dodge(s);
             let pts: Vec<&crate::record::EventPoint> = es
                 .points
                 .iter()
@@ -177,7 +211,7 @@ pub fn overlay_svg(
                 .label(name.as_str())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        legend(&mut chart, corner)?;
         root.present().map_err(err)?;
     }
     Ok(buf)

@@ -1,6 +1,6 @@
 //! HonestDiD sensitivity figures.
 
-use super::{capped_bar, err, legend, row_label, tick, tick_fine, FONT, H, W};
+use super::{capped_bar, err, legend, legend_spot, row_label, tick, tick_fine, FONT, H, W};
 use plotters::prelude::*;
 
 /// HonestDiD sensitivity plot, in the manner of the HonestDiD package: the usual confidence
@@ -34,6 +34,32 @@ pub fn honest_svg(h: &crate::record::HonestRecord, title: &str) -> Result<String
     let hi = bars.iter().map(|b| b.2).fold(0.0f64, f64::max);
     let pad = ((hi - lo) * 0.1).max(1e-9);
     let n = s.bands.len() as f64;
+    // The breakdown value's position between the grid values that bracket it.
+    let breakdown_x = s.breakdown.filter(|b| *b > 0.0).and_then(|b| {
+        let grid: Vec<f64> = s.bands.iter().map(|b| b.m).collect();
+        match grid.iter().position(|m| *m >= b) {
+            Some(0) => Some(1.0),
+            None => None,
+            Some(i) => Some(i as f64 + (b - grid[i - 1]) / (grid[i] - grid[i - 1]).max(1e-12)),
+        }
+    });
+    // What the legend must not cover: the intervals and the breakdown line.
+    let mut marks: Vec<(f64, f64, f64, f64)> = bars
+        .iter()
+        .map(|(x, a, b)| (x - 0.12, x + 0.12, *a, *b))
+        .collect();
+    if let Some(x) = breakdown_x {
+        marks.push((x - 0.02, x + 0.02, lo - pad, hi + pad));
+    }
+    let rows = 2 + usize::from(breakdown_x.is_some());
+    let (corner, top) = legend_spot(
+        (-0.6, n + 0.6),
+        (lo - pad, hi + pad),
+        (f64::from(W - 32 - 64), f64::from(H - 32 - 30 - 44)),
+        rows,
+        26,
+        &marks,
+    );
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (W, H)).into_drawing_area();
@@ -43,7 +69,7 @@ pub fn honest_svg(h: &crate::record::HonestRecord, title: &str) -> Result<String
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d(-0.6..n + 0.6, (lo - pad)..(hi + pad))
+            .build_cartesian_2d(-0.6..n + 0.6, (lo - pad)..top)
             .map_err(err)?;
         let label_for = |x: &f64| row_label(&labels, *x, false);
         chart
@@ -64,25 +90,18 @@ pub fn honest_svg(h: &crate::record::HonestRecord, title: &str) -> Result<String
                 BLACK.mix(0.6),
             ))
             .map_err(err)?;
-        // The breakdown value, placed between the grid values that bracket it.
-        if let Some(b) = s.breakdown {
-            let grid: Vec<f64> = s.bands.iter().map(|b| b.m).collect();
-            let x = match grid.iter().position(|m| *m >= b) {
-                Some(0) | None => grid.iter().position(|m| *m >= b).map(|_| 1.0),
-                Some(i) => Some(i as f64 + (b - grid[i - 1]) / (grid[i] - grid[i - 1]).max(1e-12)),
-            };
-            if let Some(x) = x.filter(|_| b > 0.0) {
-                let span = hi - lo + 2.0 * pad;
-                let dashes = (0..20).map(|i| {
-                    let a = lo - pad + span * (i as f64) / 20.0;
-                    PathElement::new(vec![(x, a), (x, a + span / 40.0)], RED.mix(0.7))
-                });
-                chart
-                    .draw_series(dashes)
-                    .map_err(err)?
-                    .label(format!("Breakdown {symbol} = {}", tick_fine(b)))
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.mix(0.7)));
-            }
+        // The breakdown value, as a dashed line at its place between the grid values.
+        if let (Some(b), Some(x)) = (s.breakdown, breakdown_x) {
+            let span = hi - lo + 2.0 * pad;
+            let dashes = (0..20).map(|i| {
+                let a = lo - pad + span * (i as f64) / 20.0;
+                PathElement::new(vec![(x, a), (x, a + span / 40.0)], RED.mix(0.7))
+            });
+            chart
+                .draw_series(dashes)
+                .map_err(err)?
+                .label(format!("Breakdown {symbol} = {}", tick_fine(b)))
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.mix(0.7)));
         }
         let cap = 0.12;
         let blue = RGBColor(31, 78, 121);
@@ -103,7 +122,7 @@ pub fn honest_svg(h: &crate::record::HonestRecord, title: &str) -> Result<String
                 });
             }
         }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        legend(&mut chart, corner)?;
         root.present().map_err(err)?;
     }
     Ok(buf)

@@ -103,6 +103,53 @@ fn legend<'a, 'b: 'a>(
         .map_err(err)
 }
 
+/// A rectangle in data coordinates: x from, x to, y from, y to.
+type Rect = (f64, f64, f64, f64);
+
+/// Where a legend goes so that it covers no data. The legend's box (`rows` entries, labels up to
+/// `chars` characters; its size in pixels estimated from the 13-px legend font) is tried in the
+/// four corners of a plot of `plot_px` pixels showing `x` by `y`; the first corner whose box
+/// meets none of `marks` (points, intervals, lines) wins. When every corner is taken, the top of
+/// the y range is raised until the box fits above every mark in the upper left. Returns the
+/// corner and the top of the y range to draw with.
+fn legend_spot(
+    x: (f64, f64),
+    y: (f64, f64),
+    plot_px: (f64, f64),
+    rows: usize,
+    chars: usize,
+    marks: &[Rect],
+) -> (SeriesLabelPosition, f64) {
+    // Box and its margin from the plot's edge, in pixels, then as shares of the plot.
+    let w = 7.5 * chars as f64 + 44.0 + 12.0;
+    let h = 19.0 * rows as f64 + 14.0 + 12.0;
+    let (fw, fh) = ((w / plot_px.0).min(1.0), (h / plot_px.1).min(0.9));
+    let (dx, dy) = (x.1 - x.0, y.1 - y.0);
+    let left = (x.0, x.0 + fw * dx);
+    let right = (x.1 - fw * dx, x.1);
+    let upper = (y.1 - fh * dy, y.1);
+    let lower = (y.0, y.0 + fh * dy);
+    let free = |bx: (f64, f64), by: (f64, f64)| {
+        !marks
+            .iter()
+            .any(|m| m.0 <= bx.1 && m.1 >= bx.0 && m.2 <= by.1 && m.3 >= by.0)
+    };
+    for (pos, bx, by) in [
+        (SeriesLabelPosition::UpperLeft, left, upper),
+        (SeriesLabelPosition::UpperRight, right, upper),
+        (SeriesLabelPosition::LowerLeft, left, lower),
+        (SeriesLabelPosition::LowerRight, right, lower),
+    ] {
+        if free(bx, by) {
+            return (pos, y.1);
+        }
+    }
+    // Headroom: the band of share fh at the top lies above the highest mark.
+    let top_mark = marks.iter().map(|m| m.3).fold(y.0, f64::max);
+    let top = ((top_mark - fh * y.0) / (1.0 - fh)).max(y.1) + 0.02 * dy;
+    (SeriesLabelPosition::UpperLeft, top)
+}
+
 /// The installed fonts, loaded once; `None` when there is none (then no PDF can carry text).
 fn fonts() -> Option<std::sync::Arc<svg2pdf::usvg::fontdb::Database>> {
     use std::sync::OnceLock;
@@ -210,6 +257,27 @@ pub fn spec_svg(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_legend_goes_where_there_is_no_data() {
+        let (x, y, px) = ((0.0, 10.0), (0.0, 10.0), (500.0, 300.0));
+        // Data in the upper left only: the legend goes to the upper right.
+        let (pos, top) = legend_spot(x, y, px, 2, 10, &[(0.5, 1.5, 8.0, 9.5)]);
+        assert!(matches!(pos, SeriesLabelPosition::UpperRight) && top == 10.0);
+        // Every corner taken: the upper left, with the range raised above every mark.
+        let marks = [
+            (0.2, 0.4, 0.0, 10.0),
+            (9.6, 9.8, 0.0, 10.0),
+            (5.0, 5.2, 2.0, 3.0),
+        ];
+        let (pos, top) = legend_spot(x, y, px, 3, 20, &marks);
+        assert!(matches!(pos, SeriesLabelPosition::UpperLeft));
+        let h = (19.0 * 3.0 + 26.0) / 300.0;
+        assert!(
+            top - h * (top - 0.0) >= 10.0,
+            "the legend's band starts above the data: {top}"
+        );
+    }
 
     #[test]
     fn whole_ticks_and_row_labels() {
