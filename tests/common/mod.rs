@@ -77,6 +77,58 @@ pub fn have_pdflatex() -> bool {
     have
 }
 
+/// The raw public data: `REGSPEC_RAW_DATA` (which must exist when set, as in CI), else
+/// `../shared/data/raw` beside the repository when it is there.
+pub fn raw_data() -> Option<PathBuf> {
+    match std::env::var_os("REGSPEC_RAW_DATA") {
+        Some(d) => {
+            let d = PathBuf::from(d);
+            let d = if d.is_absolute() { d } else { root().join(d) };
+            assert!(
+                d.is_dir(),
+                "REGSPEC_RAW_DATA={} is not a directory",
+                d.display()
+            );
+            Some(d)
+        }
+        None => Some(root().join("../shared/data/raw")).filter(|d| d.is_dir()),
+    }
+}
+
+/// A Python with the `typst` compiler package (`REGSPEC_TYPST_PYTHON`); fails when
+/// `REGSPEC_REQUIRE_TYPST` is set and there is none.
+pub fn typst_python() -> Option<String> {
+    let py = std::env::var("REGSPEC_TYPST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let have = Command::new(&py)
+        .args(["-c", "import typst"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(
+            std::env::var_os("REGSPEC_REQUIRE_TYPST").is_none(),
+            "REGSPEC_REQUIRE_TYPST is set but {py} cannot import typst"
+        );
+        eprintln!("SKIPPED: no Typst compiler (the .typ tables were not compiled; CI requires it)");
+        return None;
+    }
+    Some(py)
+}
+
+/// Compiles every .typ table of `reports` with the Typst compiler: any error or warning fails.
+pub fn compile_typst(py: &str, reports: &Path) -> usize {
+    let script = "import glob, sys, typst\nn = 0\nfor f in sorted(glob.glob(sys.argv[1] + '/*.typ')):\n    pdf, warnings = typst.compile_with_warnings(f)\n    assert pdf.startswith(b'%PDF'), f\n    assert not warnings, (f, [str(w) for w in warnings])\n    n += 1\nprint(n)\n";
+    let out = Command::new(py)
+        .args(["-c", script, &reports.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "a .typ table failed to compile: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
 /// The preamble the tables document (crates/report/templates/table.tex.j2).
 pub const PREAMBLE: &str = "\\documentclass{article}\n\\usepackage{booktabs,dcolumn,graphicx}\n";
 

@@ -43,6 +43,47 @@ fn latex_tables_compile() {
     common::compile_tables(&dir.join("reports"), &dir.join("latex"));
 }
 
+/// Every table of the study's report set as Typst, on the demo panel and (where the raw data
+/// are) on the real data: each compiles with the Typst compiler (the `typst` package from
+/// PyPI) without an error or a warning; the baseline table is pinned.
+#[test]
+fn typst_tables_compile() {
+    let dir = workspace("typst");
+    assert!(regspec(&dir, &["run", "--quiet"]).0);
+    let n_tables = std::fs::read_dir(dir.join("reports"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    insta::assert_snapshot!("baseline_typ", read(&dir, "reports/baseline.typ"));
+    let Some(py) = common::typst_python() else {
+        return;
+    };
+    assert_eq!(common::compile_typst(&py, &dir.join("reports")), n_tables);
+    if let Some(raw) = common::raw_data() {
+        // The raw-source build reads the source declarations and crosswalks under data/.
+        common::copy_dir(&common::root().join("data"), &dir.join("data"));
+        let (ok, _, err) = regspec(
+            &dir,
+            &[
+                "run",
+                "--quiet",
+                "--raw-data",
+                &raw.display().to_string(),
+                "--out",
+                "real",
+            ],
+        );
+        assert!(ok, "{err}");
+        assert_eq!(common::compile_typst(&py, &dir.join("real")), n_tables);
+    }
+}
+
 /// A table taller than the page with notes of a dozen lines still fits: the template measures
 /// table and notes together and scales the table to leave room for both and the caption. With
 /// the earlier fixed rule (table at most 70% of the text height, notes not measured) this

@@ -26,7 +26,7 @@ pub fn write_outputs(
         // for records read back from JSON (`regspec table`, `merge`).
         crate::names::check("table", &t.table)?;
         files.push((under(out, &format!("{}.json", t.table))?, json.into_bytes()));
-        for fmt in [Format::Latex, Format::Markdown, Format::Html] {
+        for fmt in [Format::Latex, Format::Markdown, Format::Html, Format::Typst] {
             let text = report::render_table(t, fmt, templates).map_err(|e| e.to_string())?;
             if fmt == Format::Html {
                 sections.push((t, text.clone()));

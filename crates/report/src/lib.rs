@@ -25,6 +25,7 @@ pub use style::Style;
 const DEFAULT_TEX: &str = include_str!("../templates/table.tex.j2");
 const DEFAULT_MD: &str = include_str!("../templates/table.md.j2");
 const DEFAULT_HTML: &str = include_str!("../templates/table.html.j2");
+const DEFAULT_TYP: &str = include_str!("../templates/table.typ.j2");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// An output format of tables.
@@ -35,6 +36,8 @@ pub enum Format {
     Markdown,
     /// HTML (a section of `index.html`).
     Html,
+    /// Typst (a `#figure` with a table).
+    Typst,
 }
 
 impl Format {
@@ -44,8 +47,28 @@ impl Format {
             Format::Latex => "tex",
             Format::Markdown => "md",
             Format::Html => "html",
+            Format::Typst => "typ",
         }
     }
+}
+
+/// `s` (Markdown text of the view) as Typst markup.
+pub fn typst_escape(s: &str) -> String {
+    // LaTeX in labels (`Treat $\\times$ Post`) as the plain text figures use.
+    let plain = format::plain(
+        &s.replace("\\*", "*")
+            .replace("\\_", "_")
+            .replace("\\|", "|")
+            .replace("<br>", " "),
+    );
+    let mut out = String::with_capacity(plain.len() + 8);
+    for c in plain.chars() {
+        if "\\*_#$@<>[]`~/=+-".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// An error that names the template file and line (or the table and the bad option).
@@ -87,9 +110,10 @@ impl Templates {
         let ext = fmt.extension();
         if let Some(dir) = &self.dir {
             let candidates: Vec<PathBuf> = match &table.template {
-                // A table's own HTML template is optional: its LaTeX and Markdown ones are what
-                // `template:` names; HTML falls back to the workspace's or the built-in one.
-                Some(t) if fmt == Format::Html => vec![
+                // A table's own HTML and Typst templates are optional: its LaTeX and Markdown
+                // ones are what `template:` names; the others fall back to the workspace's or
+                // the built-in one.
+                Some(t) if matches!(fmt, Format::Html | Format::Typst) => vec![
                     dir.join(format!("{t}.{ext}.j2")),
                     dir.join(format!("table.{ext}.j2")),
                 ],
@@ -104,7 +128,11 @@ impl Templates {
                 }
             }
         }
-        if let Some(t) = table.template.as_ref().filter(|_| fmt != Format::Html) {
+        if let Some(t) = table
+            .template
+            .as_ref()
+            .filter(|_| !matches!(fmt, Format::Html | Format::Typst))
+        {
             let dir = self.dir.as_deref().unwrap_or(Path::new("templates"));
             return Err(ReportError(format!(
                 "table `{}` asks for template `{t}`, but {} does not exist",
@@ -116,6 +144,7 @@ impl Templates {
             Format::Latex => DEFAULT_TEX,
             Format::Markdown => DEFAULT_MD,
             Format::Html => DEFAULT_HTML,
+            Format::Typst => DEFAULT_TYP,
         };
         Ok((
             format!("crates/report/templates/table.{ext}.j2"),
@@ -162,6 +191,10 @@ pub fn render_table(
                 .replace("\\|", "|"),
         )
     });
+    // Text as Typst markup: Markdown's escapes undone, then every character Typst reads as
+    // markup escaped (`*` strong, `_` emphasis, `#` code, `$` math, `@` reference, `<>`
+    // labels, `[]` content, `` ` `` raw, `~` no-break space, `/` comments, `\` itself).
+    env.add_filter("typ", |s: String| -> String { typst_escape(&s) });
     env.add_template_owned(name.clone(), src)
         .map_err(|e| template_error(&name, &e))?;
     let tmpl = env
