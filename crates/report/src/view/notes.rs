@@ -156,20 +156,23 @@ pub(super) fn notes(
         md: se.clone(),
     });
     let legend = style.legend();
-    notes.push(NoteView {
-        tex: legend
-            .iter()
-            .map(|(s, p)| format!("$^{{{s}}}$ p$<${p}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-            + ".",
-        md: legend
-            .iter()
-            .map(|(s, p)| format!("{} p<{p}", s.replace('*', "\\*")))
-            .collect::<Vec<_>>()
-            .join(", ")
-            + ".",
-    });
+    // A style without stars (the AEA journals', Econometrica's) has no legend to give.
+    if !legend.is_empty() {
+        notes.push(NoteView {
+            tex: legend
+                .iter()
+                .map(|(s, p)| format!("$^{{{s}}}$ p$<${p}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + ".",
+            md: legend
+                .iter()
+                .map(|(s, p)| format!("{} p<{p}", s.replace('*', "\\*")))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + ".",
+        });
+    }
     // Warnings of the fits (a treatment kept with `allow_dropped_treatment`, FE that did not
     // converge): the reader sees them next to the numbers they qualify.
     for (title, models) in panel_names.iter().zip(panels_models) {
