@@ -15,30 +15,11 @@ fn root() -> PathBuf {
 }
 
 fn raw_dir() -> Option<PathBuf> {
-    match std::env::var_os("REGSPEC_RAW_DATA") {
-        Some(d) => {
-            let d = PathBuf::from(d);
-            let d = if d.is_absolute() { d } else { root().join(d) };
-            assert!(
-                d.is_dir(),
-                "REGSPEC_RAW_DATA={} is not a directory",
-                d.display()
-            );
-            Some(d)
-        }
-        None => {
-            let d = root().join("../shared/data/raw");
-            if d.is_dir() {
-                Some(d)
-            } else {
-                eprintln!(
-                    "skipped: no raw data at {} and REGSPEC_RAW_DATA unset",
-                    d.display()
-                );
-                None
-            }
-        }
+    let d = common::raw_data();
+    if d.is_none() {
+        eprintln!("skipped: no raw data at ../shared/data/raw and REGSPEC_RAW_DATA unset");
     }
+    d
 }
 
 /// The real panel with the study's variables (regspec.yaml), as `regspec run --raw-data` sees it.

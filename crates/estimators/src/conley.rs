@@ -57,8 +57,9 @@ pub struct ConleyInput<'a> {
     pub lag: u32,
 }
 
-/// Adds w (a b' + b a') to `meat`, or w a a' when the two are one row.
-fn add_pair(meat: &mut Mat<f64>, a: &[f64], b: &[f64], w: f64, same: bool) {
+/// Adds w (a b' + b a') to `meat`, or w a a' when the two are one row: a kernel's term of a
+/// HAC meat (the panel HAC estimators of `vcov` use it too).
+pub(crate) fn add_pair(meat: &mut Mat<f64>, a: &[f64], b: &[f64], w: f64, same: bool) {
     let k = a.len();
     for r in 0..k {
         for c in 0..k {

@@ -231,17 +231,8 @@ pub fn compute(inp: &VcovInput) -> Result<Inference, EstimationError> {
             let lag = lag.map_or((t_n as f64).powf(0.25).floor() as usize, |l| l as usize);
             let score = |i: usize| -> Vec<f64> { (0..k).map(|a| inp.x[a][i] * inp.u[i]).collect() };
             let mut meat = Mat::<f64>::zeros(k, k);
-            // Adds w (a b' + b a') to the meat, or a a' when the two are one.
             let mut add = |a: &[f64], b: &[f64], w: f64, same: bool| {
-                for r in 0..k {
-                    for c in 0..k {
-                        meat[(r, c)] += if same {
-                            w * a[r] * b[c]
-                        } else {
-                            w * (a[r] * b[c] + b[r] * a[c])
-                        };
-                    }
-                }
+                crate::conley::add_pair(&mut meat, a, b, w, same)
             };
             let bartlett = |l: usize| 1.0 - l as f64 / (lag as f64 + 1.0);
             if dk_kind {
