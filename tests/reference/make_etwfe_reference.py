@@ -25,11 +25,14 @@ from demo_panel import load_demo
 
 df = load_demo()
 df["g"] = df["sign_year"].where(df["sign_year"] <= df["year"].max()).fillna(0).astype(int)
-out = {}
-for y in ["homic", "hosic"]:
+
+
+def fit_emfx(fml):
+    """etwfe's fit of `fml` (not-yet-treated controls, CR1 by country) and its four `emfx`
+    aggregations: {kind: {key: {estimate, se}}}."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m = etwfe.ETWFE(fml=f"{y} ~ 0", tvar="year", gvar="g", ivar="iso3", data=df,
+        m = etwfe.ETWFE(fml=fml, tvar="year", gvar="g", ivar="iso3", data=df,
                         vcov={"CRV1": "iso3"}, gref=0)
         m.fit()
         res = {}
@@ -39,22 +42,13 @@ for y in ["homic", "hosic"]:
                 ("0" if key is None else str(int(r[key]))): {"estimate": float(r["estimate"]), "se": float(r["std.error"])}
                 for _, r in t.iterrows()
             }
-    out[y] = res
+    return res
+
+
+out = {y: fit_emfx(f"{y} ~ 0") for y in ["homic", "hosic"]}
 # With controls (etwfe's `y ~ x1 + x2`, default fe = "feo"): each cell's dummy times the
 # controls demeaned within cohorts, plus the controls and their cohort and period interactions.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    m = etwfe.ETWFE(fml="homic ~ urban + open", tvar="year", gvar="g", ivar="iso3", data=df,
-                    vcov={"CRV1": "iso3"}, gref=0)
-    m.fit()
-    res = {}
-    for kind, key in [("simple", None), ("event", "event"), ("group", "g"), ("calendar", "year")]:
-        t = m.emfx(type=kind)
-        res[kind] = {
-            ("0" if key is None else str(int(r[key]))): {"estimate": float(r["estimate"]), "se": float(r["std.error"])}
-            for _, r in t.iterrows()
-        }
-out["homic_controls"] = res
+out["homic_controls"] = fit_emfx("homic ~ urban + open")
 import diff_diff  # noqa: E402
 
 worst = 0.0

@@ -233,18 +233,19 @@ pub fn task(dir: &Path) -> Result<String, String> {
     Ok(describe(k, &Standing::Done(done)))
 }
 
-/// Every shard's standing under the current plan.
-fn standings(dir: &Path, st: &State) -> Result<Vec<Standing>, String> {
+/// Every shard's standing under the current plan, and that plan (the merge orders by it).
+fn standings(dir: &Path, st: &State) -> Result<(Vec<Standing>, Planned), String> {
     let p = plan(&st.args, st.tasks)?;
-    Ok((1..=st.tasks)
+    let all = (1..=st.tasks)
         .map(|k| standing(dir, st, k, &p.fingerprints[k - 1]))
-        .collect())
+        .collect();
+    Ok((all, p))
 }
 
 /// `regspec slurm status`: every shard, done or not (its Slurm state, job id and log).
 pub fn status(dir: &Path) -> Result<String, String> {
     let st = load_state(dir)?;
-    let all = standings(dir, &st)?;
+    let (all, _) = standings(dir, &st)?;
     let done = all
         .iter()
         .filter(|s| matches!(s, Standing::Done(_)))
@@ -269,8 +270,10 @@ pub fn status(dir: &Path) -> Result<String, String> {
 /// are done; else resubmits once, with twice the memory, the shards killed for memory (and a
 /// new finishing job); else fails naming every shard that is not done.
 pub fn finish(dir: &Path) -> Result<String, String> {
+    let started = std::time::Instant::now();
     let mut st = load_state(dir)?;
-    let all = standings(dir, &st)?;
+    // Planned once: the standings and the merge read the data through the same plan.
+    let (all, p) = standings(dir, &st)?;
     let retry: Vec<(usize, u64)> = all
         .iter()
         .enumerate()
@@ -321,8 +324,6 @@ pub fn finish(dir: &Path) -> Result<String, String> {
             open.join("\n")
         ));
     }
-    let started = std::time::Instant::now();
-    let p = plan(&st.args, st.tasks)?;
     let dirs: Vec<PathBuf> = (1..=st.tasks).map(|k| shard_dir(dir, k)).collect();
     let written = run::merge(&dirs, &st.out, &p.plan, &run::templates(&st.args.templates))?;
     Ok(format!(
