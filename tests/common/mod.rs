@@ -95,23 +95,120 @@ pub fn raw_data() -> Option<PathBuf> {
     }
 }
 
-/// A Python with the `typst` compiler package (`REGSPEC_TYPST_PYTHON`); fails when
-/// `REGSPEC_REQUIRE_TYPST` is set and there is none.
-pub fn typst_python() -> Option<String> {
-    let py = std::env::var("REGSPEC_TYPST_PYTHON").unwrap_or_else(|_| "python3".into());
+/// A Python with the independent readers of the output formats (`REGSPEC_READERS_PYTHON`: the
+/// `typst` compiler and `python-docx`, `.ci/requirements-readers.txt`); fails when
+/// `REGSPEC_REQUIRE_READERS` is set and there is none.
+pub fn readers_python() -> Option<String> {
+    let py = std::env::var("REGSPEC_READERS_PYTHON").unwrap_or_else(|_| "python3".into());
     let have = Command::new(&py)
-        .args(["-c", "import typst"])
+        .args(["-c", "import typst, docx"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !have {
         assert!(
-            std::env::var_os("REGSPEC_REQUIRE_TYPST").is_none(),
-            "REGSPEC_REQUIRE_TYPST is set but {py} cannot import typst"
+            std::env::var_os("REGSPEC_REQUIRE_READERS").is_none(),
+            "REGSPEC_REQUIRE_READERS is set but {py} cannot import typst and docx"
         );
-        eprintln!("SKIPPED: no Typst compiler (the .typ tables were not compiled; CI requires it)");
+        eprintln!("SKIPPED: no Typst compiler or python-docx (the .typ and .docx tables were not read back; CI requires them)");
         return None;
     }
     Some(py)
+}
+
+/// Reads every Word table of `reports` back with python-docx and checks it against its JSON
+/// (`tests/readers/check_docx.py`); returns (tables, numbers checked, pictures in
+/// results.docx).
+pub fn check_docx(py: &str, reports: &Path) -> (usize, usize, usize) {
+    let out = Command::new(py)
+        .arg(root().join("tests/readers/check_docx.py"))
+        .arg(reports)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "a .docx table does not read back as its JSON: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Vec<usize> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    (v[0], v[1], v[2])
+}
+
+/// A Word document as python-docx reads it, as text (paragraphs, rows, rules), for snapshots.
+pub fn docx_text(py: &str, file: &Path) -> String {
+    let out = Command::new(py)
+        .arg(root().join("tests/readers/check_docx.py"))
+        .arg("--dump")
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// LibreOffice (`soffice`), when installed; fails when `REGSPEC_REQUIRE_LIBREOFFICE` is set and
+/// it is not.
+pub fn soffice() -> Option<&'static str> {
+    let have = Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(
+            std::env::var_os("REGSPEC_REQUIRE_LIBREOFFICE").is_none(),
+            "REGSPEC_REQUIRE_LIBREOFFICE is set but soffice is not installed"
+        );
+        eprintln!(
+            "SKIPPED: no LibreOffice (the .docx files were not converted to PDF; CI requires it)"
+        );
+        return None;
+    }
+    Some("soffice")
+}
+
+/// Converts `files` to PDF in `outdir` with LibreOffice (headless, its own profile under
+/// `outdir`) and returns each PDF's text (pdftotext) and page count (pdfinfo).
+pub fn docx_to_pdf(soffice: &str, files: &[PathBuf], outdir: &Path) -> Vec<(String, usize)> {
+    std::fs::create_dir_all(outdir).unwrap();
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        outdir.join("profile").display()
+    );
+    let out = Command::new(soffice)
+        .args([&profile, "--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(outdir)
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    files
+        .iter()
+        .map(|f| {
+            let pdf = outdir.join(f.with_extension("pdf").file_name().unwrap());
+            assert!(pdf.exists(), "LibreOffice wrote no {}", pdf.display());
+            let text = Command::new("pdftotext")
+                .args([pdf.as_os_str(), std::ffi::OsStr::new("-")])
+                .output()
+                .unwrap();
+            let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+            let pages = String::from_utf8_lossy(&info.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("Pages:"))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0);
+            (String::from_utf8_lossy(&text.stdout).into_owned(), pages)
+        })
+        .collect()
 }
 
 /// Compiles every .typ table of `reports` with the Typst compiler: any error or warning fails.

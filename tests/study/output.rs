@@ -43,28 +43,30 @@ fn latex_tables_compile() {
     common::compile_tables(&dir.join("reports"), &dir.join("latex"));
 }
 
-/// Every table of the study's report set as Typst, on the demo panel and (where the raw data
-/// are) on the real data: each compiles with the Typst compiler (the `typst` package from
-/// PyPI) without an error or a warning; the baseline table is pinned.
+/// Every table of the study's report set read back by independent readers, on the demo panel
+/// and (where the raw data are) on the real data: each .typ compiles with the Typst compiler
+/// (the `typst` package from PyPI) with no error and no warning; each .docx opens in
+/// python-docx with its caption, columns, panels, every estimate and standard error (to the
+/// digits shown, stars matching the p-value), observations and notes equal to its JSON, and
+/// `results.docx` holds every table and every figure's PNG; LibreOffice converts the Word files
+/// to PDF with every table's title in the text. The baseline's Typst and Word (as python-docx
+/// reads it) are pinned.
 #[test]
-fn typst_tables_compile() {
-    let dir = workspace("typst");
+fn tables_open_in_independent_readers() {
+    let dir = workspace("readers");
     assert!(regspec(&dir, &["run", "--quiet"]).0);
-    let n_tables = std::fs::read_dir(dir.join("reports"))
+    let records: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("reports"))
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "json")
-        })
-        .count();
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    let n_tables = records.len();
+    for r in &records {
+        assert!(r.with_extension("docx").exists(), "{}", r.display());
+        assert!(r.with_extension("typ").exists(), "{}", r.display());
+    }
     insta::assert_snapshot!("baseline_typ", read(&dir, "reports/baseline.typ"));
-    let Some(py) = common::typst_python() else {
-        return;
-    };
-    assert_eq!(common::compile_typst(&py, &dir.join("reports")), n_tables);
+    let mut sets = vec![dir.join("reports")];
     if let Some(raw) = common::raw_data() {
         // The raw-source build reads the source declarations and crosswalks under data/.
         common::copy_dir(&common::root().join("data"), &dir.join("data"));
@@ -80,7 +82,51 @@ fn typst_tables_compile() {
             ],
         );
         assert!(ok, "{err}");
-        assert_eq!(common::compile_typst(&py, &dir.join("real")), n_tables);
+        sets.push(dir.join("real"));
+    }
+    if let Some(py) = common::readers_python() {
+        insta::assert_snapshot!(
+            "baseline_docx",
+            common::docx_text(&py, &dir.join("reports/baseline.docx"))
+        );
+        for set in &sets {
+            assert_eq!(common::compile_typst(&py, set), n_tables);
+            let (tables, numbers, pictures) = common::check_docx(&py, set);
+            assert_eq!(tables, n_tables);
+            assert!(numbers > 20 * n_tables, "{numbers} numbers checked");
+            let n_figures = std::fs::read_dir(set.join("figures"))
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|x| x == "svg")
+                })
+                .count();
+            assert_eq!(pictures, n_figures, "results.docx holds every figure");
+        }
+    }
+    if let Some(soffice) = common::soffice() {
+        for set in &sets {
+            let files = vec![set.join("results.docx"), set.join("baseline.docx")];
+            let pdfs = common::docx_to_pdf(
+                soffice,
+                &files,
+                &dir.join("pdf").join(set.file_name().unwrap()),
+            );
+            let (text, pages) = &pdfs[0];
+            assert!(*pages >= n_tables, "results.pdf has {pages} pages");
+            for r in &records {
+                let record: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(r).unwrap()).unwrap();
+                let title = record["title"].as_str().unwrap_or_default();
+                let first = title.split([' ', '$']).next().unwrap();
+                assert!(text.contains(first), "{first} missing from results.pdf");
+            }
+            assert_eq!(pdfs[1].1, 1, "the baseline table is one page");
+            assert!(pdfs[1].0.contains("Observations"));
+        }
     }
 }
 

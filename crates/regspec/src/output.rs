@@ -15,8 +15,9 @@ pub fn write_outputs(
     templates: &Templates,
 ) -> Result<Vec<PathBuf>, String> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    let mut figures: Vec<(String, String)> = Vec::new();
-    let mut no_pdf: Option<String> = None;
+    let mut figs = Figures::default();
+    // Each table's figures, in order, for the Word document.
+    let mut doc_figures: Vec<report::docx::DocxFigure> = Vec::new();
     let derived: Vec<TableRecord> = tables.iter().map(report::curve::derive).collect();
     let mut sections: Vec<(&TableRecord, String)> = Vec::new();
     for t in &derived {
@@ -36,7 +37,12 @@ pub fn write_outputs(
                 text.into_bytes(),
             ));
         }
-        table_figures(t, out, &mut files, &mut figures, &mut no_pdf)?;
+        files.push((
+            under(out, &format!("{}.docx", t.table))?,
+            report::docx::table_docx(t).map_err(|e| e.to_string())?,
+        ));
+        let first_figure = figs.list.len();
+        table_figures(t, out, &mut files, &mut figs)?;
         for m in &t.models {
             crate::names::check("model", &m.name)?;
             let label = |v: &str| plain(&t.labels.get(v).cloned().unwrap_or_else(|| v.to_string()));
@@ -67,7 +73,7 @@ pub fn write_outputs(
                 None => label(&m.label),
             };
             let mut figure_at = |svg: String, title: String, rel: String| -> Result<(), String> {
-                push_figure(out, rel, svg, title, &mut files, &mut figures, &mut no_pdf)
+                push_figure(out, rel, svg, title, &mut files, &mut figs)
             };
             let default_rel = format!("figures/{}_{}.svg", t.table, m.name);
             let fail = |e: String| format!("{}: model `{}`: {e}", t.spec_file, m.name);
@@ -121,10 +127,22 @@ pub fn write_outputs(
                 figure_at(svg, title, rel)?;
             }
         }
+        for (k, (title, _)) in figs.list.iter().enumerate().skip(first_figure) {
+            if let Some((png, width_px, height_px)) = &figs.pngs[k] {
+                doc_figures.push(report::docx::DocxFigure {
+                    table: t.table.clone(),
+                    title: title.clone(),
+                    png: png.clone(),
+                    width_px: *width_px,
+                    height_px: *height_px,
+                });
+            }
+        }
     }
-    if let Some(e) = no_pdf {
+    if let Some(e) = &figs.no_pdf {
         eprintln!("warning: figures written as SVG only: {e}");
     }
+    let figures = figs.list;
     if !tables.is_empty() {
         files.push((
             out.join("index.md"),
@@ -146,6 +164,11 @@ pub fn write_outputs(
         files.push((
             out.join("index.html"),
             report::index_html(&sections, &svgs).into_bytes(),
+        ));
+        // One Word document with every table and, after each, its figures.
+        files.push((
+            out.join("results.docx"),
+            report::docx::document_docx(&derived, &doc_figures).map_err(|e| e.to_string())?,
         ));
     }
     let rel: Vec<(String, Vec<u8>)> = files
@@ -232,30 +255,63 @@ pub fn rerender(
         .collect())
 }
 
-/// A figure's SVG and, when it converts, its PDF, added to the set. The PDF of an unchanged
-/// figure is the one already in the set: a rerun from the cache does not convert (and load the
-/// fonts) again.
+/// The figures of a run so far: (title, path of the SVG) for the index, each one's PNG for the
+/// Word document, and why PDFs could not be made, if they could not.
+#[derive(Default)]
+struct Figures {
+    list: Vec<(String, String)>,
+    pngs: Vec<Option<(Vec<u8>, u32, u32)>>,
+    no_pdf: Option<String>,
+}
+
+/// Adds a figure as SVG with its PDF and PNG (print resolution) beside it. The PDF and PNG of
+/// a figure whose SVG is the one already in the set are the ones already there: a rerun from
+/// the cache does not convert (and load the fonts) again.
 fn push_figure(
     out: &Path,
     rel: String,
     svg: String,
     title: String,
     files: &mut Vec<(PathBuf, Vec<u8>)>,
-    figures: &mut Vec<(String, String)>,
-    no_pdf: &mut Option<String>,
+    figs: &mut Figures,
 ) -> Result<(), String> {
     let pdf_path = under(out, &rel.replace(".svg", ".pdf"))?;
+    let png_path = under(out, &rel.replace(".svg", ".png"))?;
     let unchanged = std::fs::read(under(out, &rel)?).is_ok_and(|old| old == svg.as_bytes());
-    match unchanged.then(|| std::fs::read(&pdf_path).ok()).flatten() {
+    let old = |p: &Path| unchanged.then(|| std::fs::read(p).ok()).flatten();
+    match old(&pdf_path) {
         Some(pdf) => files.push((pdf_path, pdf)),
         None => match report::figure::svg_to_pdf(&svg) {
             Ok(pdf) => files.push((pdf_path, pdf)),
-            Err(e) => *no_pdf = Some(e),
+            Err(e) => figs.no_pdf = Some(e),
         },
     }
+    let png = match old(&png_path).and_then(|b| png_size(&b).map(|(w, h)| (b, w, h))) {
+        Some(p) => Some(p),
+        None => match report::figure::svg_to_png(&svg) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                figs.no_pdf = Some(e);
+                None
+            }
+        },
+    };
+    if let Some((bytes, _, _)) = &png {
+        files.push((png_path, bytes.clone()));
+    }
     files.push((under(out, &rel)?, svg.into_bytes()));
-    figures.push((title, rel));
+    figs.list.push((title, rel));
+    figs.pngs.push(png);
     Ok(())
+}
+
+/// Width and height of a PNG, from its header chunk.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    if png.len() < 24 || &png[1..4] != b"PNG" || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&png[16..20]), be(&png[20..24])))
 }
 
 /// Figures of a whole table: the specification curve, the coefficient plot, and one overlay
@@ -264,8 +320,7 @@ fn table_figures(
     t: &TableRecord,
     out: &Path,
     files: &mut Vec<(PathBuf, Vec<u8>)>,
-    figures: &mut Vec<(String, String)>,
-    no_pdf: &mut Option<String>,
+    figs: &mut Figures,
 ) -> Result<(), String> {
     let title = t.title.clone().unwrap_or_else(|| t.table.clone());
     let fail = |e: String| format!("{}: {e}", t.spec_file);
@@ -280,8 +335,7 @@ fn table_figures(
             svg,
             format!("{title}: specification curve"),
             files,
-            figures,
-            no_pdf,
+            figs,
         )?;
     }
     if t.coefplot && t.models.len() > 100 {
@@ -336,8 +390,7 @@ fn table_figures(
             svg,
             format!("{title}: key estimates"),
             files,
-            figures,
-            no_pdf,
+            figs,
         )?;
     }
     // Overlays: per outcome (and panel), the event studies of two or more estimators.
@@ -384,7 +437,7 @@ fn table_figures(
             })
             .collect();
         let rel = format!("figures/{}_overlay_{safe}.svg", t.table);
-        push_figure(out, rel, svg, fig_title, files, figures, no_pdf)?;
+        push_figure(out, rel, svg, fig_title, files, figs)?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod curve;
+pub mod docx;
 pub mod figure;
 mod format;
 pub mod record;
@@ -52,15 +53,20 @@ impl Format {
     }
 }
 
-/// `s` (Markdown text of the view) as Typst markup.
-pub fn typst_escape(s: &str) -> String {
-    // LaTeX in labels (`Treat $\\times$ Post`) as the plain text figures use.
-    let plain = format::plain(
+/// `s` (Markdown text of the view) as plain text: Markdown's escapes undone, line breaks as
+/// spaces, LaTeX in labels (`Treat $\\times$ Post`) as the plain text figures use.
+pub fn md_text(s: &str) -> String {
+    format::plain(
         &s.replace("\\*", "*")
             .replace("\\_", "_")
             .replace("\\|", "|")
             .replace("<br>", " "),
-    );
+    )
+}
+
+/// `s` (Markdown text of the view) as Typst markup.
+pub fn typst_escape(s: &str) -> String {
+    let plain = md_text(s);
     let mut out = String::with_capacity(plain.len() + 8);
     for c in plain.chars() {
         if "\\*_#$@<>[]`~/=+-".contains(c) {

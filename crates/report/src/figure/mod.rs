@@ -218,6 +218,40 @@ pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, String> {
     .map_err(err)
 }
 
+/// How many pixels of a figure's PNG per unit of its SVG: the figures are drawn about 7.5
+/// inches wide (720 units at 96 per inch), so three pixels per unit print them at about 300
+/// dots per inch at the six inches a document sets them.
+pub const PNG_SCALE: f32 = 3.0;
+
+/// A figure's SVG as a PNG at `PNG_SCALE` on white, its text in the same installed font as the
+/// PDF. Returns the PNG and its width and height in pixels.
+pub fn svg_to_png(svg: &str) -> Result<(Vec<u8>, u32, u32), String> {
+    use svg2pdf::usvg;
+    let db = fonts().ok_or(
+        "no font is installed for the figures' text (install fonts-dejavu-core, for example)",
+    )?;
+    let opt = usvg::Options {
+        fontdb: db,
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(err)?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(PNG_SCALE)
+        .ok_or_else(|| err("the figure has no size"))?;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| err("the figure is too large to draw"))?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE),
+        &mut pixmap.as_mut(),
+    );
+    let png = pixmap.encode_png().map_err(err)?;
+    Ok((png, size.width(), size.height()))
+}
+
 fn err<E: std::fmt::Display>(e: E) -> String {
     format!("figure: {e}")
 }
