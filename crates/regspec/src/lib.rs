@@ -29,6 +29,7 @@ pub mod spec;
 pub mod status;
 pub mod summary;
 pub mod terms;
+pub mod verify;
 pub mod workspace;
 pub mod yaml;
 

@@ -1,7 +1,8 @@
-//! `report`: paper-ready tables (LaTeX with booktabs, Markdown) and figures (SVG) from a run's
-//! [`TableRecord`]s. Layout lives in minijinja templates (defaults shipped in
-//! `crates/report/templates/`, overridable from a workspace's `templates/` directory or per
-//! table); Rust only builds the view model (`view`) and draws figures (`figure`). Its input
+//! `report`: paper-ready tables (LaTeX with booktabs, Typst, Markdown, HTML, Word) and figures
+//! (SVG, PDF, PNG) from a run's [`TableRecord`]s. The text formats' layout lives in minijinja
+//! templates (defaults shipped in `crates/report/templates/`, overridable from a workspace's
+//! `templates/` directory or per table); Rust builds the view model (`view`), draws figures
+//! (`figure`) and writes Word files from the same view model (`docx`). Its input
 //! contract is `record.rs`: what a run writes per model and per table.
 
 #![warn(missing_docs)]
@@ -234,11 +235,12 @@ pub fn index(tables: &[TableRecord], figures: &[(String, String)]) -> String {
     if let Some(t) = tables.first() {
         s.push_str(&format!("Data: {}.\n\n", t.data_source));
     }
-    s.push_str("| table | models | Markdown | LaTeX | JSON |\n|---|---:|---|---|---|\n");
+    s.push_str("Every table and figure in one Word document: [results.docx](results.docx).\n\n");
+    s.push_str("| table | models | Markdown | LaTeX | Typst | Word | JSON |\n|---|---:|---|---|---|---|---|\n");
     for t in tables {
         let title = t.title.clone().unwrap_or_else(|| t.table.clone());
         s.push_str(&format!(
-            "| {title} | {} | [{n}.md]({n}.md) | [{n}.tex]({n}.tex) | [{n}.json]({n}.json) |\n",
+            "| {title} | {} | [{n}.md]({n}.md) | [{n}.tex]({n}.tex) | [{n}.typ]({n}.typ) | [{n}.docx]({n}.docx) | [{n}.json]({n}.json) |\n",
             t.models.len(),
             n = t.table
         ));
@@ -305,12 +307,13 @@ figcaption { font-size: 0.85em; color: #333; }
     if let Some((t, _)) = sections.first() {
         s.push_str(&format!("<p>Data: {}.</p>\n", esc(&t.data_source)));
     }
+    s.push_str("<p class=\"links\">Every table and figure in one Word document: <a href=\"results.docx\">results.docx</a>.</p>\n");
     s.push_str("<table class=\"toc\"><thead><tr><th>Table</th><th>Models</th><th>Files</th></tr></thead><tbody>\n");
     for (t, _) in sections {
         let title = esc(&plain(t.title.as_deref().unwrap_or(&t.table)));
         let n = esc(&t.table);
         s.push_str(&format!(
-            "<tr><td><a href=\"#table-{n}\">{title}</a></td><td>{}</td><td><a href=\"{n}.tex\">.tex</a> <a href=\"{n}.md\">.md</a> <a href=\"{n}.json\">.json</a></td></tr>\n",
+            "<tr><td><a href=\"#table-{n}\">{title}</a></td><td>{}</td><td><a href=\"{n}.tex\">.tex</a> <a href=\"{n}.typ\">.typ</a> <a href=\"{n}.docx\">.docx</a> <a href=\"{n}.md\">.md</a> <a href=\"{n}.json\">.json</a></td></tr>\n",
             t.models.len()
         ));
     }
@@ -319,17 +322,19 @@ figcaption { font-size: 0.85em; color: #333; }
         s.push_str(html);
         let n = esc(&t.table);
         s.push_str(&format!(
-            "<p class=\"links\">Files: <a href=\"{n}.tex\">{n}.tex</a> · <a href=\"{n}.md\">{n}.md</a> · <a href=\"{n}.json\">{n}.json</a></p>\n"
+            "<p class=\"links\">Files: <a href=\"{n}.tex\">{n}.tex</a> · <a href=\"{n}.typ\">{n}.typ</a> · <a href=\"{n}.docx\">{n}.docx</a> · <a href=\"{n}.md\">{n}.md</a> · <a href=\"{n}.json\">{n}.json</a></p>\n"
         ));
         let prefix = format!("figures/{}_", t.table);
         for (title, rel, svg) in figures.iter().filter(|f| f.1.starts_with(&prefix)) {
             let pdf = rel.replace(".svg", ".pdf");
+            let png = rel.replace(".svg", ".png");
             s.push_str(&format!(
-                "<figure>\n{}\n<figcaption>{} (<a href=\"{}\">SVG</a>, <a href=\"{}\">PDF</a>)</figcaption>\n</figure>\n",
+                "<figure>\n{}\n<figcaption>{} (<a href=\"{}\">SVG</a>, <a href=\"{}\">PDF</a>, <a href=\"{}\">PNG</a>)</figcaption>\n</figure>\n",
                 scalable_svg(svg),
                 esc(title),
                 esc(rel),
-                esc(&pdf)
+                esc(&pdf),
+                esc(&png)
             ));
         }
     }
