@@ -2,7 +2,8 @@
 # Regenerates the README images from a run on the real public data, exactly as a reader of
 # the paper sees them: the baseline table (reports/baseline.tex compiled in a minimal article with
 # the documented preamble, rendered to PNG on a page of its own size), the same table in each
-# journal style, and the HOMIC figures (their PDFs rendered to PNG). Needs pdflatex and pdftoppm (poppler-utils).
+# journal style, the baseline table in Word (converted by LibreOffice), and the HOMIC figures
+# (their PDFs rendered to PNG). Needs pdflatex, soffice and pdftoppm (poppler-utils).
 #
 #   docs/render_readme_images.sh [RAW_DATA_DIR]     # default: ../shared/data/raw
 set -euo pipefail
@@ -44,6 +45,12 @@ for style in aer qje econometrica; do
     --out "$work/styles/out" "$work/styles/baseline_$style.yaml")
   render_table "styles/out/baseline_$style.tex" "baseline_$style"
 done
+# The baseline table as Word writes it, converted to PDF by LibreOffice (page cropped to the
+# table by pdftoppm's -x/-y/-W/-H at 130 dpi).
+soffice -env:UserInstallation=file://"$work"/lo --headless --convert-to pdf --outdir "$work" \
+  reports/baseline.docx > /dev/null 2>&1
+pdftoppm -r 130 -png -singlefile -x 120 -y 100 -W 870 -H 640 baseline.pdf word
+cp word.png "$root/docs/figures/baseline_docx.png"
 pdftoppm -r 110 -png -singlefile reports/figures/event_study_es_homic.pdf figure
 cp figure.png "$root/docs/figures/event_study_es_homic.png"
 # The specification curve over the robustness choices, the estimator overlay and HonestDiD.
@@ -52,4 +59,4 @@ for pair in "curve_curve:curve_homic" "robust_did_overlay_homic:overlay_homic" \
   pdftoppm -r 90 -png -singlefile "reports/figures/${pair%%:*}.pdf" out
   cp out.png "$root/docs/figures/${pair##*:}.png"
 done
-echo "wrote docs/figures/{baseline_table,baseline_aer,baseline_qje,baseline_econometrica,event_study_es_homic,curve_homic,overlay_homic,honest_homic}.png"
+echo "wrote docs/figures/{baseline_table,baseline_docx,baseline_aer,baseline_qje,baseline_econometrica,event_study_es_homic,curve_homic,overlay_homic,honest_homic}.png"

@@ -130,6 +130,65 @@ fn tables_open_in_independent_readers() {
     }
 }
 
+/// A journal style set for the whole workspace (`format: {style: aer}` in regspec.yaml) reaches
+/// every table in every format: no stars, the fit statistics before the design rows ("Country
+/// fixed effects"), notes introduced by "Notes:" (italic in LaTeX); a spec file's own key goes
+/// over it (`digits: 2`) without undoing the journal; every LaTeX table still compiles.
+#[test]
+fn a_workspace_journal_style_reaches_every_table() {
+    let dir = workspace("journal");
+    let ws = read(&dir, "regspec.yaml").replacen("\nlabels:", "\nformat: {style: aer}\nlabels:", 1);
+    std::fs::write(dir.join("regspec.yaml"), ws).unwrap();
+    let lags = read(&dir, "specs/lags.yaml");
+    std::fs::write(
+        dir.join("specs/lags.yaml"),
+        format!("format: {{digits: 2}}\n{lags}"),
+    )
+    .unwrap();
+    let (ok, _, err) = regspec(
+        &dir,
+        &["run", "--quiet", "specs/baseline.yaml", "specs/lags.yaml"],
+    );
+    assert!(ok, "{err}");
+    let md = read(&dir, "reports/baseline.md");
+    assert!(!md.contains("\\*"), "no stars in the AER style:\n{md}");
+    let obs = md.find("| Observations").unwrap();
+    let fe = md.find("| Country fixed effects").unwrap();
+    assert!(obs < fe, "fit statistics first:\n{md}");
+    assert!(md.contains("\nNotes: Standard errors"), "{md}");
+    let tex = read(&dir, "reports/baseline.tex");
+    assert!(tex.contains("\\textit{Notes:} Standard errors"), "{tex}");
+    assert!(!tex.contains("^{*"), "{tex}");
+    let lags = read(&dir, "reports/lags.md");
+    assert!(
+        lags.contains("Country fixed effects") && !lags.contains("\\*"),
+        "{lags}"
+    );
+    // Two decimals in every standard error (the below-lines: `| | (0.09) | ...`).
+    let ses: Vec<&str> = lags
+        .lines()
+        .filter(|l| l.starts_with("| |"))
+        .flat_map(|l| {
+            l.split('|')
+                .map(str::trim)
+                .filter(|c| c.starts_with('(') && c.contains('.'))
+        })
+        .collect();
+    assert!(!ses.is_empty(), "{lags}");
+    for se in ses {
+        let decimals = se.trim_end_matches(')').split('.').nth(1).unwrap().len();
+        assert_eq!(decimals, 2, "{se} in\n{lags}");
+    }
+    let record: serde_json::Value = serde_json::from_str(&read(&dir, "reports/lags.json")).unwrap();
+    assert_eq!(
+        record["format"],
+        serde_json::json!({"style": "aer", "digits": 2})
+    );
+    if common::have_pdflatex() {
+        common::compile_tables(&dir.join("reports"), &dir.join("latex"));
+    }
+}
+
 /// A table taller than the page with notes of a dozen lines still fits: the template measures
 /// table and notes together and scales the table to leave room for both and the caption. With
 /// the earlier fixed rule (table at most 70% of the text height, notes not measured) this

@@ -87,6 +87,7 @@ pub(crate) fn tables(
     mut recs: BTreeMap<usize, ModelRecord>,
     infos: &BTreeMap<Option<String>, DataInfo>,
     workspace_labels: &BTreeMap<String, String>,
+    workspace_format: Option<&serde_json::Value>,
 ) -> Vec<TableRecord> {
     let mut out = Vec::new();
     for ls in loaded {
@@ -121,7 +122,7 @@ pub(crate) fn tables(
             keep: s.keep.clone(),
             drop: s.drop.clone(),
             template: s.template.clone(),
-            format: s.format.clone().unwrap_or(serde_json::Value::Null),
+            format: report::Style::merge(workspace_format, s.format.as_ref()),
             data_source: lp.description.clone(),
             data_simulated: lp.simulated,
             program_version: VERSION.to_string(),

@@ -282,7 +282,14 @@ pub fn run(o: &RunOptions) -> Result<RunSummary, String> {
             errors.join("\n  ")
         ));
     }
-    let mut records = tables(&loaded, &plan, by_index, &infos, &ws.labels);
+    let mut records = tables(
+        &loaded,
+        &plan,
+        by_index,
+        &infos,
+        &ws.labels,
+        ws.format.as_ref(),
+    );
     // A partial run (`--only`, some spec files, a shard) merges into the existing set.
     if !o.only.is_empty() || !o.specs.is_empty() || o.shard.is_some() {
         records = merge_into_previous(&o.out, records, &plan)?;

@@ -75,6 +75,8 @@ struct WorkspaceFile {
     estimation: Estimation,
     #[serde(default)]
     slurm: SlurmConfig,
+    #[serde(default)]
+    format: Option<serde_json::Value>,
 }
 
 /// Workspace-wide estimation settings (`estimation:` in regspec.yaml); a spec's own fields win.
@@ -142,6 +144,9 @@ pub struct Workspace {
     pub labels: std::collections::BTreeMap<String, String>,
     /// What `regspec slurm` asks of the cluster (`slurm:`).
     pub slurm: SlurmConfig,
+    /// Every table's `format` (a journal style, digits, ...) unless its spec file sets the key
+    /// (`format:`; see `report::Style::merge`).
+    pub format: Option<serde_json::Value>,
 }
 
 impl Workspace {
@@ -163,7 +168,7 @@ impl Workspace {
             let mut msg = e.message.clone();
             if msg.contains("unknown field") {
                 msg.push_str(
-                    " (a workspace file has `data`, `variables`, `datasets`, `labels`, `limits`, `estimation` and `slurm`)",
+                    " (a workspace file has `data`, `variables`, `datasets`, `labels`, `limits`, `estimation`, `slurm` and `format`)",
                 );
             }
             let d = Diagnostic::new(&path, msg);
@@ -201,6 +206,15 @@ impl Workspace {
                 ));
             }
         }
+        if let Some(f) = &wf.format {
+            if let Err(e) = report::Style::from_value(f) {
+                let d = Diagnostic::new(&path, e);
+                return Err(match text.lines().position(|l| l.starts_with("format:")) {
+                    Some(i) => d.at(&text, i + 1, 1),
+                    None => d,
+                });
+            }
+        }
         crate::limits::configure(wf.limits);
         configure_estimation(wf.estimation);
         Ok(Workspace {
@@ -212,6 +226,7 @@ impl Workspace {
             limits: wf.limits,
             labels: wf.labels,
             slurm: wf.slurm,
+            format: wf.format,
         })
     }
 

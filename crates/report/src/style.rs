@@ -29,36 +29,64 @@ pub struct Style {
     pub stars: Vec<(f64, String)>,
     /// What goes below the estimates.
     pub below: Below,
-    /// LaTeX only: a table with more columns is set as several tables of at most this many
+    /// LaTeX and Word: a table with more columns is set as several tables of at most this many
     /// columns each (numbered on, "continued" in the caption, the notes under the last part),
-    /// instead of being scaled down to the line width. Markdown and HTML keep one table.
+    /// instead of being scaled down to the line width. Markdown, HTML and Typst keep one table.
     pub columns_per_table: Option<usize>,
+    /// Where the rows that describe each column's design (fixed effects, controls, weights,
+    /// sample) go: before the fit statistics (`first`) or after them (`last`, as fixest's
+    /// `style.tex("aer")` sets them).
+    pub design_rows: DesignRows,
+    /// A fixed effect's row label, `{}` standing for the variable's label: `"{} FE"`, or
+    /// `"{} fixed effects"` in the journal styles.
+    pub fe_label: String,
+    /// Words the notes start with (`"Notes:"`, in italics in LaTeX); none by default.
+    pub notes_intro: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+/// Where a table's design rows (fixed effects, controls, weights, sample) go.
+pub enum DesignRows {
+    /// Before the fit statistics (observations, R²).
+    First,
+    /// After the fit statistics and the estimators' own rows.
+    Last,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 /// Journal conventions a table's `format: {style: ...}` starts from.
 pub enum Journal {
-    /// regspec's own: stars at 10%, 5% and 1%, standard errors below, three decimals.
+    /// regspec's own: stars at 10%, 5% and 1%, standard errors below, three decimals, design
+    /// rows ("Country FE") before the fit statistics.
     Default,
-    /// The AEA journals (AER, AEJs): no significance stars, standard errors in parentheses.
+    /// The AEA journals (AER, AEJs), whose style guide asks for no significance stars:
+    /// standard errors in parentheses, fit statistics before the design rows ("Country fixed
+    /// effects"), notes introduced by "Notes:".
     Aer,
-    /// The Quarterly Journal of Economics: stars at 10%, 5% and 1%, standard errors below.
+    /// The Quarterly Journal of Economics: as the AEA style, with stars at 10%, 5% and 1%.
     Qje,
-    /// Econometrica: no significance stars, standard errors in parentheses.
+    /// Econometrica: as the AEA style (no stars).
     Econometrica,
 }
 
 impl Journal {
     /// The style the journal asks for.
     fn style(self) -> Style {
-        let no_stars = Style {
-            stars: Vec::new(),
+        let journal = Style {
+            design_rows: DesignRows::Last,
+            fe_label: "{} fixed effects".into(),
+            notes_intro: Some("Notes:".into()),
             ..Style::default()
         };
         match self {
-            Journal::Default | Journal::Qje => Style::default(),
-            Journal::Aer | Journal::Econometrica => no_stars,
+            Journal::Default => Style::default(),
+            Journal::Qje => journal,
+            Journal::Aer | Journal::Econometrica => Style {
+                stars: Vec::new(),
+                ..journal
+            },
         }
     }
 }
@@ -71,11 +99,40 @@ impl Default for Style {
             stars: vec![(0.1, "*".into()), (0.05, "**".into()), (0.01, "***".into())],
             below: Below::Se,
             columns_per_table: None,
+            design_rows: DesignRows::First,
+            fe_label: "{} FE".into(),
+            notes_intro: None,
         }
     }
 }
 
 impl Style {
+    /// The `format` a table is written with: the workspace's (`format:` in regspec.yaml) with
+    /// the spec file's keys over it.
+    pub fn merge(
+        workspace: Option<&serde_json::Value>,
+        spec: Option<&serde_json::Value>,
+    ) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        for v in [workspace, spec].into_iter().flatten() {
+            if let Some(o) = v.as_object() {
+                for (k, x) in o {
+                    // A journal named in the spec starts over from that journal: the workspace's
+                    // other keys do not carry into it.
+                    if k == "style" {
+                        out.clear();
+                    }
+                    out.insert(k.clone(), x.clone());
+                }
+            }
+        }
+        if out.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::Value::Object(out)
+        }
+    }
+
     /// The style of a spec file's `format` (defaults where absent); an error names what is wrong.
     pub fn from_value(v: &serde_json::Value) -> Result<Style, String> {
         if v.is_null() {
@@ -103,6 +160,12 @@ impl Style {
         }
         if s.columns_per_table == Some(0) {
             return Err("table `format`: columns_per_table must be at least 1".into());
+        }
+        if s.fe_label.matches("{}").count() != 1 {
+            return Err(format!(
+                "table `format`: fe_label `{}` must contain `{{}}` once, where the fixed effect's label goes",
+                s.fe_label
+            ));
         }
         Ok(s)
     }
@@ -147,14 +210,41 @@ mod tests {
         // Journal styles, and a key beside the style overriding it.
         let aer = Style::from_value(&serde_json::json!({"style": "aer"})).unwrap();
         assert!(aer.stars.is_empty() && aer.below == Below::Se && aer.digits == 3);
+        assert_eq!(aer.design_rows, DesignRows::Last);
+        assert_eq!(aer.fe_label, "{} fixed effects");
+        assert_eq!(aer.notes_intro.as_deref(), Some("Notes:"));
         let qje = Style::from_value(&serde_json::json!({"style": "qje", "digits": 2})).unwrap();
         assert_eq!((qje.stars.len(), qje.digits), (3, 2));
+        assert_eq!(qje.design_rows, DesignRows::Last);
+        assert!(Style::from_value(&serde_json::json!({"fe_label": "FE"})).is_err());
         assert!(Style::from_value(&serde_json::json!({"style": "jpe"})).is_err());
         assert_eq!(
             Style::from_value(&serde_json::json!({"columns_per_table": 6}))
                 .unwrap()
                 .columns_per_table,
             Some(6)
+        );
+    }
+
+    #[test]
+    fn workspace_format_under_the_spec() {
+        use serde_json::json;
+        // The spec's keys win; the workspace's others stay.
+        let m = Style::merge(
+            Some(&json!({"style": "aer", "digits": 2})),
+            Some(&json!({"digits": 4})),
+        );
+        assert_eq!(m, json!({"style": "aer", "digits": 4}));
+        // A journal in the spec starts over from it.
+        let m = Style::merge(
+            Some(&json!({"style": "aer", "digits": 2})),
+            Some(&json!({"style": "qje"})),
+        );
+        assert_eq!(m, json!({"style": "qje"}));
+        assert_eq!(Style::merge(None, None), serde_json::Value::Null);
+        assert_eq!(
+            Style::merge(Some(&json!({"digits": 2})), None),
+            json!({"digits": 2})
         );
     }
 }

@@ -4,7 +4,7 @@
 pub use crate::format::latex_escape;
 use crate::format::{fmt_num, stat_value, tex_minus, tex_num, thousands};
 use crate::record::{ModelRecord, TableRecord};
-use crate::style::{Below, Style};
+use crate::style::{Below, DesignRows, Style};
 use serde::Serialize;
 
 mod balance;
@@ -439,28 +439,30 @@ fn build_in(t: &TableRecord, style: &Style, whole: &TableRecord) -> TableView {
                     "No".to_string()
                 }
             };
-            let mut stats = Vec::new();
+            // The design rows (what each column controls for), then or after them the fit
+            // statistics, as the style orders them.
+            let mut design = Vec::new();
             for f in &all_fe {
                 let fe_label = capitalise(&display_name(t, f));
                 let cells = per(&|m: &ModelRecord| yes(m.fe.contains(f)));
-                stats.push(StatView::new(
-                    format!("{} FE", latex_escape(&fe_label)),
-                    format!("{fe_label} FE"),
+                design.push(StatView::new(
+                    style.fe_label.replace("{}", &latex_escape(&fe_label)),
+                    style.fe_label.replace("{}", &fe_label),
                     cells,
                 ));
             }
-            let mut stat = |tex: &str, md: &str, cells: Vec<String>| {
-                stats.push(StatView::new(tex.to_string(), md.to_string(), cells));
+            let mut row = |tex: &str, md: &str, cells: Vec<String>| {
+                design.push(StatView::new(tex.to_string(), md.to_string(), cells));
             };
             if present.iter().any(|m| !m.controls.is_empty()) {
-                stat(
+                row(
                     "Controls",
                     "Controls",
                     per(&|m: &ModelRecord| yes(!m.controls.is_empty())),
                 );
             }
             if present.iter().any(|m| m.weights.is_some()) {
-                stat(
+                row(
                     "Weights",
                     "Weights",
                     per(&|m: &ModelRecord| {
@@ -472,7 +474,7 @@ fn build_in(t: &TableRecord, style: &Style, whole: &TableRecord) -> TableView {
                 );
             }
             if present.iter().any(|m| m.sample_label.is_some()) {
-                stat(
+                row(
                     "Sample",
                     "Sample",
                     per(&|m: &ModelRecord| {
@@ -483,6 +485,13 @@ fn build_in(t: &TableRecord, style: &Style, whole: &TableRecord) -> TableView {
                     }),
                 );
             }
+            let mut stats = Vec::new();
+            if style.design_rows == DesignRows::First {
+                stats.append(&mut design);
+            }
+            let mut stat = |tex: &str, md: &str, cells: Vec<String>| {
+                stats.push(StatView::new(tex.to_string(), md.to_string(), cells));
+            };
             stat(
                 "Observations",
                 "Observations",
@@ -542,6 +551,7 @@ fn build_in(t: &TableRecord, style: &Style, whole: &TableRecord) -> TableView {
                     }),
                 );
             }
+            stats.append(&mut design);
             PanelView {
                 title: title.as_ref().map(|p| {
                     format!(

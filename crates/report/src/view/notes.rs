@@ -257,5 +257,10 @@ pub(super) fn notes(
         tex: latex_escape(&data),
         md: data,
     });
+    // A journal's "Notes:" (in italics in LaTeX) before the first.
+    if let (Some(intro), Some(first)) = (&style.notes_intro, notes.first_mut()) {
+        first.tex = format!("\\textit{{{}}} {}", latex_escape(intro), first.tex);
+        first.md = format!("{intro} {}", first.md);
+    }
     notes
 }
