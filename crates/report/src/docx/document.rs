@@ -59,7 +59,7 @@ pub fn document_docx(
         let (page, blocks) = table_blocks(t)?;
         for b in blocks {
             doc = match b {
-                Block::Paragraph(p) => doc.add_paragraph(p),
+                Block::Paragraph(p) => doc.add_paragraph(*p),
                 Block::Table(t) => doc.add_table(*t),
             };
         }

@@ -74,7 +74,7 @@ fn margins() -> PageMargin {
 
 /// What goes into a document for one table: paragraphs and Word tables in order.
 pub(crate) enum Block {
-    Paragraph(Paragraph),
+    Paragraph(Box<Paragraph>),
     Table(Box<Table>),
 }
 
@@ -84,7 +84,7 @@ pub fn table_docx(t: &TableRecord) -> Result<Vec<u8>, ReportError> {
     let mut doc = page.apply(base_doc());
     for b in blocks {
         doc = match b {
-            Block::Paragraph(p) => doc.add_paragraph(p),
+            Block::Paragraph(p) => doc.add_paragraph(*p),
             Block::Table(t) => doc.add_table(*t),
         };
     }
@@ -132,16 +132,16 @@ pub(crate) fn table_blocks(t: &TableRecord) -> Result<(Page, Vec<Block>), Report
     for v in &parts {
         let layout = Layout::fit(v).unwrap_or_else(|| Layout::squeezed(v));
         page.landscape |= layout.page.landscape;
-        blocks.push(Block::Paragraph(caption(&v.title)));
+        blocks.push(Block::Paragraph(Box::new(caption(&v.title))));
         blocks.push(Block::Table(Box::new(main_table(v, &layout))));
-        blocks.push(Block::Paragraph(notes(v, &layout)));
+        blocks.push(Block::Paragraph(Box::new(notes(v, &layout))));
     }
     let last = parts.last().expect("build_parts gives at least one view");
     for b in &last.balance {
-        blocks.push(Block::Paragraph(caption(&format!(
+        blocks.push(Block::Paragraph(Box::new(caption(&format!(
             "Covariate balance: {}",
             md_text(&b.label)
-        ))));
+        )))));
         let head = [
             "Treated mean",
             "Control mean, before",
@@ -157,7 +157,9 @@ pub(crate) fn table_blocks(t: &TableRecord) -> Result<(Page, Vec<Block>), Report
         blocks.push(Block::Table(Box::new(simple_table(&head, &rows))));
     }
     if let Some(c) = &last.curve {
-        blocks.push(Block::Paragraph(caption("Specification curve: summary")));
+        blocks.push(Block::Paragraph(Box::new(caption(
+            "Specification curve: summary",
+        ))));
         let rows: Vec<(String, Vec<String>)> = c
             .rows
             .iter()
@@ -479,9 +481,11 @@ fn main_table(v: &TableView, l: &Layout) -> Table {
     let mut first = true;
     // The heavy top rule goes on the first header row; a light one under the last.
     let mut top = || {
-        std::mem::replace(&mut first, false)
-            .then_some(HEAVY)
-            .unwrap_or(0)
+        if std::mem::replace(&mut first, false) {
+            HEAVY
+        } else {
+            0
+        }
     };
     if !v.groups.is_empty() {
         let mut cells = vec![l.label("")];
