@@ -145,6 +145,11 @@ def check_table(reports, name):
                 checked += 1
             i += 2 if below is not None else 1
     n_cols = max(len(v) for v in panels.values())
+    # A table wider than `word_columns` shows its first columns and says so.
+    truncated = re.search(r"shows columns \(1\) to \((\d+)\) of ([\d,]+)", " ".join(paragraphs))
+    if truncated:
+        assert int(truncated.group(2).replace(",", "")) == n_cols, (name, truncated.group(0), n_cols)
+        n_cols = int(truncated.group(1))
     assert columns_seen == set(range(1, n_cols + 1)), (name, columns_seen, n_cols)
     # The notes: the table's own note and the data source, under the last part.
     text = " ".join(paragraphs)

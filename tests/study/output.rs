@@ -189,6 +189,40 @@ fn a_workspace_journal_style_reaches_every_table() {
     }
 }
 
+/// A Word table wider than `format: {word_columns: n}` (a grid of thousands of models) shows
+/// its first n columns and says where every column is; python-docx reads it back against the
+/// JSON (the columns shown) and the other formats keep every column.
+#[test]
+fn wide_word_tables_show_their_first_columns() {
+    let dir = workspace("wordcols");
+    let spec = read(&dir, "specs/robustness.yaml").replacen(
+        "format: {columns_per_table: 6}",
+        "format: {columns_per_table: 6, word_columns: 4}",
+        1,
+    );
+    assert!(spec.contains("word_columns: 4"));
+    std::fs::write(dir.join("specs/robustness.yaml"), spec).unwrap();
+    let (ok, _, err) = regspec(&dir, &["run", "--quiet", "specs/robustness.yaml"]);
+    assert!(ok, "{err}");
+    let md = read(&dir, "reports/robustness.md");
+    assert!(md.contains("(12)"), "Markdown keeps every column:\n{md}");
+    let Some(py) = common::readers_python() else {
+        return;
+    };
+    let text = common::docx_text(&py, &dir.join("reports/robustness.docx"));
+    assert!(text.contains("| (1) | (2) | (3) | (4)\n"), "{text}");
+    assert!(!text.contains("(5)"), "{text}");
+    assert!(
+        text.contains(
+            "This Word table shows columns (1) to (4) of 12; every column is in robustness.tex"
+        ),
+        "{text}"
+    );
+    let (tables, numbers, _) = common::check_docx(&py, &dir.join("reports"));
+    assert_eq!(tables, 1);
+    assert!(numbers > 0);
+}
+
 /// A table taller than the page with notes of a dozen lines still fits: the template measures
 /// table and notes together and scales the table to leave room for both and the caption. With
 /// the earlier fixed rule (table at most 70% of the text height, notes not measured) this

@@ -224,6 +224,34 @@ pub struct TableRecord {
     pub curve_result: Option<crate::curve::Curve>,
 }
 
+impl TableRecord {
+    /// The table without its models: what a part of a wide table starts from, without cloning
+    /// every model of the whole table.
+    pub fn without_models(&self) -> TableRecord {
+        TableRecord {
+            table: self.table.clone(),
+            inputs: self.inputs.clone(),
+            title: self.title.clone(),
+            notes: self.notes.clone(),
+            spec_file: self.spec_file.clone(),
+            labels: self.labels.clone(),
+            keep: self.keep.clone(),
+            drop: self.drop.clone(),
+            template: self.template.clone(),
+            format: self.format.clone(),
+            data_source: self.data_source.clone(),
+            data_simulated: self.data_simulated,
+            program_version: self.program_version.clone(),
+            models: Vec::new(),
+            curve: self.curve.clone(),
+            adjust: self.adjust.clone(),
+            coefplot: self.coefplot,
+            provenance: self.provenance.clone(),
+            curve_result: self.curve_result.clone(),
+        }
+    }
+}
+
 /// One row of statistics an estimator reports under the coefficients (for example "RI p-value").
 /// The report prints the rows of a table's models in order of first appearance, a blank where a
 /// model has none.

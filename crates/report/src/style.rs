@@ -42,6 +42,11 @@ pub struct Style {
     pub fe_label: String,
     /// Words the notes start with (`"Notes:"`, in italics in LaTeX); none by default.
     pub notes_intro: Option<String>,
+    /// Word only: the columns a Word table shows (default 120, about fourteen landscape
+    /// pages); a wider table (a grid of thousands of models) shows its first ones and says
+    /// where every column is. Building a Word table of 10,000 columns took seconds, and no one
+    /// reads one.
+    pub word_columns: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +107,7 @@ impl Default for Style {
             design_rows: DesignRows::First,
             fe_label: "{} FE".into(),
             notes_intro: None,
+            word_columns: 120,
         }
     }
 }
@@ -160,6 +166,9 @@ impl Style {
         }
         if s.columns_per_table == Some(0) {
             return Err("table `format`: columns_per_table must be at least 1".into());
+        }
+        if s.word_columns == 0 {
+            return Err("table `format`: word_columns must be at least 1".into());
         }
         if s.fe_label.matches("{}").count() != 1 {
             return Err(format!(

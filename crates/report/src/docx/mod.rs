@@ -111,19 +111,26 @@ pub(crate) fn pack(doc: Docx) -> Result<Vec<u8>, ReportError> {
 pub(crate) fn table_blocks(t: &TableRecord) -> Result<(Page, Vec<Block>), ReportError> {
     let mut style =
         Style::from_value(&t.format).map_err(|e| ReportError(format!("{}: {e}", t.spec_file)))?;
+    // A table wider than `word_columns` shows its first ones (and says so under the notes).
+    let total = view::columns_of(t).into_iter().max().map_or(0, |c| c + 1);
+    let shown;
+    let t: &TableRecord = if total > style.word_columns {
+        let mut first = t.without_models();
+        first.models = t
+            .models
+            .iter()
+            .zip(view::columns_of(t))
+            .filter(|(_, c)| *c < style.word_columns)
+            .map(|(m, _)| m.clone())
+            .collect();
+        shown = first;
+        &shown
+    } else {
+        t
+    };
     let whole = view::build(t, &style);
     if Layout::fit(&whole).is_none() {
-        // As many columns as fit, at least one.
-        let n = (1..whole.columns.len())
-            .rev()
-            .find(|&n| {
-                let mut s = style.clone();
-                s.columns_per_table = Some(n);
-                view::build_parts(t, &s)
-                    .iter()
-                    .all(|v| Layout::fit(v).is_some())
-            })
-            .unwrap_or(1);
+        let n = Layout::columns_that_fit(&whole);
         style.columns_per_table = Some(style.columns_per_table.map_or(n, |c| c.min(n)));
     }
     let parts = view::build_parts(t, &style);
@@ -135,6 +142,19 @@ pub(crate) fn table_blocks(t: &TableRecord) -> Result<(Page, Vec<Block>), Report
         blocks.push(Block::Paragraph(Box::new(caption(&v.title))));
         blocks.push(Block::Table(Box::new(main_table(v, &layout))));
         blocks.push(Block::Paragraph(Box::new(notes(v, &layout))));
+    }
+    if total > style.word_columns {
+        let n = &t.table;
+        let text = format!(
+            "This Word table shows columns (1) to ({}) of {}; every column is in {n}.tex, {n}.typ, {n}.md and {n}.json (`format: {{word_columns: N}}` shows more).",
+            style.word_columns,
+            crate::format::thousands(total)
+        );
+        blocks.push(Block::Paragraph(Box::new(
+            Paragraph::new()
+                .add_run(run(&text, 16).italic())
+                .line_spacing(LineSpacing::new().after(240)),
+        )));
     }
     let last = parts.last().expect("build_parts gives at least one view");
     for b in &last.balance {
@@ -185,17 +205,17 @@ impl Layout {
     /// The regression table's layout, or `None` when it does not fit a landscape page at 8
     /// points.
     fn fit(v: &TableView) -> Option<Layout> {
-        let labels: Vec<String> = v
-            .panels
-            .iter()
-            .flat_map(|p| {
-                p.rows
-                    .iter()
-                    .map(|r| md_text(&r.label_md))
-                    .chain(p.stats.iter().map(|s| md_text(&s.label_md)))
-            })
-            .collect();
-        Layout::fit_cells(&labels, &column_cells(v))
+        Measure::of(&row_labels(v), &column_cells(v)).fit()
+    }
+
+    /// How many columns of this table fit a landscape page at 8 points side by side (at least
+    /// one): each part of that many columns then fits, its labels and cells being the whole
+    /// table's or fewer.
+    fn columns_that_fit(v: &TableView) -> usize {
+        let m = Measure::of(&row_labels(v), &column_cells(v));
+        let (label_width, need, _) = m.widths(16);
+        let room = Page { landscape: true }.text_width();
+        (room.saturating_sub(label_width) / need.max(1)).max(1) as usize
     }
 
     /// A table that fits nowhere, set anyway: landscape, 8 points, the columns sharing what
@@ -213,17 +233,27 @@ impl Layout {
             stops: vec![column_width / 2; v.columns.len()],
         }
     }
+}
 
-    /// The largest size from 10 down to 8 points at which a table of these row labels and
-    /// cells (per column) fits a portrait page, else a landscape one; `None` when neither.
-    fn fit_cells(labels: &[String], cells: &[Vec<String>]) -> Option<Layout> {
+/// What the widths of a table's columns are measured from: its longest row label, and per
+/// column the widest integer and fractional parts of its numbers, and its widest text cell.
+struct Measure {
+    label_chars: usize,
+    /// Per column: characters before and after the decimal point of its widest number.
+    numeric: Vec<(usize, usize)>,
+    number_chars: usize,
+    /// Text cells (intervals, "Yes", "999 (rademacher)") wrap past 14 characters.
+    widest_text: usize,
+}
+
+impl Measure {
+    fn of(labels: &[String], cells: &[Vec<String>]) -> Measure {
         let label_chars = labels
             .iter()
             .map(|s| s.chars().count())
             .max()
             .unwrap_or(0)
             .clamp(6, 44);
-        // Characters before and after the decimal point, the widest of each column's numbers.
         let split = |s: &str| -> (usize, usize) {
             match s.find('.') {
                 Some(i) => (s[..i].chars().count(), s[i..].chars().count()),
@@ -240,7 +270,6 @@ impl Layout {
             })
             .collect();
         let number_chars = numeric.iter().map(|(a, b)| a + b).max().unwrap_or(4);
-        // Text cells (intervals, "Yes", "999 (rademacher)") may wrap past 14 characters.
         let widest_text = cells
             .iter()
             .flatten()
@@ -248,18 +277,34 @@ impl Layout {
             .map(|s| s.chars().count().min(14))
             .max()
             .unwrap_or(0);
-        let ncols = cells.len().max(1) as u32;
+        Measure {
+            label_chars,
+            numeric,
+            number_chars,
+            widest_text,
+        }
+    }
+
+    /// At `size` half-points: the label column's width, what each other column needs, and a
+    /// digit's width (twips). Generous enough for a substituted font (Liberation or DejaVu
+    /// Serif where Times New Roman is not installed): digits 0.6 em, text 0.55 em on average.
+    fn widths(&self, size: usize) -> (u32, u32, u32) {
+        let digit = size as u32 * 6;
+        let letter = size as u32 * 11 / 2;
+        let label_width = self.label_chars as u32 * letter + 2 * CELL_PAD + letter;
+        let need = (self.number_chars as u32 * digit).max(self.widest_text as u32 * letter)
+            + 2 * CELL_PAD
+            + digit;
+        (label_width, need, digit)
+    }
+
+    /// The largest size from 10 down to 8 points at which the table fits a portrait page, else
+    /// a landscape one; `None` when neither.
+    fn fit(&self) -> Option<Layout> {
+        let ncols = self.numeric.len().max(1) as u32;
         for page in [Page { landscape: false }, Page { landscape: true }] {
             for size in [20usize, 18, 16] {
-                // Widths per character, generous enough for a substituted font (Liberation
-                // or DejaVu Serif where Times New Roman is not installed): digits 0.6 em,
-                // text 0.55 em on average.
-                let digit = size as u32 * 6;
-                let letter = size as u32 * 11 / 2;
-                let label_width = label_chars as u32 * letter + 2 * CELL_PAD + letter;
-                let need = (number_chars as u32 * digit).max(widest_text as u32 * letter)
-                    + 2 * CELL_PAD
-                    + digit;
+                let (label_width, need, digit) = self.widths(size);
                 let room = page.text_width();
                 if label_width + ncols * need > room {
                     continue;
@@ -270,7 +315,8 @@ impl Layout {
                 let text = column_width - 2 * CELL_PAD;
                 // Each column's numbers centred as a block on their decimal points: the stop
                 // sits after the widest integer part of the column's block.
-                let stops = numeric
+                let stops = self
+                    .numeric
                     .iter()
                     .map(|(before, after)| {
                         let block = (before + after) as u32 * digit;
@@ -288,6 +334,19 @@ impl Layout {
         }
         None
     }
+}
+
+/// Every row label of the table (coefficients and statistics), as printed.
+fn row_labels(v: &TableView) -> Vec<String> {
+    v.panels
+        .iter()
+        .flat_map(|p| {
+            p.rows
+                .iter()
+                .map(|r| md_text(&r.label_md))
+                .chain(p.stats.iter().map(|s| md_text(&s.label_md)))
+        })
+        .collect()
 }
 
 /// Every cell's text per column (estimates, below-lines, statistics), as printed.
@@ -572,7 +631,7 @@ fn simple_table(head: &[&str], rows: &[(String, Vec<String>)]) -> Table {
                 .collect()
         })
         .collect();
-    let l = Layout::fit_cells(&labels, &cells).unwrap_or(Layout {
+    let l = Measure::of(&labels, &cells).fit().unwrap_or(Layout {
         page: Page { landscape: false },
         size: 16,
         label_width: 2600,

@@ -209,23 +209,10 @@ fn shown(t: &TableRecord, models: &[&ModelRecord]) -> Vec<String> {
     sorted
 }
 
-/// The views of table `t` as LaTeX sets it: one, or with `columns_per_table: n` and more than
-/// `n` columns, one per run of `n` columns. Columns keep their numbers across the parts; the
-/// whole table's notes (which name columns by those numbers), its provenance, balance and curve
-/// summary go under the last part, and earlier parts point to the next one. Coefficient rows
-/// are those of each part's models; statistics rows are the whole table's, so every part has
-/// the same.
-pub fn build_parts(t: &TableRecord, style: &Style) -> Vec<TableView> {
-    let full = build(t, style);
-    let n = match style.columns_per_table {
-        Some(n) if n > 0 && full.columns.len() > n => n,
-        _ => return vec![full],
-    };
-    let parts = full.columns.len().div_ceil(n);
-    // A model's column is its place among the models of its panel (as in `build`).
+/// Each model's column (0-based): its place among the models of its panel (as in `build`).
+pub fn columns_of(t: &TableRecord) -> Vec<usize> {
     let mut seen: Vec<(Option<&String>, usize)> = Vec::new();
-    let column: Vec<usize> = t
-        .models
+    t.models
         .iter()
         .map(
             |m| match seen.iter_mut().find(|(p, _)| *p == m.panel.as_ref()) {
@@ -239,7 +226,23 @@ pub fn build_parts(t: &TableRecord, style: &Style) -> Vec<TableView> {
                 }
             },
         )
-        .collect();
+        .collect()
+}
+
+/// The views of table `t` as LaTeX sets it: one, or with `columns_per_table: n` and more than
+/// `n` columns, one per run of `n` columns. Columns keep their numbers across the parts; the
+/// whole table's notes (which name columns by those numbers), its provenance, balance and curve
+/// summary go under the last part, and earlier parts point to the next one. Coefficient rows
+/// are those of each part's models; statistics rows are the whole table's, so every part has
+/// the same.
+pub fn build_parts(t: &TableRecord, style: &Style) -> Vec<TableView> {
+    let full = build(t, style);
+    let n = match style.columns_per_table {
+        Some(n) if n > 0 && full.columns.len() > n => n,
+        _ => return vec![full],
+    };
+    let parts = full.columns.len().div_ceil(n);
+    let column = columns_of(t);
     let TableView {
         notes,
         balance,
@@ -248,9 +251,12 @@ pub fn build_parts(t: &TableRecord, style: &Style) -> Vec<TableView> {
         ..
     } = full;
     let mut last = Some((notes, balance, curve, provenance));
+    // Each part's record is the table without its models plus the part's: a grid of 10,000
+    // models in 1,000 parts clones each model once, not the whole table per part.
+    let skeleton = t.without_models();
     (0..parts)
         .map(|k| {
-            let mut sub = t.clone();
+            let mut sub = skeleton.clone();
             sub.models = t
                 .models
                 .iter()
