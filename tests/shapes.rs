@@ -416,7 +416,11 @@ fn shuffled_rows_leave_every_output_identical() {
     common::walk_files(&plain.join("reports"), &mut files);
     for p in files {
         let rel = p.strip_prefix(plain.join("reports")).unwrap().to_path_buf();
-        if rel.starts_with(".cache") || rel.extension().is_some_and(|e| e == "pdf") {
+        // Word files carry the provenance line (with the data key) inside a zip, whose
+        // checksums the mask cannot reach; they are built from the same records as the .json,
+        // .md and .typ files compared here. Figures' PDFs are compared (their bytes no longer
+        // depend on a hash map's order).
+        if rel.starts_with(".cache") || rel.extension().is_some_and(|e| e == "docx") {
             continue;
         }
         let a = std::fs::read(&p).unwrap();

@@ -108,11 +108,14 @@ fn rendered_tables_are_pinned() {
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
         .filter(|n| {
-            n.ends_with(".tex") || n.ends_with(".md") || (n.ends_with(".html") && n != "index.html")
+            n.ends_with(".tex")
+                || n.ends_with(".md")
+                || n.ends_with(".typ")
+                || (n.ends_with(".html") && n != "index.html")
         })
         .collect();
     names.sort();
-    assert!(names.len() >= 45, "{names:?}");
+    assert!(names.len() >= 60, "{names:?}");
     for n in names {
         insta::assert_snapshot!(
             format!("table_{}", n.replace('.', "_")),

@@ -3,7 +3,8 @@
 //! the text width, each with its caption below. Figures are PNG at print resolution
 //! (`figure::svg_to_png`).
 
-use super::{base_doc, margins, pack, table_blocks, Block, Page, PAGE};
+use super::layout::{margins, Page, PAGE};
+use super::{base_doc, pack, table_blocks, Block};
 use crate::record::TableRecord;
 use crate::{md_text, ReportError};
 use docx_rs::{
