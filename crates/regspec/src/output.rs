@@ -16,8 +16,6 @@ pub fn write_outputs(
 ) -> Result<Vec<PathBuf>, String> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut figs = Figures::default();
-    // Each table's figures, in order, for the Word document.
-    let mut doc_figures: Vec<report::docx::DocxFigure> = Vec::new();
     let derived: Vec<TableRecord> = tables.iter().map(report::curve::derive).collect();
     let mut sections: Vec<(&TableRecord, String)> = Vec::new();
     for t in &derived {
@@ -41,7 +39,7 @@ pub fn write_outputs(
             under(out, &format!("{}.docx", t.table))?,
             report::docx::table_docx(t).map_err(|e| e.to_string())?,
         ));
-        let first_figure = figs.list.len();
+        figs.table = t.table.clone();
         table_figures(t, out, &mut files, &mut figs)?;
         for m in &t.models {
             crate::names::check("model", &m.name)?;
@@ -127,18 +125,9 @@ pub fn write_outputs(
                 figure_at(svg, title, rel)?;
             }
         }
-        for (k, (title, _)) in figs.list.iter().enumerate().skip(first_figure) {
-            if let Some((png, width_px, height_px)) = &figs.pngs[k] {
-                doc_figures.push(report::docx::DocxFigure {
-                    table: t.table.clone(),
-                    title: title.clone(),
-                    png: png.clone(),
-                    width_px: *width_px,
-                    height_px: *height_px,
-                });
-            }
-        }
     }
+    // Each table's figures, in order, for the Word document.
+    let doc_figures = figs.convert(out, &mut files)?;
     if let Some(e) = &figs.no_pdf {
         eprintln!("warning: figures written as SVG only: {e}");
     }
@@ -255,18 +244,24 @@ pub fn rerender(
         .collect())
 }
 
-/// The figures of a run so far: (title, path of the SVG) for the index, each one's PNG for the
-/// Word document, and why PDFs could not be made, if they could not.
+/// The figures of a run so far: (title, path of the SVG) for the index, the table each belongs
+/// to, each one's SVG until it is converted to PDF and PNG (in parallel, by [`Figures::convert`]),
+/// and why PDFs could not be made, if they could not.
 #[derive(Default)]
 struct Figures {
     list: Vec<(String, String)>,
-    pngs: Vec<Option<(Vec<u8>, u32, u32)>>,
+    /// The table whose figures are being added.
+    table: String,
+    tables: Vec<String>,
+    svgs: Vec<String>,
+    /// A figure's PDF and PNG when the set already has them for the same SVG.
+    kept: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)>,
     no_pdf: Option<String>,
 }
 
-/// Adds a figure as SVG with its PDF and PNG (print resolution) beside it. The PDF and PNG of
-/// a figure whose SVG is the one already in the set are the ones already there: a rerun from
-/// the cache does not convert (and load the fonts) again.
+/// Adds a figure as SVG; its PDF and PNG (print resolution) follow in [`Figures::convert`]. The
+/// PDF and PNG of a figure whose SVG is the one already in the set are the ones already there:
+/// a rerun from the cache does not convert (and load the fonts) again.
 fn push_figure(
     out: &Path,
     rel: String,
@@ -275,34 +270,66 @@ fn push_figure(
     files: &mut Vec<(PathBuf, Vec<u8>)>,
     figs: &mut Figures,
 ) -> Result<(), String> {
-    let pdf_path = under(out, &rel.replace(".svg", ".pdf"))?;
-    let png_path = under(out, &rel.replace(".svg", ".png"))?;
     let unchanged = std::fs::read(under(out, &rel)?).is_ok_and(|old| old == svg.as_bytes());
-    let old = |p: &Path| unchanged.then(|| std::fs::read(p).ok()).flatten();
-    match old(&pdf_path) {
-        Some(pdf) => files.push((pdf_path, pdf)),
-        None => match report::figure::svg_to_pdf(&svg) {
-            Ok(pdf) => files.push((pdf_path, pdf)),
-            Err(e) => figs.no_pdf = Some(e),
-        },
-    }
-    let png = match old(&png_path).and_then(|b| png_size(&b).map(|(w, h)| (b, w, h))) {
-        Some(p) => Some(p),
-        None => match report::figure::svg_to_png(&svg) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                figs.no_pdf = Some(e);
-                None
-            }
-        },
+    let old = |ext: &str| -> Result<Option<Vec<u8>>, String> {
+        let p = under(out, &rel.replace(".svg", ext))?;
+        Ok(unchanged.then(|| std::fs::read(p).ok()).flatten())
     };
-    if let Some((bytes, _, _)) = &png {
-        files.push((png_path, bytes.clone()));
-    }
-    files.push((under(out, &rel)?, svg.into_bytes()));
+    figs.kept.push((old(".pdf")?, old(".png")?));
+    files.push((under(out, &rel)?, svg.clone().into_bytes()));
+    figs.svgs.push(svg);
     figs.list.push((title, rel));
-    figs.pngs.push(png);
+    figs.tables.push(figs.table.clone());
     Ok(())
+}
+
+impl Figures {
+    /// Every figure's PDF and PNG (those not kept from the set, converted on every core), added
+    /// to `files`; returns the figures for the Word document, table by table.
+    fn convert(
+        &mut self,
+        out: &Path,
+        files: &mut Vec<(PathBuf, Vec<u8>)>,
+    ) -> Result<Vec<report::docx::DocxFigure>, String> {
+        use rayon::prelude::*;
+        let kept = std::mem::take(&mut self.kept);
+        let converted: Vec<(Result<Vec<u8>, String>, Result<(Vec<u8>, u32, u32), String>)> =
+            self.svgs
+                .par_iter()
+                .zip(kept)
+                .map(|(svg, (pdf, png))| {
+                    let pdf = pdf.map_or_else(|| report::figure::svg_to_pdf(svg), Ok);
+                    let png = match png.and_then(|b| png_size(&b).map(|(w, h)| (b, w, h))) {
+                        Some(p) => Ok(p),
+                        None => report::figure::svg_to_png(svg),
+                    };
+                    (pdf, png)
+                })
+                .collect();
+        let mut doc = Vec::new();
+        for (k, (pdf, png)) in converted.into_iter().enumerate() {
+            let rel = &self.list[k].1;
+            match pdf {
+                Ok(pdf) => files.push((under(out, &rel.replace(".svg", ".pdf"))?, pdf)),
+                Err(e) => self.no_pdf = Some(e),
+            }
+            match png {
+                Ok((png, width_px, height_px)) => {
+                    files.push((under(out, &rel.replace(".svg", ".png"))?, png.clone()));
+                    doc.push(report::docx::DocxFigure {
+                        table: self.tables[k].clone(),
+                        title: self.list[k].0.clone(),
+                        png,
+                        width_px,
+                        height_px,
+                    });
+                }
+                Err(e) => self.no_pdf = Some(e),
+            }
+        }
+        self.svgs.clear();
+        Ok(doc)
+    }
 }
 
 /// Width and height of a PNG, from its header chunk.

@@ -261,10 +261,10 @@ pub fn canonical_pdf(pdf: &[u8]) -> Vec<u8> {
     out.join(&b'\n')
 }
 
-/// How many pixels of a figure's PNG per unit of its SVG: the figures are drawn about 7.5
-/// inches wide (720 units at 96 per inch), so three pixels per unit print them at about 300
-/// dots per inch at the six inches a document sets them.
-pub const PNG_SCALE: f32 = 3.0;
+/// How many pixels of a figure's PNG per unit of its SVG: the figures are drawn 800 units wide,
+/// so 2.25 pixels per unit is 1,800 pixels, 300 dots per inch at the six inches a document
+/// sets them.
+pub const PNG_SCALE: f32 = 2.25;
 
 /// A figure's SVG as a PNG at `PNG_SCALE` on white, its text in the same installed font as the
 /// PDF. Returns the PNG and its width and height in pixels.
@@ -291,8 +291,8 @@ pub fn svg_to_png(svg: &str) -> Result<(Vec<u8>, u32, u32), String> {
         resvg::tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE),
         &mut pixmap.as_mut(),
     );
-    // Opaque (drawn on white), so RGB: with adaptive filters and the best compression a figure
-    // takes about a fifth of the bytes of the RGBA encoding.
+    // Opaque (drawn on white), so RGB: with adaptive filters a figure takes about a fifth of
+    // the bytes of the RGBA encoding.
     let rgb: Vec<u8> = pixmap
         .data()
         .chunks_exact(4)
@@ -303,7 +303,7 @@ pub fn svg_to_png(svg: &str) -> Result<(Vec<u8>, u32, u32), String> {
         let mut enc = png::Encoder::new(&mut png, size.width(), size.height());
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Best);
+        enc.set_compression(png::Compression::Default);
         enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
         let mut w = enc.write_header().map_err(err)?;
         w.write_image_data(&rgb).map_err(err)?;
