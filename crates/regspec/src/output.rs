@@ -15,7 +15,10 @@ pub fn write_outputs(
     templates: &Templates,
 ) -> Result<Vec<PathBuf>, String> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    let mut figs = Figures::default();
+    let mut figs = Figures {
+        reuse: std::fs::read_to_string(out.join(FIGURES_KEY)).is_ok_and(|k| k == FIGURES),
+        ..Figures::default()
+    };
     let derived: Vec<TableRecord> = tables.iter().map(report::curve::derive).collect();
     let mut sections: Vec<(&TableRecord, String)> = Vec::new();
     for t in &derived {
@@ -173,8 +176,16 @@ pub fn write_outputs(
             Ok((r.to_string_lossy().to_string(), bytes))
         })
         .collect::<Result<_, String>>()?;
-    crate::reportset::commit(out, &rel)
+    let written = crate::reportset::commit(out, &rel)?;
+    // The figures' PDF and PNG now in the set were made by this build's converters.
+    let _ = std::fs::write(out.join(FIGURES_KEY), FIGURES);
+    Ok(written)
 }
+
+/// The fingerprint of the code and dependency versions that turn SVG into PDF and PNG
+/// (`build.rs`), and where a set's cache records the one that made its figures.
+const FIGURES: &str = env!("REGSPEC_FIGURES");
+const FIGURES_KEY: &str = ".cache/figures.key";
 
 /// A label written for LaTeX tables (`Treat $\\times$ Post`, `R$^2$`) as plain text for a figure.
 fn plain(label: &str) -> String {
@@ -256,12 +267,15 @@ struct Figures {
     svgs: Vec<String>,
     /// A figure's PDF and PNG when the set already has them for the same SVG.
     kept: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)>,
+    /// The set's PDF and PNG were made by this build's converters (its `figures.key`).
+    reuse: bool,
     no_pdf: Option<String>,
 }
 
 /// Adds a figure as SVG; its PDF and PNG (print resolution) follow in [`Figures::convert`]. The
-/// PDF and PNG of a figure whose SVG is the one already in the set are the ones already there:
-/// a rerun from the cache does not convert (and load the fonts) again.
+/// PDF and PNG of a figure whose SVG is the one already in the set are the ones already there
+/// when the same converters made them: a rerun from the cache does not convert (and load the
+/// fonts) again, and a new build's converters never leave an old PNG behind.
 fn push_figure(
     out: &Path,
     rel: String,
@@ -270,7 +284,8 @@ fn push_figure(
     files: &mut Vec<(PathBuf, Vec<u8>)>,
     figs: &mut Figures,
 ) -> Result<(), String> {
-    let unchanged = std::fs::read(under(out, &rel)?).is_ok_and(|old| old == svg.as_bytes());
+    let unchanged =
+        figs.reuse && std::fs::read(under(out, &rel)?).is_ok_and(|old| old == svg.as_bytes());
     let old = |ext: &str| -> Result<Option<Vec<u8>>, String> {
         let p = under(out, &rel.replace(".svg", ext))?;
         Ok(unchanged.then(|| std::fs::read(p).ok()).flatten())
@@ -293,19 +308,19 @@ impl Figures {
     ) -> Result<Vec<report::docx::DocxFigure>, String> {
         use rayon::prelude::*;
         let kept = std::mem::take(&mut self.kept);
-        let converted: Vec<(Result<Vec<u8>, String>, Result<(Vec<u8>, u32, u32), String>)> =
-            self.svgs
-                .par_iter()
-                .zip(kept)
-                .map(|(svg, (pdf, png))| {
-                    let pdf = pdf.map_or_else(|| report::figure::svg_to_pdf(svg), Ok);
-                    let png = match png.and_then(|b| png_size(&b).map(|(w, h)| (b, w, h))) {
-                        Some(p) => Ok(p),
-                        None => report::figure::svg_to_png(svg),
-                    };
-                    (pdf, png)
-                })
-                .collect();
+        let converted: Vec<(Result<Vec<u8>, String>, Result<(Vec<u8>, u32, u32), String>)> = self
+            .svgs
+            .par_iter()
+            .zip(kept)
+            .map(|(svg, (pdf, png))| {
+                let pdf = pdf.map_or_else(|| report::figure::svg_to_pdf(svg), Ok);
+                let png = match png.and_then(|b| png_size(&b).map(|(w, h)| (b, w, h))) {
+                    Some(p) => Ok(p),
+                    None => report::figure::svg_to_png(svg),
+                };
+                (pdf, png)
+            })
+            .collect();
         let mut doc = Vec::new();
         for (k, (pdf, png)) in converted.into_iter().enumerate() {
             let rel = &self.list[k].1;
