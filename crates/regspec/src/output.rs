@@ -266,11 +266,17 @@ struct Figures {
     tables: Vec<String>,
     svgs: Vec<String>,
     /// A figure's PDF and PNG when the set already has them for the same SVG.
-    kept: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)>,
+    kept: Vec<Kept>,
     /// The set's PDF and PNG were made by this build's converters (its `figures.key`).
     reuse: bool,
     no_pdf: Option<String>,
 }
+
+/// A figure's PDF and PNG bytes kept from the set, when they can be.
+type Kept = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// A figure's PDF, and its PNG with its width and height, or why not.
+type Converted = (Result<Vec<u8>, String>, Result<(Vec<u8>, u32, u32), String>);
 
 /// Adds a figure as SVG; its PDF and PNG (print resolution) follow in [`Figures::convert`]. The
 /// PDF and PNG of a figure whose SVG is the one already in the set are the ones already there
@@ -308,7 +314,7 @@ impl Figures {
     ) -> Result<Vec<report::docx::DocxFigure>, String> {
         use rayon::prelude::*;
         let kept = std::mem::take(&mut self.kept);
-        let converted: Vec<(Result<Vec<u8>, String>, Result<(Vec<u8>, u32, u32), String>)> = self
+        let converted: Vec<Converted> = self
             .svgs
             .par_iter()
             .zip(kept)
