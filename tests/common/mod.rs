@@ -119,17 +119,8 @@ pub fn readers_python() -> Option<String> {
 /// (`tests/readers/check_docx.py`); returns (tables, numbers checked, pictures in
 /// results.docx).
 pub fn check_docx(py: &str, reports: &Path) -> (usize, usize, usize) {
-    let out = Command::new(py)
-        .arg(root().join("tests/readers/check_docx.py"))
-        .arg(reports)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "a .docx table does not read back as its JSON: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Vec<usize> = String::from_utf8_lossy(&out.stdout)
+    let out = check_docx_py(py, &[reports.as_os_str()]);
+    let v: Vec<usize> = String::from_utf8_lossy(&out)
         .split_whitespace()
         .map(|x| x.parse().unwrap())
         .collect();
@@ -138,18 +129,22 @@ pub fn check_docx(py: &str, reports: &Path) -> (usize, usize, usize) {
 
 /// A Word document as python-docx reads it, as text (paragraphs, rows, rules), for snapshots.
 pub fn docx_text(py: &str, file: &Path) -> String {
+    String::from_utf8(check_docx_py(py, &["--dump".as_ref(), file.as_os_str()])).unwrap()
+}
+
+/// `tests/readers/check_docx.py ARGS`: its standard output; fails with its error output.
+fn check_docx_py(py: &str, args: &[&std::ffi::OsStr]) -> Vec<u8> {
     let out = Command::new(py)
         .arg(root().join("tests/readers/check_docx.py"))
-        .arg("--dump")
-        .arg(file)
+        .args(args)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "a .docx table does not read back as its JSON: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    out.stdout
 }
 
 /// LibreOffice (`soffice`), when installed; fails when `REGSPEC_REQUIRE_LIBREOFFICE` is set and

@@ -228,26 +228,13 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Status { specs, out, data } = &cli.command {
-        return match regspec::status::status(
+        return verdict(regspec::status::status(
             specs,
             &data.spec_dir,
             &source(data),
             &data.templates,
             out,
-        ) {
-            Ok((report, current)) => {
-                print!("{report}");
-                if current {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        };
+        ));
     }
     if let Command::Verify {
         specs,
@@ -268,20 +255,7 @@ fn main() -> ExitCode {
             shard: None,
             templates: data.templates.clone(),
         };
-        return match regspec::verify::verify(&o) {
-            Ok(v) => {
-                print!("{}", v.report);
-                if v.identical {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        };
+        return verdict(regspec::verify::verify(&o).map(|v| (v.report, v.identical)));
     }
     // Inside a Slurm allocation, as many threads as CPUs given (the node may have more).
     if let Some(n) = regspec::slurm::allocated_cpus() {
@@ -526,4 +500,23 @@ fn build_panel(raw: &Path, out: &Path, sources: &Path) -> Result<(), String> {
     print!("{}", summary::panel_summary(&panel));
     println!("wrote {}", out.display());
     Ok(())
+}
+
+/// The exit of a command that answers yes or no (`status`: up to date; `verify`: identical):
+/// its report, then 0 for yes, 1 for no, 2 when it could not answer.
+fn verdict(r: Result<(String, bool), String>) -> ExitCode {
+    match r {
+        Ok((report, yes)) => {
+            print!("{report}");
+            if yes {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

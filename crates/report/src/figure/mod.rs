@@ -198,9 +198,9 @@ fn fonts() -> Option<std::sync::Arc<svg2pdf::usvg::fontdb::Database>> {
     .clone()
 }
 
-/// A figure's SVG as a one-page PDF of the same size, its text set in an installed sans-serif
-/// font. `Err` when no font is installed: a PDF without its labels would mislead.
-pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, String> {
+/// A figure's SVG parsed with its text in the installed sans-serif font. `Err` when no font is
+/// installed: a PDF or PNG without its labels would mislead.
+fn parse(svg: &str) -> Result<svg2pdf::usvg::Tree, String> {
     use svg2pdf::usvg;
     let db = fonts().ok_or(
         "no font is installed for the figures' text (install fonts-dejavu-core, for example)",
@@ -209,7 +209,13 @@ pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, String> {
         fontdb: db,
         ..usvg::Options::default()
     };
-    let tree = usvg::Tree::from_str(svg, &opt).map_err(err)?;
+    usvg::Tree::from_str(svg, &opt).map_err(err)
+}
+
+/// A figure's SVG as a one-page PDF of the same size, its text set in an installed sans-serif
+/// font. `Err` when no font is installed: a PDF without its labels would mislead.
+pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, String> {
+    let tree = parse(svg)?;
     svg2pdf::to_pdf(
         &tree,
         svg2pdf::ConversionOptions::default(),
@@ -269,15 +275,7 @@ pub const PNG_SCALE: f32 = 2.25;
 /// A figure's SVG as a PNG at `PNG_SCALE` on white, its text in the same installed font as the
 /// PDF. Returns the PNG and its width and height in pixels.
 pub fn svg_to_png(svg: &str) -> Result<(Vec<u8>, u32, u32), String> {
-    use svg2pdf::usvg;
-    let db = fonts().ok_or(
-        "no font is installed for the figures' text (install fonts-dejavu-core, for example)",
-    )?;
-    let opt = usvg::Options {
-        fontdb: db,
-        ..usvg::Options::default()
-    };
-    let tree = usvg::Tree::from_str(svg, &opt).map_err(err)?;
+    let tree = parse(svg)?;
     let size = tree
         .size()
         .to_int_size()
