@@ -267,26 +267,26 @@ pub fn canonical_pdf(pdf: &[u8]) -> Vec<u8> {
     out.join(&b'\n')
 }
 
-/// How many pixels of a figure's PNG per unit of its SVG: the figures are drawn 800 units wide,
-/// so 2.25 pixels per unit is 1,800 pixels, 300 dots per inch at the six inches a document
-/// sets them.
-pub const PNG_SCALE: f32 = 2.25;
+/// A figure's PNG is 1,800 pixels wide whatever its SVG's width: 300 dots per inch at the six
+/// inches a document sets it.
+pub const PNG_WIDTH: u32 = 1800;
 
-/// A figure's SVG as a PNG at `PNG_SCALE` on white, its text in the same installed font as the
+/// A figure's SVG as a PNG `PNG_WIDTH` pixels wide on white, its text in the same installed font as the
 /// PDF. Returns the PNG and its width and height in pixels.
 pub fn svg_to_png(svg: &str) -> Result<(Vec<u8>, u32, u32), String> {
     let tree = parse(svg)?;
+    let scale = PNG_WIDTH as f32 / tree.size().width();
     let size = tree
         .size()
         .to_int_size()
-        .scale_by(PNG_SCALE)
+        .scale_to_width(PNG_WIDTH)
         .ok_or_else(|| err("the figure has no size"))?;
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| err("the figure is too large to draw"))?;
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
     resvg::render(
         &tree,
-        resvg::tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE),
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
     // Opaque (drawn on white), so RGB: with adaptive filters a figure takes about a fifth of
