@@ -129,12 +129,11 @@ pub fn write_outputs(
             }
         }
     }
-    // Each table's figures, in order, for the Word document.
-    let doc_figures = figs.convert(out, &mut files)?;
+    // Every figure for the indexes; each table's figures, in order, for the Word document.
+    let (figures, doc_figures) = figs.convert(out, &mut files)?;
     if let Some(e) = &figs.no_pdf {
         eprintln!("warning: figures written as SVG only: {e}");
     }
-    let figures = figs.list;
     if !tables.is_empty() {
         files.push((
             out.join("index.md"),
@@ -255,28 +254,29 @@ pub fn rerender(
         .collect())
 }
 
-/// The figures of a run so far: (title, path of the SVG) for the index, the table each belongs
-/// to, each one's SVG until it is converted to PDF and PNG (in parallel, by [`Figures::convert`]),
-/// and why PDFs could not be made, if they could not.
+/// The figures of a run so far, each kept as SVG until [`Figures::convert`] turns every one into
+/// PDF and PNG in parallel, and why PDFs could not be made, if they could not.
 #[derive(Default)]
 struct Figures {
-    list: Vec<(String, String)>,
     /// The table whose figures are being added.
     table: String,
-    tables: Vec<String>,
-    svgs: Vec<String>,
-    /// A figure's PDF and PNG when the set already has them for the same SVG.
-    kept: Vec<Kept>,
+    pending: Vec<Pending>,
     /// The set's PDF and PNG were made by this build's converters (its `figures.key`).
     reuse: bool,
     no_pdf: Option<String>,
 }
 
-/// A figure's PDF and PNG bytes kept from the set, when they can be.
-type Kept = (Option<Vec<u8>>, Option<Vec<u8>>);
-
-/// A figure's PDF, and its PNG with its width and height, or why not.
-type Converted = (Result<Vec<u8>, String>, Result<(Vec<u8>, u32, u32), String>);
+/// One figure before its conversion.
+struct Pending {
+    title: String,
+    /// The SVG's path in the set.
+    rel: String,
+    table: String,
+    svg: String,
+    /// Its PDF and PNG bytes kept from the set, when they can be.
+    pdf: Option<Vec<u8>>,
+    png: Option<Vec<u8>>,
+}
 
 /// Adds a figure as SVG; its PDF and PNG (print resolution) follow in [`Figures::convert`]. The
 /// PDF and PNG of a figure whose SVG is the one already in the set are the ones already there
@@ -296,50 +296,61 @@ fn push_figure(
         let p = under(out, &rel.replace(".svg", ext))?;
         Ok(unchanged.then(|| std::fs::read(p).ok()).flatten())
     };
-    figs.kept.push((old(".pdf")?, old(".png")?));
+    let (pdf, png) = (old(".pdf")?, old(".png")?);
     files.push((under(out, &rel)?, svg.clone().into_bytes()));
-    figs.svgs.push(svg);
-    figs.list.push((title, rel));
-    figs.tables.push(figs.table.clone());
+    figs.pending.push(Pending {
+        title,
+        rel,
+        table: figs.table.clone(),
+        svg,
+        pdf,
+        png,
+    });
     Ok(())
 }
 
 impl Figures {
     /// Every figure's PDF and PNG (those not kept from the set, converted on every core), added
-    /// to `files`; returns the figures for the Word document, table by table.
+    /// to `files`. Returns (title, SVG path) of every figure for the indexes, and the figures
+    /// for the Word document, table by table.
     fn convert(
         &mut self,
         out: &Path,
         files: &mut Vec<(PathBuf, Vec<u8>)>,
-    ) -> Result<Vec<report::docx::DocxFigure>, String> {
+    ) -> Result<Converted, String> {
         use rayon::prelude::*;
-        let kept = std::mem::take(&mut self.kept);
-        let converted: Vec<Converted> = self
-            .svgs
-            .par_iter()
-            .zip(kept)
-            .map(|(svg, (pdf, png))| {
-                let pdf = pdf.map_or_else(|| report::figure::svg_to_pdf(svg), Ok);
-                let png = match png.and_then(|b| png_size(&b).map(|(w, h)| (b, w, h))) {
-                    Some(p) => Ok(p),
-                    None => report::figure::svg_to_png(svg),
-                };
-                (pdf, png)
-            })
-            .collect();
+        let converted: Vec<(Pending, Result<Vec<u8>, String>, PngResult)> =
+            std::mem::take(&mut self.pending)
+                .into_par_iter()
+                .map(|mut f| {
+                    let pdf = f
+                        .pdf
+                        .take()
+                        .map_or_else(|| report::figure::svg_to_pdf(&f.svg), Ok);
+                    let png = match f
+                        .png
+                        .take()
+                        .and_then(|b| png_size(&b).map(|(w, h)| (b, w, h)))
+                    {
+                        Some(p) => Ok(p),
+                        None => report::figure::svg_to_png(&f.svg),
+                    };
+                    (f, pdf, png)
+                })
+                .collect();
+        let mut list = Vec::new();
         let mut doc = Vec::new();
-        for (k, (pdf, png)) in converted.into_iter().enumerate() {
-            let rel = &self.list[k].1;
+        for (f, pdf, png) in converted {
             match pdf {
-                Ok(pdf) => files.push((under(out, &rel.replace(".svg", ".pdf"))?, pdf)),
+                Ok(pdf) => files.push((under(out, &f.rel.replace(".svg", ".pdf"))?, pdf)),
                 Err(e) => self.no_pdf = Some(e),
             }
             match png {
                 Ok((png, width_px, height_px)) => {
-                    files.push((under(out, &rel.replace(".svg", ".png"))?, png.clone()));
+                    files.push((under(out, &f.rel.replace(".svg", ".png"))?, png.clone()));
                     doc.push(report::docx::DocxFigure {
-                        table: self.tables[k].clone(),
-                        title: self.list[k].0.clone(),
+                        table: f.table,
+                        title: f.title.clone(),
                         png,
                         width_px,
                         height_px,
@@ -347,11 +358,18 @@ impl Figures {
                 }
                 Err(e) => self.no_pdf = Some(e),
             }
+            list.push((f.title, f.rel));
         }
-        self.svgs.clear();
-        Ok(doc)
+        Ok((list, doc))
     }
 }
+
+/// What a run's figures became: (title, SVG path) of each for the indexes, and the Word
+/// document's figures.
+type Converted = (Vec<(String, String)>, Vec<report::docx::DocxFigure>);
+
+/// A figure's PNG with its width and height, or why not.
+type PngResult = Result<(Vec<u8>, u32, u32), String>;
 
 /// Width and height of a PNG, from its header chunk.
 fn png_size(png: &[u8]) -> Option<(u32, u32)> {

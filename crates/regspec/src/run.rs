@@ -26,6 +26,7 @@ use crate::records::{merge_into_previous, tables};
 pub use crate::VERSION;
 
 /// What `regspec run` was asked to do.
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Spec files named on the command line (empty: every file of `spec_dir`).
     pub specs: Vec<PathBuf>,

@@ -35,17 +35,14 @@ pub fn verify(o: &RunOptions) -> Result<Verdict, String> {
     }
     let records = crate::output::current_tables(committed)?;
     let scratch = Scratch::new()?;
+    // The whole plan, quietly, into the scratch set.
     let again = RunOptions {
-        specs: o.specs.clone(),
-        spec_dir: o.spec_dir.clone(),
         only: Vec::new(),
-        jobs: o.jobs,
-        source: o.source.clone(),
         out: scratch.0.clone(),
         quiet: true,
         verbose: false,
         shard: None,
-        templates: o.templates.clone(),
+        ..o.clone()
     };
     let summary = crate::run::run(&again)?;
     // The run date and commit are the set's own: a rerun copies them rather than asking

@@ -4,7 +4,7 @@
 //! (`figure::svg_to_png`).
 
 use super::layout::{margins, Page, PAGE};
-use super::{base_doc, pack, table_blocks, Block};
+use super::{add_blocks, base_doc, pack, table_blocks};
 use crate::record::TableRecord;
 use crate::{md_text, ReportError};
 use docx_rs::{
@@ -58,12 +58,7 @@ pub fn document_docx(
     let mut last_page = Page { landscape: false };
     for (k, t) in tables.iter().enumerate() {
         let (page, blocks) = table_blocks(t)?;
-        for b in blocks {
-            doc = match b {
-                Block::Paragraph(p) => doc.add_paragraph(*p),
-                Block::Table(t) => doc.add_table(*t),
-            };
-        }
+        doc = add_blocks(doc, blocks);
         for f in figures.iter().filter(|f| f.table == t.table) {
             picture += 1;
             let width = FIGURE_WIDTH.min(page.text_width());

@@ -36,14 +36,15 @@ pub(crate) enum Block {
 /// A document with this table alone (caption, table, notes, covariate balance, curve summary).
 pub fn table_docx(t: &TableRecord) -> Result<Vec<u8>, ReportError> {
     let (page, blocks) = table_blocks(t)?;
-    let mut doc = page.apply(base_doc());
-    for b in blocks {
-        doc = match b {
-            Block::Paragraph(p) => doc.add_paragraph(*p),
-            Block::Table(t) => doc.add_table(*t),
-        };
-    }
-    pack(doc)
+    pack(add_blocks(page.apply(base_doc()), blocks))
+}
+
+/// `doc` with `blocks` added in order.
+pub(crate) fn add_blocks(doc: Docx, blocks: Vec<Block>) -> Docx {
+    blocks.into_iter().fold(doc, |doc, b| match b {
+        Block::Paragraph(p) => doc.add_paragraph(*p),
+        Block::Table(t) => doc.add_table(*t),
+    })
 }
 
 /// A new document: 10-point serif text, no spacing between paragraphs unless set.
@@ -67,14 +68,15 @@ pub(crate) fn table_blocks(t: &TableRecord) -> Result<(Page, Vec<Block>), Report
     let mut style =
         Style::from_value(&t.format).map_err(|e| ReportError(format!("{}: {e}", t.spec_file)))?;
     // A table wider than `word_columns` shows its first ones (and says so under the notes).
-    let total = view::columns_of(t).into_iter().max().map_or(0, |c| c + 1);
+    let columns = view::columns_of(t);
+    let total = columns.iter().max().map_or(0, |c| c + 1);
     let shown;
     let t: &TableRecord = if total > style.word_columns {
         let mut first = t.without_models();
         first.models = t
             .models
             .iter()
-            .zip(view::columns_of(t))
+            .zip(columns)
             .filter(|(_, c)| *c < style.word_columns)
             .map(|(m, _)| m.clone())
             .collect();
