@@ -241,6 +241,8 @@ pub struct Checked {
     pub plan: Vec<PlannedModel>,
     /// The datasets the models run on.
     pub prepared: Vec<Prepared>,
+    /// The workspace file they were checked under.
+    pub ws: Workspace,
 }
 
 /// Problems found by [`check_workspace`]: every diagnostic, and whether all of them are about
@@ -277,6 +279,7 @@ pub fn check_workspace(
             loaded,
             plan,
             prepared,
+            ws,
         }),
         Ok(_) => Err(CheckFailure {
             diags,

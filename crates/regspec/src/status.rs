@@ -166,17 +166,17 @@ pub fn status(
                 f.diags.len()
             )
     })?;
-    let ws = crate::workspace::Workspace::load(&source.root).map_err(|d| d.to_string())?;
+    let ws = &c.ws;
     let cache_dir = out.join(".cache");
     // Each dataset's key, its parts and its variables now.
     let mut data: BTreeMap<Option<String>, DataNow> = BTreeMap::new();
     for p in &c.prepared {
         let name = p.name.as_deref();
         let now = DataNow {
-            key: run::data_key(source, &ws, &c.loaded, name, &cache_dir)
+            key: run::data_key(source, ws, &c.loaded, name, &cache_dir)
                 .unwrap_or_else(|| p.lp.hash.clone()),
-            parts: crate::data::data_parts(source, &ws, &c.loaded, name, &cache_dir),
-            variables: crate::data::variables_for(&ws, &c.loaded, name),
+            parts: crate::data::data_parts(source, ws, &c.loaded, name, &cache_dir),
+            variables: crate::data::variables_for(ws, &c.loaded, name),
         };
         data.insert(p.name.clone(), now);
     }
